@@ -1,0 +1,40 @@
+"""dcmfast: a fast, trustworthy DICOM reader with a pydicom-compatible interface.
+
+The parsing core is compiled (Cython); there is no pure-Python fallback: if
+the extension modules are missing, importing dcmfast fails.
+"""
+from __future__ import annotations
+
+from . import errors
+from ._core import parse as _parse  # noqa: F401  (fails loudly when the build is missing)
+from ._version import __version__
+from .dataelem import DataElement
+from .dataset import Dataset, FileDataset, FileMetaDataset
+from .errors import DcmfastError, InvalidDicomError, UnsupportedTransferSyntaxError
+from .reader import dcmread, read_file_meta_info
+from .sequence import Sequence
+from .tag import BaseTag, Tag
+from .valuerep import UID, MultiValue, PersonName
+
+BACKEND = "cython" if _parse.__file__.endswith((".so", ".pyd")) else "unknown"
+
+__all__ = [
+    "BACKEND",
+    "BaseTag",
+    "DataElement",
+    "Dataset",
+    "DcmfastError",
+    "FileDataset",
+    "FileMetaDataset",
+    "InvalidDicomError",
+    "MultiValue",
+    "PersonName",
+    "Sequence",
+    "Tag",
+    "UID",
+    "UnsupportedTransferSyntaxError",
+    "__version__",
+    "dcmread",
+    "errors",
+    "read_file_meta_info",
+]

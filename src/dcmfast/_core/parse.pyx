@@ -1,0 +1,582 @@
+# cython: language_level=3
+"""The element-stream scanner.
+
+One pass over a buffer, without the GIL and without a Python object per
+element, builds an :class:`Index`: a C array of entries (tag, VR, flags, value
+offset and length, subtree end), in file order, items and the elements inside
+them included. Every offset and length is checked against the buffer before it
+is used; the index can never hold more entries than the buffer has 8-byte
+headers, so its size is bounded by the input.
+"""
+from libc.stdint cimport uint8_t, uint16_t, uint32_t, int32_t, int64_t
+from libc.stdlib cimport malloc, realloc, free
+from libc.string cimport memcmp
+
+from dcmfast._core._bytes cimport load_u16, load_u32, load_tag
+
+cdef enum:
+    TAG_ITEM = 0xFFFEE000
+    TAG_ITEM_DELIM = 0xFFFEE00D
+    TAG_SEQ_DELIM = 0xFFFEE0DD
+    UNDEFINED = 0xFFFFFFFF
+    MAX_DEPTH = 128
+
+# error codes
+cdef enum:
+    E_OK = 0
+    E_NOMEM = 1
+    E_DEPTH = 2
+    E_NO_DELIM = 3
+    E_ITEM_HEADER = 4
+    E_TOO_MANY = 5
+
+_MESSAGES = {
+    E_NOMEM: "out of memory while indexing",
+    E_DEPTH: "sequences nested deeper than %d levels" % MAX_DEPTH,
+    E_NO_DELIM: "end of data reached before the sequence delimiter of an undefined-length value",
+    E_ITEM_HEADER: "truncated sequence item header",
+    E_TOO_MANY: "too many elements",
+}
+
+# The VRs of PS3.5 Table 6.2-1, packed as (c0 << 8) | c1.
+cdef inline uint16_t pack_vr(const uint8_t* p) noexcept nogil:
+    return (<uint16_t>p[0] << 8) | p[1]
+
+cdef enum:
+    VR_AE = 0x4145
+    VR_AS = 0x4153
+    VR_AT = 0x4154
+    VR_CS = 0x4353
+    VR_DA = 0x4441
+    VR_DS = 0x4453
+    VR_DT = 0x4454
+    VR_FD = 0x4644
+    VR_FL = 0x464C
+    VR_IS = 0x4953
+    VR_LO = 0x4C4F
+    VR_LT = 0x4C54
+    VR_OB = 0x4F42
+    VR_OD = 0x4F44
+    VR_OF = 0x4F46
+    VR_OL = 0x4F4C
+    VR_OV = 0x4F56
+    VR_OW = 0x4F57
+    VR_PN = 0x504E
+    VR_SH = 0x5348
+    VR_SL = 0x534C
+    VR_SQ = 0x5351
+    VR_SS = 0x5353
+    VR_ST = 0x5354
+    VR_SV = 0x5356
+    VR_TM = 0x544D
+    VR_UC = 0x5543
+    VR_UI = 0x5549
+    VR_UL = 0x554C
+    VR_UN = 0x554E
+    VR_UR = 0x5552
+    VR_US = 0x5553
+    VR_UT = 0x5554
+    VR_UV = 0x5556
+
+
+cdef inline int vr_kind(uint16_t vr) noexcept nogil:
+    """0: not a known VR, 1: 2-byte length, 2: 4-byte length."""
+    if (vr == VR_OB or vr == VR_OD or vr == VR_OF or vr == VR_OL or vr == VR_OV
+            or vr == VR_OW or vr == VR_SQ or vr == VR_SV or vr == VR_UC
+            or vr == VR_UN or vr == VR_UR or vr == VR_UT or vr == VR_UV):
+        return 2
+    if (vr == VR_AE or vr == VR_AS or vr == VR_AT or vr == VR_CS or vr == VR_DA
+            or vr == VR_DS or vr == VR_DT or vr == VR_FD or vr == VR_FL
+            or vr == VR_IS or vr == VR_LO or vr == VR_LT or vr == VR_PN
+            or vr == VR_SH or vr == VR_SL or vr == VR_SS or vr == VR_ST
+            or vr == VR_TM or vr == VR_UI or vr == VR_UL or vr == VR_US):
+        return 1
+    return 0
+
+
+cdef bint is_dict_sq(Scanner* s, uint32_t tag) noexcept nogil:
+    cdef Py_ssize_t lo = 0, hi = s.n_sq, mid
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if s.sq_tags[mid] < tag:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo < s.n_sq and s.sq_tags[lo] == tag
+
+
+cdef Py_ssize_t add_entry(Scanner* s) noexcept nogil:
+    """Append an entry, returning its index, or -1 (s.err set)."""
+    cdef Py_ssize_t newcap
+    cdef Entry* grown
+    if s.n == s.cap:
+        newcap = s.cap * 2 if s.cap else 64
+        if newcap > 0x7FFFFFF0:
+            s.err = E_TOO_MANY
+            return -1
+        grown = <Entry*>realloc(s.entries, newcap * sizeof(Entry))
+        if grown == NULL:
+            s.err = E_NOMEM
+            return -1
+        s.entries = grown
+        s.cap = newcap
+    s.n += 1
+    return s.n - 1
+
+
+cdef inline int fail(Scanner* s, int code, uint32_t tag, int64_t offset) noexcept nogil:
+    s.err = code
+    s.err_tag = tag
+    s.err_offset = offset
+    return -1
+
+
+cdef bint looks_implicit(Scanner* s, int64_t pos, int64_t end) noexcept nogil:
+    """True if the element at pos has no valid-looking explicit VR."""
+    if pos + 6 > end:
+        return False
+    cdef uint8_t a = s.buf[pos + 4], b = s.buf[pos + 5]
+    return not (0x40 < a < 0x5B and 0x40 < b < 0x5B)
+
+
+cdef int find_seq_delimiter(Scanner* s, int64_t pos, int64_t end, int64_t* found) noexcept nogil:
+    """Find the sequence delimiter ending an undefined-length value starting at pos.
+
+    First walks the value as encapsulated items (robust against delimiter bytes
+    inside fragments), then falls back to a byte search. Returns 0 and the
+    delimiter position, or -1 if there is none before `end`.
+    """
+    cdef int64_t p = pos
+    cdef uint32_t tag, length
+    cdef uint8_t pat[4]
+    while p + 4 <= end:
+        tag = load_tag(s.buf + p, s.little)
+        if tag == TAG_SEQ_DELIM:
+            found[0] = p
+            return 0
+        if tag != TAG_ITEM or p + 8 > end:
+            break
+        length = load_u32(s.buf + p + 4, s.little)
+        p += 8 + <int64_t>length
+    # byte search
+    if s.little:
+        pat[0] = 0xFE; pat[1] = 0xFF; pat[2] = 0xDD; pat[3] = 0xE0
+    else:
+        pat[0] = 0xFF; pat[1] = 0xFE; pat[2] = 0xE0; pat[3] = 0xDD
+    p = pos
+    while p + 4 <= end:
+        if s.buf[p] == pat[0] and memcmp(s.buf + p, pat, 4) == 0:
+            found[0] = p
+            return 0
+        p += 1
+    return -1
+
+
+cdef int scan_sequence(Scanner* s, int64_t pos, int64_t end, int64_t limit,
+                       bint implicit, int32_t parent, int64_t* out_pos) noexcept nogil:
+    """Index the items of a sequence value.
+
+    end < 0: undefined length, items run to a sequence delimiter.
+    limit: the end of the bytes this sequence may use.
+    """
+    cdef uint32_t tag, length
+    cdef Py_ssize_t idx
+    cdef int64_t item_end, after
+    cdef bint item_implicit
+    if s.depth >= MAX_DEPTH:
+        return fail(s, E_DEPTH, 0, pos)
+    s.depth += 1
+    while True:
+        if end >= 0 and pos >= end:
+            break
+        if pos + 8 > limit:
+            if end < 0 and pos < limit:
+                s.depth -= 1
+                return fail(s, E_ITEM_HEADER, 0, pos)
+            if end < 0:
+                # undefined-length sequence cut off by the end of the data
+                s.depth -= 1
+                return fail(s, E_NO_DELIM, 0, pos)
+            break
+        tag = load_tag(s.buf + pos, s.little)
+        length = load_u32(s.buf + pos + 4, s.little)
+        if tag == TAG_SEQ_DELIM:
+            pos += 8
+            break
+        idx = add_entry(s)
+        if idx < 0:
+            s.depth -= 1
+            return -1
+        s.entries[idx].tag = TAG_ITEM
+        s.entries[idx].vr = 0
+        s.entries[idx].flags = F_ITEM | (F_BAD_ITEM if tag != TAG_ITEM else 0)
+        s.entries[idx].parent = parent
+        s.entries[idx].offset = pos
+        s.entries[idx].value_offset = pos + 8
+        # a sequence item switches to implicit VR when its first element
+        # has no valid explicit VR (PS3.5 7.5: items of UN may be implicit)
+        item_implicit = implicit or looks_implicit(s, pos + 8, limit)
+        if item_implicit:
+            s.entries[idx].flags |= F_ITEM_IMPLICIT
+        if length == UNDEFINED:
+            s.entries[idx].flags |= F_UNDEF
+            if scan_dataset(s, pos + 8, -1, limit, item_implicit, False, <int32_t>idx, &after) < 0:
+                s.depth -= 1
+                return -1
+            s.entries[idx].length = after - (pos + 8)   # includes the item delimiter
+        else:
+            item_end = pos + 8 + <int64_t>length
+            if item_end > limit:
+                item_end = limit
+                s.entries[idx].flags |= F_TRUNCATED
+                s.n_clipped += 1
+            if scan_dataset(s, pos + 8, item_end, limit, item_implicit, False, <int32_t>idx, &after) < 0:
+                s.depth -= 1
+                return -1
+            s.entries[idx].length = item_end - (pos + 8)
+            # an element may run past a defined item end: continue after it
+            if after < item_end:
+                after = item_end
+        s.entries[idx].end = <int32_t>s.n
+        pos = after
+    s.depth -= 1
+    out_pos[0] = pos
+    return 0
+
+
+cdef int scan_dataset(Scanner* s, int64_t pos, int64_t end, int64_t limit,
+                      bint implicit, bint top, int32_t parent,
+                      int64_t* out_pos) noexcept nogil:
+    """Index the elements of a dataset.
+
+    end < 0: undefined length (an item), elements run to an item delimiter
+    or the limit. top: the top-level dataset, where the stop conditions apply.
+    """
+    cdef uint32_t tag, length
+    cdef uint16_t vr
+    cdef int64_t header, vpos, vend, delim, after
+    cdef int kind
+    cdef Py_ssize_t idx, saved_n
+    cdef bint el_implicit, as_seq, tentative
+    cdef int saved_err
+    while True:
+        if end >= 0 and pos >= end:
+            break
+        if pos + 8 > limit:
+            # fewer than 8 bytes left: the dataset ends here (as pydicom)
+            break
+        tag = load_tag(s.buf + pos, s.little)
+        el_implicit = implicit
+        vr = 0
+        if implicit:
+            length = load_u32(s.buf + pos + 4, s.little)
+            header = 8
+        else:
+            vr = pack_vr(s.buf + pos + 4)
+            kind = vr_kind(vr)
+            if kind == 2:
+                if pos + 12 > limit:
+                    break
+                length = load_u32(s.buf + pos + 8, s.little)
+                header = 12
+            elif kind == 1:
+                length = load_u16(s.buf + pos + 6, s.little)
+                header = 8
+            elif not (0x4141 <= vr <= 0x5A5A):
+                # not a VR at all: this element is implicit VR
+                el_implicit = True
+                vr = 0
+                length = load_u32(s.buf + pos + 4, s.little)
+                header = 8
+            else:
+                # an unknown upper-case VR: assume a 2-byte length
+                length = load_u16(s.buf + pos + 6, s.little)
+                header = 8
+        if tag == TAG_ITEM_DELIM:
+            pos += 8
+            if top:
+                s.stopped = True
+                s.stop_pos = pos
+            break
+        if top:
+            if ((s.stop_group >= 0 and <int>(tag >> 16) != s.stop_group)
+                    or tag > s.stop_after
+                    or (s.stop_pixels and (tag == 0x7FE00010 or tag == 0x7FE00008
+                                           or tag == 0x7FE00009))):
+                s.stopped = True
+                s.stop_pos = pos
+                break
+        idx = add_entry(s)
+        if idx < 0:
+            return -1
+        vpos = pos + header
+        s.entries[idx].tag = tag
+        s.entries[idx].vr = vr
+        s.entries[idx].flags = F_IMPLICIT if el_implicit else 0
+        s.entries[idx].parent = parent
+        s.entries[idx].offset = pos
+        s.entries[idx].value_offset = vpos
+        if length != UNDEFINED:
+            vend = vpos + <int64_t>length
+            if vend > limit:
+                vend = limit
+                s.entries[idx].flags |= F_TRUNCATED
+                s.n_clipped += 1
+            s.entries[idx].length = vend - vpos
+            as_seq = False
+            tentative = False
+            if vr == VR_SQ:
+                as_seq = True
+            elif vr == 0 or vr == VR_UN:
+                if (tag >> 16) & 1:
+                    # private: a sequence only if the private dictionary says
+                    # so, which the facade decides; index it if it looks like one
+                    tentative = (vend - vpos >= 8
+                                 and load_tag(s.buf + vpos, s.little) == TAG_ITEM)
+                else:
+                    as_seq = is_dict_sq(s, tag) and (vr == 0 or length < 0xFFFF)
+            if as_seq or tentative:
+                saved_n = s.n
+                if scan_sequence(s, vpos, vend, vend, el_implicit, <int32_t>idx, &after) < 0:
+                    if s.err == E_NOMEM or s.err == E_TOO_MANY or s.err == E_DEPTH:
+                        return -1
+                    # keep the element opaque; reading it raises the error
+                    s.n = saved_n
+                    s.entries[idx].flags |= F_ERROR
+                    s.err = E_OK
+                elif as_seq:
+                    s.entries[idx].flags |= F_SEQ
+                    s.entries[idx].vr = VR_SQ if vr == 0 or vr == VR_SQ else vr
+                else:
+                    s.entries[idx].flags |= F_MAYBE_SQ
+            s.entries[idx].end = <int32_t>s.n
+            pos = vend
+            if s.entries[idx].flags & F_TRUNCATED:
+                # nothing valid can follow a clipped value
+                pos = limit
+        else:
+            s.entries[idx].flags |= F_UNDEF
+            as_seq = vr == VR_SQ or vr == VR_UN
+            if vr == 0:
+                if (tag >> 16) & 1 or not (is_dict_sq(s, tag)):
+                    # unknown or not a sequence in the dictionary: a sequence
+                    # if an item follows (pydicom's look-ahead)
+                    as_seq = (vpos + 4 <= limit
+                              and load_tag(s.buf + vpos, s.little) == TAG_ITEM
+                              and not _dict_known_non_sq(tag))
+                else:
+                    as_seq = True
+            if as_seq:
+                if scan_sequence(s, vpos, -1, limit, el_implicit, <int32_t>idx, &after) < 0:
+                    if s.err_tag == 0:
+                        s.err_tag = tag
+                    return -1
+                s.entries[idx].flags |= F_SEQ
+                s.entries[idx].vr = VR_SQ
+                s.entries[idx].length = after - vpos
+                s.entries[idx].end = <int32_t>s.n
+                pos = after
+            else:
+                if find_seq_delimiter(s, vpos, limit, &delim) < 0:
+                    return fail(s, E_NO_DELIM, tag, pos)
+                s.entries[idx].flags |= F_ENCAPS
+                s.entries[idx].length = delim - vpos
+                s.entries[idx].end = <int32_t>s.n
+                pos = delim + 8
+    out_pos[0] = pos
+    return 0
+
+
+# Tags that are in the dictionary with a VR other than SQ: for these an
+# undefined length never means a sequence (pydicom looks the VR up first).
+cdef bint _dict_known_non_sq(uint32_t tag) noexcept nogil:
+    return _known_tag(tag)
+
+
+cdef const uint32_t* _known = NULL
+cdef Py_ssize_t _n_known = 0
+cdef const uint32_t* _sq = NULL
+cdef Py_ssize_t _n_sq = 0
+cdef object _keep_alive = None
+
+
+cdef bint _known_tag(uint32_t tag) noexcept nogil:
+    cdef Py_ssize_t lo = 0, hi = _n_known, mid
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if _known[mid] < tag:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo < _n_known and _known[lo] == tag
+
+
+def set_dictionary(sq_tags, known_tags):
+    """Install the sorted uint32 arrays of SQ tags and of all public dictionary tags.
+
+    Called once by dcmfast.reader at import with tables from dcmfast.datadict.
+    """
+    global _sq, _n_sq, _known, _n_known, _keep_alive
+    cdef const uint32_t[::1] sq = sq_tags
+    cdef const uint32_t[::1] kn = known_tags
+    _keep_alive = (sq_tags, known_tags, sq, kn)
+    _sq = &sq[0] if sq.shape[0] else NULL
+    _n_sq = sq.shape[0]
+    _known = &kn[0] if kn.shape[0] else NULL
+    _n_known = kn.shape[0]
+
+
+cdef void _init_scanner(Scanner* s, const uint8_t* buf, int64_t size, bint little) noexcept:
+    s.buf = buf
+    s.size = size if buf != NULL else 0
+    s.little = little
+    s.entries = NULL
+    s.n = 0
+    s.cap = 0
+    s.depth = 0
+    s.err = E_OK
+    s.err_tag = 0
+    s.err_offset = 0
+    s.stop_group = -1
+    s.stop_after = 0xFFFFFFFF
+    s.stop_pixels = False
+    s.stopped = False
+    s.stop_pos = s.size
+    s.sq_tags = _sq
+    s.n_sq = _n_sq
+    s.n_clipped = 0
+
+
+cdef class Index:
+    """The compact element index of one dataset stream over a buffer."""
+
+    def __cinit__(self):
+        self.entries = NULL
+        self.n = 0
+        self.cap = 0
+
+    def __dealloc__(self):
+        if self.entries != NULL:
+            free(self.entries)
+            self.entries = NULL
+
+    def __len__(self):
+        return self.n
+
+    def entry(self, Py_ssize_t i):
+        """(tag, vr, flags, end, parent, offset, value_offset, length) of entry i."""
+        if i < 0 or i >= self.n:
+            raise IndexError(i)
+        cdef Entry* e = &self.entries[i]
+        return (e.tag, e.vr, e.flags, e.end, e.parent, e.offset, e.value_offset, e.length)
+
+    def children(self, Py_ssize_t first, Py_ssize_t stop):
+        """Indices of the entries directly in [first, stop), in file order."""
+        cdef Py_ssize_t i = first
+        out = []
+        if stop > self.n:
+            stop = self.n
+        while 0 <= i < stop:
+            out.append(i)
+            i = self.entries[i].end
+        return out
+
+    def find(self, Py_ssize_t first, Py_ssize_t stop, uint32_t tag):
+        """Index of the last direct entry in [first, stop) with `tag`, or -1."""
+        cdef Py_ssize_t i = first, found = -1
+        if stop > self.n:
+            stop = self.n
+        while 0 <= i < stop:
+            if self.entries[i].tag == tag:
+                found = i
+            i = self.entries[i].end
+        return found
+
+    def tags(self, Py_ssize_t first, Py_ssize_t stop):
+        """Tags of the entries directly in [first, stop), in file order."""
+        cdef Py_ssize_t i = first
+        out = []
+        if stop > self.n:
+            stop = self.n
+        while 0 <= i < stop:
+            out.append(self.entries[i].tag)
+            i = self.entries[i].end
+        return out
+
+    def sequence_error(self, Py_ssize_t i):
+        """(message, tag, offset) of why entry i did not index as a sequence."""
+        if i < 0 or i >= self.n:
+            raise IndexError(i)
+        cdef Entry* e = &self.entries[i]
+        cdef Scanner s
+        cdef int64_t after = 0
+        _init_scanner(&s, &self.view[0], self.view.shape[0], self.little_endian)
+        scan_sequence(&s, e.value_offset, e.value_offset + e.length,
+                      e.value_offset + e.length, (e.flags & F_IMPLICIT) != 0, -1, &after)
+        if s.entries != NULL:
+            free(s.entries)
+        if s.err == E_OK:
+            return None
+        return (_MESSAGES.get(s.err, "indexing failed"), s.err_tag or e.tag, s.err_offset)
+
+    def value_view(self, Py_ssize_t i):
+        """A zero-copy memoryview of the value bytes of entry i."""
+        if i < 0 or i >= self.n:
+            raise IndexError(i)
+        cdef Entry* e = &self.entries[i]
+        return memoryview(self.buffer)[e.value_offset:e.value_offset + e.length]
+
+
+def scan(object buffer, Py_ssize_t start, bint implicit, bint little,
+         int stop_group=-1, object stop_after=None, bint stop_pixels=False,
+         Py_ssize_t end=-1):
+    """Scan the element stream of `buffer` from `start` and return an Index.
+
+    stop_group: stop at the first top-level element outside this group.
+    stop_after: stop at the first top-level tag greater than this.
+    stop_pixels: stop at the top-level pixel data elements.
+    Raises ValueError(message, tag, offset) on data that cannot be indexed.
+    """
+    cdef const uint8_t[::1] view = buffer
+    cdef Index index = Index.__new__(Index)
+    cdef Scanner s
+    cdef int rc
+    cdef int64_t after = 0
+    cdef int64_t size = view.shape[0]
+    if end >= 0 and end < size:
+        size = end
+    if start < 0 or start > size:
+        raise ValueError("start offset outside the buffer", 0, start)
+    _init_scanner(&s, &view[0] if view.shape[0] else NULL, size, little)
+    s.stop_group = stop_group
+    s.stop_after = 0xFFFFFFFF if stop_after is None else <uint32_t>stop_after
+    s.stop_pixels = stop_pixels
+    with nogil:
+        if s.buf != NULL:
+            rc = scan_dataset(&s, start, size, size, implicit, True, -1, &after)
+        else:
+            rc = 0
+    if rc < 0:
+        if s.entries != NULL:
+            free(s.entries)
+        raise ValueError(_MESSAGES.get(s.err, "indexing failed"), s.err_tag, s.err_offset)
+    index.entries = s.entries
+    index.n = s.n
+    index.cap = s.cap
+    index.buffer = buffer
+    index.view = view
+    index.little_endian = little
+    index.implicit_vr = implicit
+    index.start = start
+    index.stop_offset = s.stop_pos if s.stopped else after
+    index.stopped_early = s.stopped
+    index.warnings = s.n_clipped
+    return index
+
+
+def looks_implicit_at(object buffer, Py_ssize_t pos):
+    """True if the element header at pos has no valid explicit VR."""
+    cdef const uint8_t[::1] view = buffer
+    if pos < 0 or pos + 6 > view.shape[0]:
+        return False
+    return not (0x40 < view[pos + 4] < 0x5B and 0x40 < view[pos + 5] < 0x5B)

@@ -1,0 +1,918 @@
+"""Dataset, FileDataset and FileMetaDataset: pydicom-compatible views over an element index.
+
+A dataset read from a file holds the file buffer's :class:`~dcmfast._core.parse.Index`
+and the range of entries that are its elements. Elements are created when they
+are first looked up and their values converted when first read; until the
+dataset is changed, lookups go straight to the index. The first change (or an
+operation that needs every element in order) materializes all elements into an
+ordinary dict, after which the dataset behaves exactly like pydicom's.
+"""
+from __future__ import annotations
+
+import copy
+import io
+import os
+import re
+import warnings
+from bisect import bisect_left
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from ._core import values as _values
+from ._core.parse import Index
+from .charset import DEFAULT as _DEFAULT_ENCODINGS
+from .charset import convert_encodings
+from .datadict import MAIN as _MAIN
+from .datadict import (
+    KEYWORD_TO_TAG,
+    dictionary_VR,
+    keyword_for_tag,
+    private_dictionary_VR,
+    repeater_has_tag,
+)
+from .dataelem import AMBIGUOUS_VR, DataElement, _lazy_element
+from .errors import InvalidDicomError
+from .sequence import Sequence
+from .tag import BaseTag, Tag, _tag_from_int
+
+__all__ = ["Dataset", "FileDataset", "FileMetaDataset", "PrivateBlock"]
+
+# entry flags (see _core/parse.pxd)
+F_UNDEF = 1
+F_IMPLICIT = 2
+F_ITEM = 4
+F_SEQ = 8
+F_MAYBE_SQ = 16
+F_ERROR = 32
+F_ITEM_IMPLICIT = 512
+
+_TAG_CHARSET = 0x00080005
+_TAG_PIXREP = 0x00280103
+_PIXEL_TAGS = frozenset([0x7FE00008, 0x7FE00009, 0x7FE00010])
+_LUT_DESCRIPTOR_TAGS = frozenset([0x00281101, 0x00281102, 0x00281103, 0x00283002])
+_AMBIGUOUS_US_SS_TAGS = frozenset([
+    0x00189810, 0x00221452, 0x00280104, 0x00280105, 0x00280106, 0x00280107,
+    0x00280108, 0x00280109, 0x00280110, 0x00280111, 0x00280120, 0x00280121,
+    0x00281101, 0x00281102, 0x00281103, 0x00283002, 0x00409211, 0x00409216,
+    0x00603004, 0x00603006,
+])
+_AMBIGUOUS_OB_OW_TAGS = frozenset([0x54000110, 0x54000112, 0x5400100A, 0x54001010])
+_OVERLAY_DATA_TAGS = frozenset((g << 16) | 0x3000 for g in range(0x6000, 0x601F, 2))
+_RE_CAMEL_CASE = re.compile(r"(?P<start>(^[A-Za-z])((?=.+?[A-Z])[A-Za-z0-9]+)|(^[A-Z])([a-z0-9]+))"
+                            r"(?P<last>[A-Za-z0-9][^_]$)")
+
+# explicit VR codes (two ASCII chars packed in 16 bits) -> VR strings
+_VR_NAMES: dict[int, str] = {}
+
+
+def _vr_name(code: int) -> str:
+    name = _VR_NAMES.get(code)
+    if name is None:
+        name = _VR_NAMES[code] = chr(code >> 8) + chr(code & 0xFF)
+    return name
+
+
+def _dict_vr(tag: int) -> str | None:
+    entry = _MAIN.get(tag)
+    if entry is not None:
+        return entry[0]
+    if not (tag >> 16) & 1 and repeater_has_tag(tag):
+        return dictionary_VR(tag)
+    return None
+
+
+class PrivateBlock:
+    """A block of private tags of one private creator in one group (pydicom's PrivateBlock)."""
+
+    def __init__(self, key: tuple[int, str], dataset: Dataset, private_creator_element: int) -> None:
+        self.group = key[0]
+        self.private_creator = key[1]
+        self.dataset = dataset
+        self.block_start = private_creator_element << 8
+
+    def get_tag(self, element_offset: int) -> BaseTag:
+        if element_offset > 0xFF:
+            raise ValueError("Element offset must be less than 256")
+        return Tag(self.group, self.block_start + element_offset)
+
+    def __contains__(self, element_offset: int) -> bool:
+        return self.get_tag(element_offset) in self.dataset
+
+    def __getitem__(self, element_offset: int) -> DataElement:
+        return self.dataset.__getitem__(self.get_tag(element_offset))
+
+    def __delitem__(self, element_offset: int) -> None:
+        del self.dataset[self.get_tag(element_offset)]
+
+    def add_new(self, element_offset: int, VR: str, value: object) -> None:  # noqa: N803
+        self.dataset.add_new(self.get_tag(element_offset), VR, value)
+
+
+class Dataset:
+    """A collection of DICOM data elements with pydicom's ``Dataset`` interface."""
+
+    indent_chars = "   "
+    default_element_format = "%(tag)s %(name)-35.35s %(VR)s: %(repval)s"
+    default_sequence_element_format = "%(tag)s %(name)-35.35s %(VR)s: %(repval)s"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        set_ = object.__setattr__
+        if not args:
+            elements: dict[int, Any] = {}
+        elif isinstance(args[0], Dataset):
+            args[0]._load_all()
+            elements = args[0]._dict
+        else:
+            elements = dict(args[0])
+        parent = kwargs.get("parent_encoding", _DEFAULT_ENCODINGS)
+        set_(self, "_dict", elements)
+        set_(self, "_index", None)
+        set_(self, "_first", 0)
+        set_(self, "_stop", 0)
+        set_(self, "_loaded", True)
+        if isinstance(parent, str):
+            parent = _DEFAULT_ENCODINGS if parent == "iso8859" else (parent,)
+        set_(self, "_parent_encoding", tuple(parent))
+        set_(self, "_encodings", None)
+        set_(self, "_read_implicit", None)
+        set_(self, "_read_little", None)
+        set_(self, "_read_charset", "")
+        set_(self, "is_undefined_length_sequence_item", False)
+        set_(self, "_parent", None)
+        set_(self, "_pixel_array", None)
+        set_(self, "_private_blocks", {})
+
+    # -- construction from an index ------------------------------------------------
+    @classmethod
+    def _from_index(
+        cls,
+        index: Index,
+        first: int,
+        stop: int,
+        implicit: bool,
+        parent_encoding: tuple[str, ...],
+        parent: Dataset | None,
+    ) -> Dataset:
+        self = cls.__new__(cls)
+        self.__dict__.update(
+            _dict={},
+            _index=index,
+            _first=first,
+            _stop=stop,
+            _loaded=False,
+            _parent_encoding=parent_encoding,
+            _encodings=None,
+            _read_implicit=implicit,
+            _read_little=index.little_endian,
+            _read_charset="",
+            is_undefined_length_sequence_item=False,
+            _parent=parent,
+            _pixel_array=None,
+            _private_blocks={},
+        )
+        return self
+
+    def _make_element(self, i: int) -> DataElement:
+        """Create the (lazy) DataElement for index entry i."""
+        tag, code, flags, end, _parent, _off, voff, length = self._index.entry(i)
+        btag = _tag_from_int(tag)
+        if flags & F_SEQ and not flags & F_MAYBE_SQ:
+            vr = "SQ"
+        elif code:
+            vr = _vr_name(code)
+            if vr == "UN":
+                if tag >> 16 & 1:
+                    vr = self._private_vr(btag)
+                elif length < 0xFFFF or flags & F_UNDEF:
+                    vr = _dict_vr(tag) or "UN"
+        else:
+            vr = _dict_vr(tag)
+            if vr is None:
+                if tag >> 16 & 1:
+                    vr = self._private_vr(btag)
+                elif tag & 0xFFFF == 0:
+                    vr = "UL"
+                else:
+                    warnings.warn(
+                        f"VR lookup failed for the raw element with tag {btag} - setting VR to 'UN'",
+                        stacklevel=4,
+                    )
+                    vr = "UN"
+        elem = _lazy_element(btag, vr, self, i, voff, bool(flags & F_UNDEF))
+        if tag >> 16 & 1 and 0xFF < tag & 0xFFFF:
+            creator = self._lookup((tag & 0xFFFF0000) | ((tag & 0xFF00) >> 8))
+            if creator is not None:
+                elem.private_creator = creator.value
+        if vr in AMBIGUOUS_VR:
+            self._correct_ambiguous(elem)
+        return elem
+
+    def _private_vr(self, tag: BaseTag) -> str:
+        element = tag & 0xFFFF
+        if 0x10 <= element < 0x100:
+            return "LO"
+        if element & 0xFF00:
+            creator = self._lookup((tag & 0xFFFF0000) | (element >> 8))
+            if creator is not None:
+                try:
+                    return private_dictionary_VR(tag, creator.value)
+                except KeyError:
+                    pass
+        return "UN"
+
+    def _element_value(self, elem: DataElement, i: int) -> Any:
+        """Convert the value of index entry i for `elem` (called once per element)."""
+        index = self._index
+        tag, _code, flags, end, _parent, _off, _voff, length = index.entry(i)
+        vr = elem.VR
+        if vr == "SQ":
+            if flags & F_ERROR:
+                message, etag, offset = index.sequence_error(i)
+                raise InvalidDicomError(f"Unable to read the sequence: {message}", tag=etag, offset=offset)
+            if not flags & (F_SEQ | F_MAYBE_SQ):
+                if length == 0:
+                    return Sequence._from_items([], bool(flags & F_UNDEF))
+                raise InvalidDicomError("Value is not a sequence", tag=tag, offset=_off)
+            return self._make_sequence(i, end, bool(flags & F_UNDEF))
+        encodings = _DEFAULT_ENCODINGS if tag == _TAG_CHARSET else self._character_set_tuple()
+        value = _values.convert(index, i, vr, encodings)
+        if tag in _LUT_DESCRIPTOR_TAGS and isinstance(value, list) and value:
+            if isinstance(value[0], int) and value[0] < 0:
+                value[0] += 65536
+        return value
+
+    def _make_sequence(self, i: int, end: int, undefined: bool) -> Sequence:
+        index = self._index
+        encodings = self._character_set_tuple()
+        items = []
+        for j in index.children(i + 1, end):
+            _tag, _code, flags, item_end, _p, offset, _v, _l = index.entry(j)
+            item = Dataset._from_index(
+                index, j + 1, item_end, bool(flags & F_ITEM_IMPLICIT), encodings, self
+            )
+            d = item.__dict__
+            d["is_undefined_length_sequence_item"] = bool(flags & F_UNDEF)
+            d["seq_item_tell"] = offset
+            d["file_tell"] = offset
+            items.append(item)
+        return Sequence._from_items(items, undefined)
+
+    # -- ambiguous VRs -----------------------------------------------------------
+    def _pixel_rep_for(self) -> int | None:
+        """The PixelRepresentation that applies here: own, else inherited from parents."""
+        ds: Dataset | None = self
+        while ds is not None:
+            elem = ds._lookup(_TAG_PIXREP)
+            if elem is not None and elem.value is not None:
+                value = elem.value
+                return int(b"\x01" in value) if isinstance(value, bytes) else value
+            ds = ds._parent
+        return None
+
+    def _correct_ambiguous(self, elem: DataElement) -> None:
+        tag = elem.tag
+        little = self._read_little if self._read_little is not None else True
+        try:
+            if tag == 0x7FE00010:
+                if elem.is_undefined_length:
+                    elem.VR = "OB"
+                elif self._read_implicit:
+                    elem.VR = "OW"
+                else:
+                    elem.VR = "OW" if self.BitsAllocated > 8 else "OB"
+            elif tag in _AMBIGUOUS_US_SS_TAGS:
+                pixel_rep = self._pixel_rep_for()
+                if pixel_rep is None:
+                    pixel_rep = 1
+                    if ("PixelRepresentation" not in self and "PixelData" not in self) or (
+                        self.PixelRepresentation == 0
+                    ):
+                        pixel_rep = 0
+                elem.VR = "US" if pixel_rep == 0 else "SS"
+                raw = elem.value
+                if isinstance(raw, bytes) and raw:
+                    elem._value = _values.convert_bytes(elem.VR, raw, little)
+            elif tag in _AMBIGUOUS_OB_OW_TAGS:
+                if self._read_implicit:
+                    elem.VR = "OW"
+                else:
+                    elem.VR = "OW" if self.WaveformBitsAllocated > 8 else "OB"
+            elif tag == 0x00283006:
+                if self.LUTDescriptor[0] == 1:
+                    elem.VR = "US"
+                    raw = elem.value
+                    if isinstance(raw, bytes) and raw:
+                        elem._value = _values.convert_bytes("US", raw, little)
+                else:
+                    elem.VR = "OW"
+            elif tag in _OVERLAY_DATA_TAGS:
+                elem.VR = "OW"
+        except AttributeError as exc:
+            raise AttributeError(f"Failed to resolve ambiguous VR for tag {tag}: {exc}") from None
+
+    # -- element access ----------------------------------------------------------
+    def _lookup(self, tag: int) -> DataElement | None:
+        elem = self._dict.get(tag)
+        if elem is None and not self._loaded:
+            i = self._index.find(self._first, self._stop, tag)
+            if i >= 0:
+                elem = self._make_element(i)
+                self._dict[elem.tag] = elem
+        return elem
+
+    def _load_all(self) -> None:
+        """Materialize every element, in file order; from now on _dict is the truth."""
+        if self._loaded:
+            return
+        cached = self._dict
+        ordered: dict[int, DataElement] = {}
+        index = self._index
+        for i, tag in zip(index.children(self._first, self._stop), index.tags(self._first, self._stop)):
+            elem = cached.get(tag)
+            if elem is None or elem._entry != i:
+                elem = self._make_element(i)
+            ordered[elem.tag] = elem
+        object.__setattr__(self, "_dict", ordered)
+        object.__setattr__(self, "_loaded", True)
+
+    def _tags(self) -> list[int]:
+        if self._loaded:
+            return list(self._dict)
+        return list(dict.fromkeys(self._index.tags(self._first, self._stop)))
+
+    def _raw_value_view(self, tag: int) -> memoryview | None:
+        """A zero-copy view of an element's value bytes in the file buffer (or None)."""
+        elem = self._lookup(tag)
+        if elem is None:
+            return None
+        if elem._src is self and self._index is not None:
+            return self._index.value_view(elem._entry)
+        value = elem.value
+        return None if value is None else memoryview(value)
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, slice):
+            return self._dataset_slice(key)
+        if not isinstance(key, int):
+            try:
+                key = Tag(key)
+            except Exception as exc:
+                raise KeyError(f"'{key}'") from exc
+        elem = self._lookup(key)
+        if elem is None:
+            raise KeyError(_tag_from_int(int(key)) if 0 <= key <= 0xFFFFFFFF else key)
+        return elem
+
+    def get_item(self, key: Any, *, keep_deferred: bool = False) -> Any:
+        if isinstance(key, slice):
+            return self._dataset_slice(key)
+        return self.__getitem__(key)
+
+    def __getattr__(self, name: str) -> Any:
+        tag = KEYWORD_TO_TAG.get(name)
+        if tag is not None:
+            elem = self._lookup(tag)
+            if elem is not None:
+                return elem.value
+        if name == "_dict":
+            return {}
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __contains__(self, name: Any) -> bool:
+        try:
+            tag = name if isinstance(name, int) and 0 <= name <= 0xFFFFFFFF else Tag(name)
+        except Exception as exc:
+            msg = (
+                f"Invalid value '{name}' used with the 'in' operator: must be an element tag "
+                "as a 2-tuple or int, or an element keyword"
+            )
+            if isinstance(exc, OverflowError):
+                msg = (
+                    "Invalid element tag value used with the 'in' operator: tags have a "
+                    "maximum value of (0xFFFF, 0xFFFF)"
+                )
+            warnings.warn(msg, stacklevel=2)
+            return False
+        if self._loaded:
+            return tag in self._dict
+        return tag in self._dict or self._index.find(self._first, self._stop, tag) >= 0
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        if isinstance(key, str):
+            try:
+                return getattr(self, key)
+            except AttributeError:
+                return default
+        try:
+            key = Tag(key)
+        except Exception as exc:
+            raise TypeError("Dataset.get key must be a string or tag") from exc
+        try:
+            return self.__getitem__(key)
+        except KeyError:
+            return default
+
+    def data_element(self, name: str) -> DataElement | None:
+        tag = KEYWORD_TO_TAG.get(name)
+        if tag is not None:
+            return self[tag]
+        return None
+
+    def __len__(self) -> int:
+        if self._loaded:
+            return len(self._dict)
+        return len(self._tags())
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+    def __iter__(self) -> Iterator[DataElement]:
+        self._load_all()
+        d = self._dict
+        for tag in sorted(d):
+            yield d[tag]
+
+    def elements(self) -> Iterator[DataElement]:
+        return self.__iter__()
+
+    def __reversed__(self) -> Iterator[DataElement]:
+        self._load_all()
+        d = self._dict
+        for tag in sorted(d, reverse=True):
+            yield d[tag]
+
+    def keys(self) -> Any:
+        self._load_all()
+        return self._dict.keys()
+
+    def values(self) -> Any:
+        self._load_all()
+        return self._dict.values()
+
+    def items(self) -> Any:
+        self._load_all()
+        return self._dict.items()
+
+    def __dir__(self) -> list[str]:
+        return sorted(set(super().__dir__()) | set(self.dir()))
+
+    def dir(self, *filters: str) -> list[str]:
+        names = [n for n in (keyword_for_tag(t) for t in self._tags()) if n]
+        if not filters:
+            return sorted(names)
+        matches = {n for n in names for f in filters if f.lower() in n.lower()}
+        return sorted(matches)
+
+    def _slice_tags(self, start: Any, stop: Any, step: int | None) -> list[BaseTag]:
+        all_tags = sorted(_tag_from_int(t) for t in self._tags())
+        if start is not None:
+            start = Tag(start)
+        if stop is not None:
+            stop = Tag(stop)
+        i_start = 0 if start is None else bisect_left(all_tags, start)
+        i_stop = len(all_tags) if stop is None else bisect_left(all_tags, stop)
+        return all_tags[i_start:i_stop:step]
+
+    def _dataset_slice(self, slce: slice) -> Dataset:
+        tags = self._slice_tags(slce.start, slce.stop, slce.step)
+        ds = Dataset({tag: self[tag] for tag in tags})
+        ds.set_original_encoding(self._read_implicit, self._read_little, self._read_charset)
+        return ds
+
+    def group_dataset(self, group: int) -> Dataset:
+        return self[(group, 0):(group + 1, 0)]
+
+    # -- character set -----------------------------------------------------------
+    def _character_set_tuple(self) -> tuple[str, ...]:
+        enc = self._encodings
+        if enc is None:
+            elem = self._lookup(_TAG_CHARSET)
+            value = elem.value if elem is not None else None
+            enc = convert_encodings(value) if value else self._parent_encoding
+            object.__setattr__(self, "_encodings", enc)
+        return enc
+
+    @property
+    def _character_set(self) -> Any:
+        enc = self._character_set_tuple()
+        return list(enc)
+
+    @property
+    def original_character_set(self) -> Any:
+        charset = self._read_charset
+        if charset == "" and self._index is not None:
+            return list(self._character_set_tuple())
+        return charset
+
+    @property
+    def original_encoding(self) -> tuple[bool | None, bool | None]:
+        return (self._read_implicit, self._read_little)
+
+    def set_original_encoding(
+        self, is_implicit_vr: bool | None, is_little_endian: bool | None, character_encoding: Any = None
+    ) -> None:
+        object.__setattr__(self, "_read_implicit", is_implicit_vr)
+        object.__setattr__(self, "_read_little", is_little_endian)
+        if character_encoding is not None:
+            object.__setattr__(self, "_read_charset", character_encoding)
+
+    @property
+    def is_little_endian(self) -> bool | None:
+        return self.__dict__.get("_is_little_endian", self._read_little)
+
+    @is_little_endian.setter
+    def is_little_endian(self, value: bool | None) -> None:
+        self.__dict__["_is_little_endian"] = value
+
+    @property
+    def is_implicit_VR(self) -> bool | None:  # noqa: N802
+        return self.__dict__.get("_is_implicit_VR", self._read_implicit)
+
+    @is_implicit_VR.setter
+    def is_implicit_VR(self, value: bool | None) -> None:  # noqa: N802
+        self.__dict__["_is_implicit_VR"] = value
+
+    @property
+    def is_original_encoding(self) -> bool:
+        return self.original_encoding == (self.is_implicit_VR, self.is_little_endian)
+
+    # -- changes -----------------------------------------------------------------
+    def __setitem__(self, key: Any, elem: Any) -> None:
+        if isinstance(key, slice):
+            raise NotImplementedError("Slicing is not supported when setting Dataset items")
+        try:
+            key = Tag(key)
+        except Exception as exc:
+            raise ValueError(f"Unable to convert the key '{key}' to an element tag") from exc
+        if not isinstance(elem, DataElement):
+            raise TypeError("Dataset items must be 'DataElement' instances")
+        elem_tag = elem.tag if isinstance(elem.tag, BaseTag) else Tag(elem.tag)
+        if key != elem_tag:
+            raise ValueError(f"The key '{key}' doesn't match the 'DataElement' tag '{elem_tag}'")
+        self._load_all()
+        if elem_tag.is_private:
+            creator_tag = Tag(elem_tag.group, elem_tag.element >> 8)
+            if creator_tag in self and elem_tag != creator_tag:
+                elem.private_creator = self[creator_tag].value
+        if elem_tag in _PIXEL_TAGS:
+            object.__setattr__(self, "_pixel_array", None)
+        if elem_tag == _TAG_CHARSET:
+            object.__setattr__(self, "_encodings", None)
+        self._dict[elem_tag] = elem
+
+    def add(self, data_element: DataElement) -> None:
+        self[data_element.tag] = data_element
+
+    def add_new(self, tag: Any, VR: str, value: Any) -> None:  # noqa: N803
+        self.add(DataElement(tag, VR, value))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name.startswith("is_") or name.islower() or name in type(self).__dict__:
+            if name == "file_meta" and value is not None and not isinstance(value, FileMetaDataset):
+                if isinstance(value, Dataset):
+                    value = FileMetaDataset(value)
+                else:
+                    raise TypeError(f"'{type(self).__name__}.file_meta' must be a 'FileMetaDataset' instance")
+            object.__setattr__(self, name, value)
+            return
+        tag = KEYWORD_TO_TAG.get(name)
+        if tag is not None:
+            elem = self._lookup(tag)
+            if elem is None:
+                elem = DataElement(tag, dictionary_VR(tag), value)
+            else:
+                elem.value = value
+            self[tag] = elem
+            return
+        if _RE_CAMEL_CASE.match(name):
+            warnings.warn(
+                f"Camel case attribute '{name}' used which is not in the element keyword data dictionary",
+                stacklevel=2,
+            )
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        tag = KEYWORD_TO_TAG.get(name)
+        if tag is not None and tag in self:
+            del self[tag]
+        elif name in self.__dict__:
+            del self.__dict__[name]
+        else:
+            raise AttributeError(name)
+
+    def __delitem__(self, key: Any) -> None:
+        self._load_all()
+        if isinstance(key, slice):
+            tags = self._slice_tags(key.start, key.stop, key.step)
+        else:
+            tags = [Tag(key)]
+        for tag in tags:
+            del self._dict[tag]
+            if tag in _PIXEL_TAGS:
+                object.__setattr__(self, "_pixel_array", None)
+            if tag == _TAG_CHARSET:
+                object.__setattr__(self, "_encodings", None)
+            if tag.is_private_creator:
+                self._private_blocks.clear()
+
+    def pop(self, key: Any, *args: Any) -> Any:
+        self._load_all()
+        try:
+            key = Tag(key)
+        except Exception:
+            pass
+        return self._dict.pop(key, *args)
+
+    def popitem(self) -> tuple[BaseTag, DataElement]:
+        self._load_all()
+        return self._dict.popitem()  # type: ignore[return-value]
+
+    def setdefault(self, key: Any, default: Any = None) -> DataElement:
+        tag = Tag(key)
+        if tag in self:
+            return self[tag]
+        if not isinstance(default, DataElement):
+            if tag.is_private:
+                vr = "UN"
+            else:
+                try:
+                    vr = dictionary_VR(tag)
+                except KeyError:
+                    warnings.warn(f"Unknown DICOM tag {tag} - setting VR to 'UN'", stacklevel=2)
+                    vr = "UN"
+            default = DataElement(tag, vr, default)
+        self[tag] = default
+        return default
+
+    def update(self, d: Any) -> None:
+        for key, value in list(d.items()):
+            if isinstance(key, str):
+                setattr(self, key, value)
+            else:
+                self[Tag(key)] = value
+
+    def clear(self) -> None:
+        self._load_all()
+        self._dict.clear()
+
+    # -- traversal ---------------------------------------------------------------
+    def iterall(self) -> Iterator[DataElement]:
+        for elem in self:
+            yield elem
+            if elem.VR == "SQ":
+                for item in elem.value:
+                    yield from item.iterall()
+
+    def walk(self, callback: Callable[[Dataset, DataElement], None], recursive: bool = True) -> None:
+        self._load_all()
+        for tag in sorted(self._dict):
+            data_element = self[tag]
+            callback(self, data_element)
+            if recursive and tag in self and data_element.VR == "SQ":
+                for dataset in data_element.value:
+                    dataset.walk(callback)
+
+    def remove_private_tags(self) -> None:
+        def remove_callback(dataset: Dataset, elem: DataElement) -> None:
+            if elem.tag.is_private:
+                del dataset[elem.tag]
+
+        self.walk(remove_callback)
+
+    # -- private blocks ----------------------------------------------------------
+    def private_block(self, group: int, private_creator: str, create: bool = False) -> PrivateBlock:
+        key = (group, private_creator)
+        if key in self._private_blocks:
+            return self._private_blocks[key]  # type: ignore[no-any-return]
+        if not private_creator:
+            raise ValueError("Private creator must have a value")
+        if group % 2 == 0:
+            raise ValueError("Tag must be private if private creator is given")
+        block = self[(group, 0x10):(group, 0x100)]
+        found = next((elem for elem in block if elem.value == private_creator), None)
+        if found is not None:
+            new = PrivateBlock(key, self, found.tag.element)
+        else:
+            if not create:
+                raise KeyError(f"Private creator '{private_creator}' not found")
+            first_free = next(el for el in range(0x10, 0x100) if Tag(group, el) not in self)
+            self.add_new(Tag(group, first_free), "LO", private_creator)
+            new = PrivateBlock(key, self, first_free)
+        self._private_blocks[key] = new
+        return new
+
+    def private_creators(self, group: int) -> list[str]:
+        if group % 2 == 0:
+            raise ValueError("Group must be an odd number")
+        return [x.value for x in self[(group, 0x10):(group, 0x100)]]
+
+    def get_private_item(self, group: int, element_offset: int, private_creator: str) -> DataElement:
+        block = self.private_block(group, private_creator)
+        return self.__getitem__(block.get_tag(element_offset))
+
+    # -- printing ----------------------------------------------------------------
+    def _pretty_str(self, indent: int = 0, top_level_only: bool = False) -> str:
+        strings = []
+        indent_str = self.indent_chars * indent
+        nextindent_str = self.indent_chars * (indent + 1)
+        file_meta = self.__dict__.get("file_meta")
+        if file_meta:
+            strings.append(f"{'Dataset.file_meta ':-<49}")
+            for elem in file_meta:
+                strings.append(indent_str + repr(elem))
+            strings.append(f"{'':-<49}")
+        for elem in self:
+            if elem.VR == "SQ":
+                strings.append(f"{indent_str}{elem.tag}  {elem.name}  {len(elem.value)} item(s) ---- ")
+                if not top_level_only:
+                    for dataset in elem.value:
+                        strings.append(dataset._pretty_str(indent + 1))
+                        strings.append(nextindent_str + "---------")
+            else:
+                strings.append(indent_str + repr(elem))
+        return "\n".join(strings)
+
+    def __str__(self) -> str:
+        return self._pretty_str()
+
+    __repr__ = __str__
+
+    def top(self) -> str:
+        return self._pretty_str(top_level_only=True)
+
+    def formatted_lines(
+        self,
+        element_format: str = default_element_format,
+        sequence_element_format: str = default_sequence_element_format,
+        indent_format: str | None = None,
+    ) -> Iterator[str]:
+        for elem in self.iterall():
+            fields = {
+                "tag": elem.tag, "name": elem.name, "VR": elem.VR, "repval": elem.repval,
+                "value": elem.value, "keyword": elem.keyword, "VM": elem.VM,
+                "is_private": elem.is_private, "is_retired": elem.is_retired,
+                "is_empty": elem.is_empty, "file_tell": elem.file_tell,
+                "is_undefined_length": elem.is_undefined_length,
+                "private_creator": elem.private_creator, "descripWidth": elem.descripWidth,
+                "maxBytesToDisplay": elem.maxBytesToDisplay, "showVR": elem.showVR,
+            }
+            yield (sequence_element_format if elem.VR == "SQ" else element_format) % fields
+
+    # -- comparison, copying, pickling ---------------------------------------------
+    def __eq__(self, other: Any) -> bool:
+        if other is self:
+            return True
+        if isinstance(other, Dataset):
+            self._load_all()
+            other._load_all()
+            return self._dict == other._dict
+        return NotImplemented
+
+    def __ne__(self, other: Any) -> bool:
+        result = self.__eq__(other)
+        return result if result is NotImplemented else not result
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def _materialize(self) -> None:
+        """Convert every value, recursively, and drop the references to the index."""
+        self._load_all()
+        for elem in self._dict.values():
+            elem._materialize()
+            if elem.VR == "SQ":
+                for item in elem.value:
+                    item._materialize()
+        meta = self.__dict__.get("file_meta")
+        if meta is not None:
+            meta._materialize()
+        self.__dict__["_index"] = None
+        self.__dict__["_parent"] = None
+
+    def copy(self) -> Dataset:
+        return copy.copy(self)
+
+    def __copy__(self) -> Dataset:
+        self._load_all()
+        new = type(self).__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        new.__dict__["_dict"] = dict(self._dict)
+        new.__dict__["_private_blocks"] = {}
+        return new
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Dataset:
+        self._materialize()
+        new = type(self).__new__(type(self))
+        memo[id(self)] = new
+        for key, value in self.__dict__.items():
+            if key in ("buffer", "_buffer"):
+                new.__dict__[key] = value
+            else:
+                new.__dict__[key] = copy.deepcopy(value, memo)
+        new.__dict__["_private_blocks"] = {}
+        return new
+
+    def __getstate__(self) -> dict[str, Any]:
+        self._materialize()
+        state = dict(self.__dict__)
+        state.pop("_buffer", None)
+        state.pop("buffer", None)
+        state["_private_blocks"] = {}
+        state["_pixel_array"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    def __enter__(self) -> Dataset:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        return None
+
+    # -- pixel data --------------------------------------------------------------
+    @property
+    def pixel_array(self) -> Any:
+        """The pixel data as a numpy array (decoded once and cached)."""
+        arr = self.__dict__.get("_pixel_array")
+        if arr is None:
+            arr = self.pixel_array_options()
+            self.__dict__["_pixel_array"] = arr
+        return arr
+
+    def pixel_array_options(self, index: int | None = None, raw: bool = False, **kwargs: Any) -> Any:
+        from . import pixels
+
+        return pixels.pixel_array(self, index=index, raw=raw, **kwargs)
+
+    def to_pydicom(self) -> Any:
+        """A genuine ``pydicom.Dataset`` (``FileDataset`` for files) with the same elements."""
+        from ._topydicom import to_pydicom
+
+        return to_pydicom(self)
+
+
+class FileMetaDataset(Dataset):
+    """The File Meta Information group (0002,eeee)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bad = [t for t in self._dict if int(t) >> 16 != 2]
+        if bad:
+            raise ValueError("Only group 2 data elements are allowed in a FileMetaDataset")
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        tag = value.tag if isinstance(value, DataElement) else key
+        if Tag(tag).group != 2:
+            raise ValueError("Only group 2 data elements are allowed in a FileMetaDataset")
+        super().__setitem__(key, value)
+
+
+class FileDataset(Dataset):
+    """A dataset read from a file: adds preamble, file_meta, filename, timestamp."""
+
+    def __init__(
+        self,
+        filename_or_obj: Any,
+        dataset: Any,
+        preamble: bytes | None = None,
+        file_meta: FileMetaDataset | None = None,
+        is_implicit_VR: bool = True,  # noqa: N803
+        is_little_endian: bool = True,
+    ) -> None:
+        Dataset.__init__(self, dataset)
+        self._init_file(filename_or_obj, preamble, file_meta, is_implicit_VR, is_little_endian)
+
+    def _init_file(
+        self,
+        filename_or_obj: Any,
+        preamble: bytes | None,
+        file_meta: FileMetaDataset | None,
+        is_implicit_vr: bool,
+        is_little_endian: bool,
+    ) -> None:
+        d = self.__dict__
+        d["preamble"] = preamble
+        d["file_meta"] = file_meta if file_meta is not None else FileMetaDataset()
+        d["_read_implicit"] = is_implicit_vr
+        d["_read_little"] = is_little_endian
+        d["fileobj_type"] = None
+        d["filename"] = None
+        d["buffer"] = None
+        if isinstance(filename_or_obj, os.PathLike):
+            filename_or_obj = os.fspath(filename_or_obj)
+        if isinstance(filename_or_obj, str):
+            d["filename"] = filename_or_obj
+            d["fileobj_type"] = open
+        elif isinstance(filename_or_obj, io.BufferedReader):
+            d["filename"] = filename_or_obj.name
+            d["fileobj_type"] = open
+        elif filename_or_obj is not None:
+            d["buffer"] = filename_or_obj
+            d["fileobj_type"] = type(filename_or_obj)
+            name = getattr(filename_or_obj, "name", None) or getattr(filename_or_obj, "filename", None)
+            if name:
+                d["filename"] = name
+        d["timestamp"] = None
+        filename = d["filename"]
+        if isinstance(filename, str) and os.path.exists(filename):
+            d["timestamp"] = os.stat(filename).st_mtime

@@ -1,0 +1,61 @@
+"""dcmfast's exception classes.
+
+Every error dcmfast raises for bad input is a :class:`DcmfastError`. Read errors
+carry the tag and the byte offset where reading failed.
+"""
+from __future__ import annotations
+
+__all__ = [
+    "DcmfastError",
+    "InvalidDicomError",
+    "UnsupportedTransferSyntaxError",
+    "PixelDataError",
+    "BytesLengthException",
+]
+
+
+def _pydicom_invalid() -> tuple[type, ...]:
+    """pydicom's InvalidDicomError as an extra base, if pydicom is already imported.
+
+    dcmfast never imports pydicom itself; when the user has imported it,
+    ``except pydicom.errors.InvalidDicomError`` catches dcmfast's errors too.
+    """
+    import sys
+
+    mod = sys.modules.get("pydicom.errors")
+    return (mod.InvalidDicomError,) if mod is not None else ()
+
+
+class DcmfastError(Exception):
+    """Base class of every dcmfast error."""
+
+
+class InvalidDicomError(DcmfastError, ValueError):
+    """The input is not valid DICOM (or is damaged beyond what can be read).
+
+    ``tag`` and ``offset`` say where reading failed when known.
+    """
+
+    def __init__(self, message: str, *, tag: int | None = None, offset: int | None = None) -> None:
+        where = []
+        if tag is not None:
+            where.append(f"tag ({tag >> 16:04X},{tag & 0xFFFF:04X})")
+        if offset is not None:
+            where.append(f"byte offset {offset} (0x{offset:X})")
+        if where:
+            message = f"{message} [at {', '.join(where)}]"
+        super().__init__(message)
+        self.tag = tag
+        self.offset = offset
+
+
+class UnsupportedTransferSyntaxError(DcmfastError, NotImplementedError):
+    """No decoder is available for the transfer syntax."""
+
+
+class PixelDataError(DcmfastError, ValueError):
+    """Pixel data is missing, malformed or inconsistent with its description."""
+
+
+class BytesLengthException(DcmfastError, ValueError):
+    """A value's length is not a multiple of its VR's item size."""

@@ -1,0 +1,268 @@
+"""File level reading: input kinds, preamble, File Meta, transfer syntax, deflate.
+
+The whole input is read once into a bytearray (``readinto``), or memory-mapped
+on request, or used as given when it already is a buffer; everything after
+that (the index, element values, pixel views) refers into that one buffer.
+"""
+from __future__ import annotations
+
+import logging
+import mmap as _mmap
+import os
+import warnings
+import zlib
+from array import array
+from typing import Any
+
+from ._core import parse as _parse
+from ._core.values import convert_bytes
+from .datadict import MAIN
+from .dataset import Dataset, FileDataset, FileMetaDataset
+from .errors import InvalidDicomError
+from .tag import Tag
+
+__all__ = ["dcmread", "read_file_meta_info"]
+
+logger = logging.getLogger("dcmfast")
+
+_parse.set_dictionary(
+    array("I", sorted(t for t, e in MAIN.items() if e[0] == "SQ")),
+    array("I", sorted(MAIN)),
+)
+
+IMPLICIT_VR_LE = "1.2.840.10008.1.2"
+EXPLICIT_VR_LE = "1.2.840.10008.1.2.1"
+EXPLICIT_VR_BE = "1.2.840.10008.1.2.2"
+DEFLATED_LE = "1.2.840.10008.1.2.1.99"
+_VALID_VRS = frozenset(
+    "AE AS AT CS DA DS DT FD FL IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN "
+    "UR US UT UV".split()
+) | {"OB or OW", "US or SS", "US or OW", "US or SS or OW"}
+
+
+def _load(fp: Any, use_mmap: bool) -> tuple[Any, Any, bool]:
+    """(buffer, source for FileDataset, caller owns file)."""
+    if isinstance(fp, os.PathLike):
+        fp = os.fspath(fp)
+    if isinstance(fp, str):
+        with open(fp, "rb") as f:
+            if use_mmap:
+                size = os.fstat(f.fileno()).st_size
+                if size == 0:
+                    return bytearray(), fp, False
+                return _mmap.mmap(f.fileno(), 0, access=_mmap.ACCESS_READ), fp, False
+            return _read_all(f), fp, False
+    if isinstance(fp, (bytes, bytearray, _mmap.mmap)):
+        return fp, fp, True
+    if isinstance(fp, memoryview):
+        if not fp.c_contiguous:
+            raise TypeError("dcmread: a memoryview input must be C-contiguous")
+        return (fp.cast("B") if fp.format != "B" or fp.ndim != 1 else fp), fp, True
+    if fp is None or not hasattr(fp, "read"):
+        raise TypeError(
+            f"dcmread: Expected a file path, file-like or readable buffer, but got {type(fp).__name__}"
+        )
+    return _read_all(fp), fp, True
+
+
+def _read_all(f: Any) -> bytearray:
+    """Read the rest of a binary file-like into one bytearray, with readinto when possible."""
+    size = None
+    try:
+        pos = f.tell()
+        size = os.fstat(f.fileno()).st_size - pos
+    except (OSError, AttributeError, ValueError, io_unsupported()):
+        try:
+            pos = f.tell()
+            end = f.seek(0, 2)
+            f.seek(pos)
+            size = end - pos
+        except (OSError, AttributeError, ValueError):
+            size = None
+    if size is not None and size >= 0 and hasattr(f, "readinto"):
+        buf = bytearray(size)
+        view = memoryview(buf)
+        got = 0
+        while got < size:
+            n = f.readinto(view[got:])
+            if not n:
+                break
+            got += n
+        view.release()
+        if got < size:
+            del buf[got:]
+        extra = f.read()
+        if extra:
+            buf += extra
+        return buf
+    data = f.read()
+    if isinstance(data, str):
+        raise TypeError("dcmread: the file-like must be opened in binary mode")
+    return bytearray(data)
+
+
+def io_unsupported() -> type[Exception]:
+    import io
+
+    return io.UnsupportedOperation
+
+
+def _scan(buffer: Any, start: int, implicit: bool, little: bool, **stops: Any) -> _parse.Index:
+    try:
+        return _parse.scan(buffer, start, implicit, little, **stops)
+    except ValueError as exc:
+        message, tag, offset = exc.args
+        raise InvalidDicomError(message, tag=tag or None, offset=offset) from None
+
+
+def _first_tag(buffer: Any, pos: int, little: bool) -> int | None:
+    if pos + 4 > len(buffer):
+        return None
+    b = bytes(buffer[pos : pos + 4])
+    order = "little" if little else "big"
+    return int.from_bytes(b[0:2], order) << 16 | int.from_bytes(b[2:4], order)
+
+
+def _check_vr_switch(buffer: Any, pos: int, implicit: bool, little: bool, stop_group: int = -1) -> bool:
+    """pydicom's check of the first element: switch implicit/explicit with a warning."""
+    if pos + 6 > len(buffer):
+        return implicit
+    found_implicit = _parse.looks_implicit_at(buffer, pos)
+    if found_implicit == implicit:
+        return implicit
+    tag = _first_tag(buffer, pos, little)
+    if stop_group >= 0 and tag is not None and tag >> 16 != stop_group:
+        return found_implicit
+    found = "implicit" if found_implicit else "explicit"
+    expected = "explicit" if found_implicit else "implicit"
+    warnings.warn(f"Expected {expected} VR, but found {found} VR - using {found} VR for reading", UserWarning, stacklevel=4)
+    return found_implicit
+
+
+def _uid_value(index: _parse.Index, entry: int) -> str:
+    raw = bytes(index.value_view(entry))
+    return raw.decode("latin-1").rstrip("\x00 ").strip()
+
+
+def dcmread(
+    fp: Any,
+    defer_size: Any = None,
+    stop_before_pixels: bool = False,
+    force: bool = False,
+    specific_tags: Any = None,
+    *,
+    mmap: bool = False,
+) -> FileDataset:
+    """Read a DICOM file (pydicom's ``dcmread`` signature) and return a :class:`FileDataset`.
+
+    `fp` may be a path (str or PathLike), a binary file-like object, bytes,
+    bytearray, memoryview or mmap. With ``mmap=True`` a path is memory-mapped
+    instead of read. `defer_size` is accepted for compatibility: values are
+    always read lazily from the one buffer, so there is nothing to defer.
+    """
+    buffer, source, _owned = _load(fp, mmap)
+    return read_buffer(buffer, source, stop_before_pixels=stop_before_pixels, force=force,
+                       specific_tags=specific_tags)
+
+
+def read_buffer(
+    buffer: Any,
+    source: Any = None,
+    *,
+    stop_before_pixels: bool = False,
+    force: bool = False,
+    specific_tags: Any = None,
+) -> FileDataset:
+    size = len(buffer)
+    # preamble and prefix
+    if size >= 132 and buffer[128:132] == b"DICM":
+        preamble: bytes | None = bytes(buffer[:128])
+        pos = 132
+    elif force:
+        logger.info(
+            "File is not conformant with the DICOM File Format: 'DICM' prefix is missing from the "
+            "File Meta Information header or the header itself is missing. Assuming no header and "
+            "continuing."
+        )
+        preamble = None
+        pos = 0
+    else:
+        raise InvalidDicomError(
+            "File is missing DICOM File Meta Information header or the 'DICM' prefix is missing "
+            "from the header. Use force=True to force reading."
+        )
+
+    # File Meta Information: group 0002, explicit VR little endian
+    meta_implicit = _check_vr_switch(buffer, pos, False, True, stop_group=2)
+    meta_index = _scan(buffer, pos, meta_implicit, True, stop_group=2)
+    file_meta = FileMetaDataset._from_index(meta_index, 0, len(meta_index), meta_implicit, ("iso8859",), None)
+    file_meta.__dict__["_read_charset"] = "iso8859"
+    meta_end = meta_index.stop_offset
+    gl = meta_index.find(0, len(meta_index), 0x00020000)
+    if gl >= 0:
+        try:
+            declared = file_meta[0x00020000].value
+            if declared != meta_end - (pos + 12):
+                logger.info(
+                    "File Meta Information Group Length value doesn't match the actual File Meta "
+                    "Information length (%s vs %s bytes)", declared, meta_end - (pos + 12),
+                )
+        except Exception:  # noqa: BLE001 - a broken group length is only informational
+            pass
+    pos = meta_end
+
+    # transfer syntax
+    implicit, little = True, True
+    ts_entry = meta_index.find(0, len(meta_index), 0x00020010)
+    transfer_syntax = _uid_value(meta_index, ts_entry) if ts_entry >= 0 else None
+    data_buffer = buffer
+    if pos >= size:
+        pass
+    elif transfer_syntax is None:
+        if pos + 6 <= size:
+            group = int.from_bytes(bytes(buffer[pos : pos + 2]), "little")
+            vr = bytes(buffer[pos + 4 : pos + 6]).decode("latin-1")
+            if vr in _VALID_VRS:
+                implicit = False
+                if group >= 1024:
+                    little = False
+    elif transfer_syntax == IMPLICIT_VR_LE:
+        pass
+    elif transfer_syntax == EXPLICIT_VR_BE:
+        implicit, little = False, False
+    elif transfer_syntax == DEFLATED_LE:
+        implicit = False
+        try:
+            data_buffer = bytearray(zlib.decompress(bytes(buffer[pos:]), -zlib.MAX_WBITS))
+        except zlib.error as exc:
+            raise InvalidDicomError(f"Unable to inflate the deflated dataset: {exc}", offset=pos) from None
+        pos = 0
+    else:
+        implicit = False
+
+    stops: dict[str, Any] = {}
+    tag_filter = None
+    if stop_before_pixels:
+        stops["stop_pixels"] = True
+    if specific_tags:
+        tag_filter = {Tag(t) for t in specific_tags}
+        tag_filter.add(Tag(0x00080005))
+        stops["stop_after"] = max(tag_filter)
+    implicit = _check_vr_switch(data_buffer, pos, implicit, little)
+    index = _scan(data_buffer, pos, implicit, little, **stops)
+    ds = FileDataset._from_index(index, 0, len(index), implicit, ("iso8859",), None)
+    ds._init_file(source, preamble, file_meta, implicit, little)
+    ds.__dict__["_buffer"] = data_buffer
+    if index.warnings:
+        logger.debug("%d value(s) ran past the end of the data and were clipped", index.warnings)
+    if tag_filter is not None:
+        ds._load_all()
+        ds.__dict__["_dict"] = {t: e for t, e in ds._dict.items() if t in tag_filter}
+    ds.__dict__["_read_charset"] = list(ds._character_set_tuple())
+    return ds
+
+
+def read_file_meta_info(filename: Any) -> FileMetaDataset:
+    """Read only the File Meta Information of a file."""
+    ds = dcmread(filename, specific_tags=[0x00020000])
+    return ds.file_meta  # type: ignore[no-any-return]

@@ -1,0 +1,469 @@
+"""Value types with pydicom's default semantics: DS, IS, PN, UI and multi-values.
+
+They are cheap to create (``__slots__`` where the base type allows) because
+they are made on the hot path, once per element value on first access.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import warnings
+from collections.abc import Callable, Iterable, Iterator, MutableSequence
+from typing import Any, TypeVar, overload
+
+__all__ = ["DSfloat", "IS", "ISfloat", "PersonName", "UID", "MultiValue", "DS"]
+
+logger = logging.getLogger("dcmfast")
+_T = TypeVar("_T")
+
+
+class DSfloat(float):
+    """Decimal String value: a float that keeps the string it was read from."""
+
+    __slots__ = ("original_string", "auto_format")
+
+    def __new__(cls, val: Any, auto_format: bool = False, validation_mode: int | None = None) -> Any:
+        if val is None:
+            return val
+        if isinstance(val, str) and val.strip() == "":
+            return val
+        return super().__new__(cls, val)
+
+    def __init__(self, val: Any, auto_format: bool = False, validation_mode: int | None = None) -> None:
+        if isinstance(val, str):
+            self.original_string = val.strip()
+        elif isinstance(val, DSfloat):
+            auto_format = auto_format or val.auto_format
+            if hasattr(val, "original_string"):
+                self.original_string = val.original_string
+        self.auto_format = auto_format
+        if auto_format:
+            self.original_string = _format_ds(float(self))
+
+    def __eq__(self, other: Any) -> bool:
+        if isinstance(other, str):
+            return str(self) == other
+        return float(self) == other
+
+    def __ne__(self, other: Any) -> bool:
+        return not self == other
+
+    __hash__ = float.__hash__
+
+    def __str__(self) -> str:
+        if hasattr(self, "original_string"):
+            return self.original_string
+        return repr(self)[1:-1]
+
+    def __repr__(self) -> str:
+        if hasattr(self, "original_string"):
+            return f"'{self.original_string}'"
+        return f"'{float.__repr__(self)}'"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (DSfloat, (str(self),))
+
+
+DS = DSfloat
+
+
+def _format_ds(value: float) -> str:
+    """Format a float in at most 16 characters (the DS limit)."""
+    text = repr(value)
+    if len(text) <= 16:
+        return text
+    for precision in range(15, 0, -1):
+        text = f"{value:.{precision}g}"
+        if len(text) <= 16:
+            return text
+    return text
+
+
+class IS(int):
+    """Integer String value: an int that keeps the string it was read from."""
+
+    def __new__(cls, val: Any, validation_mode: int | None = None) -> Any:
+        if val is None:
+            return val
+        if isinstance(val, str) and val.strip() == "":
+            return val
+        try:
+            new = super().__new__(cls, val)
+        except ValueError:
+            new = super().__new__(cls, float(val))
+        if isinstance(val, (float, str)) and new != float(val):
+            return ISfloat(val)
+        return new
+
+    def __init__(self, val: Any, validation_mode: int | None = None) -> None:
+        if isinstance(val, str):
+            self.original_string = val.strip()
+        elif isinstance(val, IS) and hasattr(val, "original_string"):
+            self.original_string = val.original_string
+
+    def __eq__(self, other: Any) -> bool:
+        if isinstance(other, str):
+            return str(self) == other
+        return int(self) == other
+
+    def __ne__(self, other: Any) -> bool:
+        return not self == other
+
+    __hash__ = int.__hash__
+
+    def __str__(self) -> str:
+        if hasattr(self, "original_string"):
+            return self.original_string  # type: ignore[no-any-return]
+        return repr(self)[1:-1]
+
+    def __repr__(self) -> str:
+        return f"'{int.__repr__(self)}'"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (IS, (str(self),))
+
+
+class ISfloat(float):
+    """An IS value that is not an integer (invalid, but read as pydicom does)."""
+
+    __slots__ = ("original_string",)
+
+    def __new__(cls, val: Any, validation_mode: int | None = None) -> Any:
+        if isinstance(val, str) and val.strip() == "":
+            return ""
+        return super().__new__(cls, val)
+
+    def __init__(self, val: Any, validation_mode: int | None = None) -> None:
+        if isinstance(val, str):
+            self.original_string = val.strip()
+        msg = f'Value "{self}" is not valid for elements with a VR of IS'
+        warnings.warn(msg, UserWarning, stacklevel=2)
+
+    def __str__(self) -> str:
+        return getattr(self, "original_string", None) or float.__repr__(self)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (ISfloat, (str(self),))
+
+
+class PersonName:
+    """A Person Name value: component groups split on ``=``, components on ``^``."""
+
+    __slots__ = ("_components", "_original", "encodings")
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        if args and args[0] is None:
+            return None
+        return super().__new__(cls)
+
+    def __init__(
+        self,
+        val: bytes | str | PersonName,
+        encodings: Any = None,
+        original_string: bytes | None = None,
+        validation_mode: int | None = None,
+    ) -> None:
+        if isinstance(encodings, str):
+            encodings = (encodings,)
+        elif encodings is not None:
+            encodings = tuple(encodings)
+        if isinstance(val, PersonName):
+            self.encodings = val.encodings if encodings is None else encodings
+            self._original = val._original
+            self._components: tuple[str, ...] | None = tuple(str(val).split("="))
+        elif isinstance(val, bytes):
+            self.encodings = encodings
+            self._original = val
+            self._components = None
+        else:
+            self.encodings = encodings
+            self._original = original_string
+            self._components = _split_groups(val)
+
+    @classmethod
+    def _from_str(cls, text: str, encodings: tuple[str, ...] | None) -> PersonName:
+        """Fast constructor used by the value converter."""
+        self = object.__new__(cls)
+        self.encodings = encodings
+        self._original = None
+        self._components = _split_groups(text)
+        return self
+
+    @property
+    def original_string(self) -> bytes:
+        if self._original is None:
+            from .charset import encode_string
+
+            self._original = encode_string("=".join(self.components), self.encodings)
+        return self._original
+
+    @property
+    def components(self) -> tuple[str, ...]:
+        if self._components is None:
+            from .charset import decode_bytes
+
+            encodings = self.encodings or ("iso8859",)
+            parts = [decode_bytes(c, encodings, {0x5E}) for c in self._original.split(b"=")]  # type: ignore[union-attr]
+            while parts and not parts[-1]:
+                parts.pop()
+            self._components = tuple(parts)
+        return self._components
+
+    def _name_part(self, i: int) -> str:
+        try:
+            return self.components[0].split("^")[i]
+        except IndexError:
+            return ""
+
+    family_name = property(lambda self: self._name_part(0))
+    given_name = property(lambda self: self._name_part(1))
+    middle_name = property(lambda self: self._name_part(2))
+    name_prefix = property(lambda self: self._name_part(3))
+    name_suffix = property(lambda self: self._name_part(4))
+
+    @property
+    def alphabetic(self) -> str:
+        comps = self.components
+        return comps[0] if comps else ""
+
+    @property
+    def ideographic(self) -> str:
+        comps = self.components
+        return comps[1] if len(comps) > 1 else ""
+
+    @property
+    def phonetic(self) -> str:
+        comps = self.components
+        return comps[2] if len(comps) > 2 else ""
+
+    def family_comma_given(self) -> str:
+        return f"{self.family_name}, {self.given_name}"
+
+    def formatted(self, format_str: str) -> str:
+        parts = ("family_name", "given_name", "middle_name", "name_prefix", "name_suffix",
+                 "ideographic", "phonetic")
+        return format_str % {p: getattr(self, p) for p in parts}
+
+    def encode(self, encodings: Any = None) -> bytes:
+        if encodings is None or tuple(encodings) == self.encodings:
+            return self.original_string
+        from .charset import encode_string
+
+        return encode_string("=".join(self.components), tuple(encodings))
+
+    def decode(self, encodings: Any = None) -> PersonName:
+        if encodings is None:
+            return self
+        return PersonName(self.encode(), encodings)
+
+    def __eq__(self, other: Any) -> bool:
+        return str(self) == other
+
+    def __ne__(self, other: Any) -> bool:
+        return not self == other
+
+    def __str__(self) -> str:
+        return "=".join(self.components)
+
+    def __repr__(self) -> str:
+        return repr("=".join(self.components))
+
+    def __hash__(self) -> int:
+        return hash(self.components)
+
+    def __iter__(self) -> Iterator[str]:
+        yield from str(self)
+
+    def __len__(self) -> int:
+        return len(str(self))
+
+    def __contains__(self, x: Any) -> bool:
+        return x in str(self)
+
+    def __bool__(self) -> bool:
+        comps = self.components
+        return bool(comps) and (len(comps) > 1 or bool(comps[0]))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (PersonName, (str(self), self.encodings))
+
+
+def _split_groups(text: str) -> tuple[str, ...]:
+    comps = text.split("=")
+    while comps and not comps[-1]:
+        comps.pop()
+    return tuple(comps)
+
+
+_VALID_UID = re.compile(r"^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$")
+_UIDS: dict[str, tuple[str, str, str, bool, str]] | None = None
+_UNCOMPRESSED_TS = frozenset(
+    ["1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.2", "1.2.840.10008.1.2.1.99"]
+)
+
+
+def _uid_table() -> dict[str, tuple[str, str, str, bool, str]]:
+    global _UIDS
+    if _UIDS is None:
+        from .datadict._uids import UIDS
+
+        _UIDS = UIDS
+    return _UIDS
+
+
+class UID(str):
+    """A UID: a str with the registry's name, type and transfer syntax properties."""
+
+    __slots__ = ()
+
+    def __new__(cls, val: str, validation_mode: int | None = None) -> UID:
+        if not isinstance(val, str):
+            raise TypeError("A UID must be created from a string")
+        return super().__new__(cls, val.strip())
+
+    def _entry(self) -> tuple[str, str, str, bool, str] | None:
+        return _uid_table().get(str(self))
+
+    @property
+    def name(self) -> str:
+        entry = self._entry()
+        return entry[0] if entry else str(self)
+
+    @property
+    def type(self) -> str:
+        entry = self._entry()
+        return entry[1] if entry else ""
+
+    @property
+    def info(self) -> str:
+        entry = self._entry()
+        return entry[2] if entry else ""
+
+    @property
+    def is_retired(self) -> bool:
+        entry = self._entry()
+        return bool(entry[3]) if entry else False
+
+    @property
+    def keyword(self) -> str:
+        entry = self._entry()
+        return entry[4] if entry else ""
+
+    @property
+    def is_private(self) -> bool:
+        return self[:14] != "1.2.840.10008."
+
+    @property
+    def is_valid(self) -> bool:
+        return len(self) <= 64 and _VALID_UID.match(self) is not None
+
+    @property
+    def is_transfer_syntax(self) -> bool:
+        return not self.is_private and self.type == "Transfer Syntax"
+
+    def _require_ts(self) -> None:
+        if not self.is_transfer_syntax:
+            raise ValueError("UID is not a transfer syntax.")
+
+    @property
+    def is_implicit_VR(self) -> bool:  # noqa: N802
+        self._require_ts()
+        return self == "1.2.840.10008.1.2"
+
+    @property
+    def is_little_endian(self) -> bool:
+        self._require_ts()
+        return self != "1.2.840.10008.1.2.2"
+
+    @property
+    def is_deflated(self) -> bool:
+        self._require_ts()
+        return self == "1.2.840.10008.1.2.1.99"
+
+    @property
+    def is_compressed(self) -> bool:
+        self._require_ts()
+        return self not in _UNCOMPRESSED_TS
+
+    is_encapsulated = is_compressed
+
+
+class MultiValue(MutableSequence[_T]):
+    """A list of values of one VR, equal to a list of the same values."""
+
+    __slots__ = ("_list", "_constructor")
+
+    def __init__(self, type_constructor: Callable[[Any], _T], iterable: Iterable[Any]) -> None:
+        self._constructor = type_constructor
+        self._list: list[_T] = [type_constructor(x) for x in iterable]
+
+    @classmethod
+    def _wrap(cls, type_constructor: Callable[[Any], _T], values: list[_T]) -> MultiValue[_T]:
+        """Wrap an already converted list (no per-item constructor call)."""
+        self = cls.__new__(cls)
+        self._constructor = type_constructor
+        self._list = values
+        return self
+
+    @overload
+    def __getitem__(self, index: int) -> _T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> MutableSequence[_T]: ...
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._list[index]
+
+    def __setitem__(self, index: Any, val: Any) -> None:
+        if isinstance(index, slice):
+            self._list[index] = [self._constructor(x) for x in val]
+        else:
+            self._list[index] = self._constructor(val)
+
+    def __delitem__(self, index: Any) -> None:
+        del self._list[index]
+
+    def __len__(self) -> int:
+        return len(self._list)
+
+    def __iter__(self) -> Iterator[_T]:
+        return iter(self._list)
+
+    def insert(self, position: int, item: Any) -> None:
+        self._list.insert(position, self._constructor(item))
+
+    def append(self, item: Any) -> None:
+        self._list.append(self._constructor(item))
+
+    def extend(self, val: Iterable[Any]) -> None:
+        if not hasattr(val, "__iter__"):
+            raise TypeError("An iterable is required")
+        self._list.extend(self._constructor(x) for x in val)
+
+    def __iadd__(self, other: Iterable[Any]) -> MultiValue[_T]:  # type: ignore[override,misc]
+        self.extend(other)
+        return self
+
+    def sort(self, *args: Any, **kwargs: Any) -> None:
+        self._list.sort(*args, **kwargs)
+
+    def __eq__(self, other: Any) -> bool:
+        if isinstance(other, MultiValue):
+            return self._list == other._list
+        return self._list == other
+
+    def __ne__(self, other: Any) -> bool:
+        return not self == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __str__(self) -> str:
+        if not self._list:
+            return ""
+        parts = (repr(x) if isinstance(x, (str, bytes)) else str(x) for x in self._list)
+        return f"[{', '.join(parts)}]"
+
+    __repr__ = __str__
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (MultiValue._wrap, (self._constructor, self._list))
