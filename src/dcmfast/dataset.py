@@ -141,6 +141,7 @@ class Dataset:
         set_(self, "_parent", None)
         set_(self, "_pixel_array", None)
         set_(self, "_private_blocks", {})
+        set_(self, "_tell_base", 0)
 
     # -- construction from an index ------------------------------------------------
     @classmethod
@@ -169,6 +170,7 @@ class Dataset:
             _parent=parent,
             _pixel_array=None,
             _private_blocks={},
+            _tell_base=0,
         )
         return self
 
@@ -198,11 +200,16 @@ class Dataset:
                         stacklevel=4,
                     )
                     vr = "UN"
-        elem = _lazy_element(btag, vr, self, i, voff, bool(flags & F_UNDEF))
-        if tag >> 16 & 1 and 0xFF < tag & 0xFFFF:
-            creator = self._lookup((tag & 0xFFFF0000) | ((tag & 0xFF00) >> 8))
-            if creator is not None:
-                elem.private_creator = creator.value
+        elem = _lazy_element(btag, vr, self, i, voff - self._tell_base, bool(flags & F_UNDEF))
+        if tag >> 16 & 1 and not (flags & F_UNDEF and vr == "SQ"):
+            # as pydicom (which sets it for every element but undefined-length
+            # sequences): the element at (gggg,00bb) for block bb (for a private
+            # creator itself that is the group length, if present)
+            creator_tag = (tag & 0xFFFF0000) | ((tag & 0xFF00) >> 8)
+            if creator_tag != tag:
+                creator = self._lookup(creator_tag)
+                if creator is not None:
+                    elem.private_creator = creator.value
         if vr in AMBIGUOUS_VR:
             self._correct_ambiguous(elem)
         return elem
@@ -233,7 +240,7 @@ class Dataset:
                 if length == 0:
                     return Sequence._from_items([], bool(flags & F_UNDEF))
                 raise InvalidDicomError("Value is not a sequence", tag=tag, offset=_off)
-            return self._make_sequence(i, end, bool(flags & F_UNDEF))
+            return self._make_sequence(i, end, bool(flags & F_UNDEF), _voff)
         encodings = _DEFAULT_ENCODINGS if tag == _TAG_CHARSET else self._character_set_tuple()
         value = _values.convert(index, i, vr, encodings)
         if tag in _LUT_DESCRIPTOR_TAGS and isinstance(value, list) and value:
@@ -241,9 +248,13 @@ class Dataset:
                 value[0] += 65536
         return value
 
-    def _make_sequence(self, i: int, end: int, undefined: bool) -> Sequence:
+    def _make_sequence(self, i: int, end: int, undefined: bool, value_offset: int) -> Sequence:
         index = self._index
         encodings = self._character_set_tuple()
+        # pydicom reads a defined-length sequence from a buffer of its own value, so
+        # positions inside it are relative to the value's start; keep its file_tell
+        base = self._tell_base
+        item_base = base if undefined else value_offset
         items = []
         for j in index.children(i + 1, end):
             _tag, _code, flags, item_end, _p, offset, _v, _l = index.entry(j)
@@ -252,8 +263,9 @@ class Dataset:
             )
             d = item.__dict__
             d["is_undefined_length_sequence_item"] = bool(flags & F_UNDEF)
-            d["seq_item_tell"] = offset
-            d["file_tell"] = offset
+            d["seq_item_tell"] = offset - base
+            d["file_tell"] = offset - base
+            d["_tell_base"] = item_base
             items.append(item)
         return Sequence._from_items(items, undefined)
 
@@ -272,6 +284,7 @@ class Dataset:
     def _correct_ambiguous(self, elem: DataElement) -> None:
         tag = elem.tag
         little = self._read_little if self._read_little is not None else True
+        elem.value  # noqa: B018 - convert with the ambiguous VR (to bytes) first, as pydicom
         try:
             if tag == 0x7FE00010:
                 if elem.is_undefined_length:
@@ -291,7 +304,7 @@ class Dataset:
                 elem.VR = "US" if pixel_rep == 0 else "SS"
                 raw = elem.value
                 if isinstance(raw, bytes) and raw:
-                    elem._value = _values.convert_bytes(elem.VR, raw, little)
+                    elem.value = _values.convert_bytes(elem.VR, raw, little)
             elif tag in _AMBIGUOUS_OB_OW_TAGS:
                 if self._read_implicit:
                     elem.VR = "OW"
@@ -302,7 +315,7 @@ class Dataset:
                     elem.VR = "US"
                     raw = elem.value
                     if isinstance(raw, bytes) and raw:
-                        elem._value = _values.convert_bytes("US", raw, little)
+                        elem.value = _values.convert_bytes("US", raw, little)
                 else:
                     elem.VR = "OW"
             elif tag in _OVERLAY_DATA_TAGS:

@@ -248,9 +248,20 @@ def read_buffer(
         tag_filter = {Tag(t) for t in specific_tags}
         tag_filter.add(Tag(0x00080005))
         stops["stop_after"] = max(tag_filter)
-    implicit = _check_vr_switch(data_buffer, pos, implicit, little)
-    index = _scan(data_buffer, pos, implicit, little, **stops)
-    ds = FileDataset._from_index(index, 0, len(index), implicit, ("iso8859",), None)
+    parse_implicit = _check_vr_switch(data_buffer, pos, implicit, little)
+    index = _scan(data_buffer, pos, parse_implicit, little, **stops)
+    if index.truncation is not None:
+        message, tag, offset = index.truncation
+        where = InvalidDicomError(message, tag=tag or None, offset=offset)
+        warnings.warn(
+            f"End of file reached before delimiter (FFFE,E0DD) found: {where}; the elements "
+            "before it were read",
+            UserWarning,
+            stacklevel=3,
+        )
+    ds = FileDataset._from_index(index, 0, len(index), parse_implicit, ("iso8859",), None)
+    # as pydicom, original_encoding follows the transfer syntax even where the
+    # data had to be parsed with the other VR encoding
     ds._init_file(source, preamble, file_meta, implicit, little)
     ds.__dict__["_buffer"] = data_buffer
     if index.warnings:

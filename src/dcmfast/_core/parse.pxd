@@ -45,6 +45,9 @@ ctypedef struct Scanner:
     Py_ssize_t n_sq
     # counts of lenient reads (clipped values), reported as warnings
     Py_ssize_t n_clipped
+    # entries and position before the top-level element being read
+    Py_ssize_t top_n
+    int64_t top_pos
 
 
 cdef int scan_dataset(Scanner* s, int64_t pos, int64_t end, int64_t limit,
@@ -66,3 +69,4 @@ cdef class Index:
     cdef readonly Py_ssize_t stop_offset
     cdef readonly bint stopped_early
     cdef readonly object warnings
+    cdef readonly object truncation

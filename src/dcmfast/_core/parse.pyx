@@ -306,6 +306,9 @@ cdef int scan_dataset(Scanner* s, int64_t pos, int64_t end, int64_t limit,
                 s.stopped = True
                 s.stop_pos = pos
                 break
+        if top:
+            s.top_n = s.n
+            s.top_pos = pos
         idx = add_entry(s)
         if idx < 0:
             return -1
@@ -445,6 +448,8 @@ cdef void _init_scanner(Scanner* s, const uint8_t* buf, int64_t size, bint littl
     s.sq_tags = _sq
     s.n_sq = _n_sq
     s.n_clipped = 0
+    s.top_n = 0
+    s.top_pos = 0
 
 
 cdef class Index:
@@ -529,12 +534,14 @@ cdef class Index:
 
 def scan(object buffer, Py_ssize_t start, bint implicit, bint little,
          int stop_group=-1, object stop_after=None, bint stop_pixels=False,
-         Py_ssize_t end=-1):
+         Py_ssize_t end=-1, bint lenient=True):
     """Scan the element stream of `buffer` from `start` and return an Index.
 
     stop_group: stop at the first top-level element outside this group.
     stop_after: stop at the first top-level tag greater than this.
     stop_pixels: stop at the top-level pixel data elements.
+    lenient: when the data ends inside an undefined-length value, index the
+    elements before it and report (message, tag, offset) in ``truncation``.
     Raises ValueError(message, tag, offset) on data that cannot be indexed.
     """
     cdef const uint8_t[::1] view = buffer
@@ -556,6 +563,15 @@ def scan(object buffer, Py_ssize_t start, bint implicit, bint little,
             rc = scan_dataset(&s, start, size, size, implicit, True, -1, &after)
         else:
             rc = 0
+    truncation = None
+    if rc < 0 and lenient and (s.err == E_NO_DELIM or s.err == E_ITEM_HEADER):
+        # the data ends inside an undefined-length value: keep the elements
+        # before it (the caller warns) instead of failing the whole read
+        truncation = (_MESSAGES.get(s.err, "indexing failed"), s.err_tag, s.err_offset)
+        s.n = s.top_n
+        s.stopped = True
+        s.stop_pos = s.top_pos
+        rc = 0
     if rc < 0:
         if s.entries != NULL:
             free(s.entries)
@@ -571,6 +587,7 @@ def scan(object buffer, Py_ssize_t start, bint implicit, bint little,
     index.stop_offset = s.stop_pos if s.stopped else after
     index.stopped_early = s.stopped
     index.warnings = s.n_clipped
+    index.truncation = truncation
     return index
 
 
