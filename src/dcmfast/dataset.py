@@ -30,7 +30,8 @@ from .datadict import (
     private_dictionary_VR,
     repeater_has_tag,
 )
-from .dataelem import AMBIGUOUS_VR, DataElement, _lazy_element
+from ._core import element as _elem
+from .dataelem import DataElement
 from .errors import InvalidDicomError
 from .sequence import Sequence
 from .tag import BaseTag, Tag, _tag_from_int
@@ -126,14 +127,10 @@ class Dataset:
             elements = dict(args[0])
         parent = kwargs.get("parent_encoding", _DEFAULT_ENCODINGS)
         set_(self, "_dict", elements)
-        set_(self, "_index", None)
-        set_(self, "_first", 0)
-        set_(self, "_stop", 0)
-        set_(self, "_loaded", True)
+        set_(self, "_view", None)
         if isinstance(parent, str):
             parent = _DEFAULT_ENCODINGS if parent == "iso8859" else (parent,)
         set_(self, "_parent_encoding", tuple(parent))
-        set_(self, "_encodings", None)
         set_(self, "_read_implicit", None)
         set_(self, "_read_little", None)
         set_(self, "_read_charset", "")
@@ -141,7 +138,6 @@ class Dataset:
         set_(self, "_parent", None)
         set_(self, "_pixel_array", None)
         set_(self, "_private_blocks", {})
-        set_(self, "_tell_base", 0)
 
     # -- construction from an index ------------------------------------------------
     @classmethod
@@ -153,16 +149,14 @@ class Dataset:
         implicit: bool,
         parent_encoding: tuple[str, ...],
         parent: Dataset | None,
+        tell_base: int = 0,
     ) -> Dataset:
         self = cls.__new__(cls)
+        elements: dict[BaseTag, DataElement] = {}
         self.__dict__.update(
-            _dict={},
-            _index=index,
-            _first=first,
-            _stop=stop,
-            _loaded=False,
+            _dict=elements,
+            _view=_elem.View(index, first, stop, tell_base, self, elements),
             _parent_encoding=parent_encoding,
-            _encodings=None,
             _read_implicit=implicit,
             _read_little=index.little_endian,
             _read_charset="",
@@ -170,102 +164,28 @@ class Dataset:
             _parent=parent,
             _pixel_array=None,
             _private_blocks={},
-            _tell_base=0,
         )
         return self
 
-    def _make_element(self, i: int) -> DataElement:
-        """Create the (lazy) DataElement for index entry i."""
-        tag, code, flags, end, _parent, _off, voff, length = self._index.entry(i)
-        btag = _tag_from_int(tag)
-        if flags & F_SEQ and not flags & F_MAYBE_SQ:
-            vr = "SQ"
-        elif code:
-            vr = _vr_name(code)
-            if vr == "UN":
-                if tag >> 16 & 1:
-                    vr = self._private_vr(btag)
-                elif length < 0xFFFF or flags & F_UNDEF:
-                    vr = _dict_vr(tag) or "UN"
-        else:
-            vr = _dict_vr(tag)
-            if vr is None:
-                if tag >> 16 & 1:
-                    vr = self._private_vr(btag)
-                elif tag & 0xFFFF == 0:
-                    vr = "UL"
-                else:
-                    warnings.warn(
-                        f"VR lookup failed for the raw element with tag {btag} - setting VR to 'UN'",
-                        stacklevel=4,
-                    )
-                    vr = "UN"
-        elem = _lazy_element(btag, vr, self, i, voff - self._tell_base, bool(flags & F_UNDEF))
-        if tag >> 16 & 1 and not (flags & F_UNDEF and vr == "SQ"):
-            # as pydicom (which sets it for every element but undefined-length
-            # sequences): the element at (gggg,00bb) for block bb (for a private
-            # creator itself that is the group length, if present)
-            creator_tag = (tag & 0xFFFF0000) | ((tag & 0xFF00) >> 8)
-            if creator_tag != tag:
-                creator = self._lookup(creator_tag)
-                if creator is not None:
-                    elem.private_creator = creator.value
-        if vr in AMBIGUOUS_VR:
-            self._correct_ambiguous(elem)
-        return elem
-
-    def _private_vr(self, tag: BaseTag) -> str:
-        element = tag & 0xFFFF
-        if 0x10 <= element < 0x100:
-            return "LO"
-        if element & 0xFF00:
-            creator = self._lookup((tag & 0xFFFF0000) | (element >> 8))
-            if creator is not None:
-                try:
-                    return private_dictionary_VR(tag, creator.value)
-                except KeyError:
-                    pass
-        return "UN"
-
-    def _element_value(self, elem: DataElement, i: int) -> Any:
-        """Convert the value of index entry i for `elem` (called once per element)."""
-        index = self._index
-        tag, _code, flags, end, _parent, _off, _voff, length = index.entry(i)
-        vr = elem.VR
-        if vr == "SQ":
-            if flags & F_ERROR:
-                message, etag, offset = index.sequence_error(i)
-                raise InvalidDicomError(f"Unable to read the sequence: {message}", tag=etag, offset=offset)
-            if not flags & (F_SEQ | F_MAYBE_SQ):
-                if length == 0:
-                    return Sequence._from_items([], bool(flags & F_UNDEF))
-                raise InvalidDicomError("Value is not a sequence", tag=tag, offset=_off)
-            return self._make_sequence(i, end, bool(flags & F_UNDEF), _voff)
-        encodings = _DEFAULT_ENCODINGS if tag == _TAG_CHARSET else self._character_set_tuple()
-        value = _values.convert(index, i, vr, encodings)
-        if tag in _LUT_DESCRIPTOR_TAGS and isinstance(value, list) and value:
-            if isinstance(value[0], int) and value[0] < 0:
-                value[0] += 65536
-        return value
-
     def _make_sequence(self, i: int, end: int, undefined: bool, value_offset: int) -> Sequence:
-        index = self._index
-        encodings = self._character_set_tuple()
+        """The Sequence of index entry i (called by the View when the value is read)."""
+        view = self._view
+        index = view.index
+        encodings = view.charset()
         # pydicom reads a defined-length sequence from a buffer of its own value, so
         # positions inside it are relative to the value's start; keep its file_tell
-        base = self._tell_base
+        base = view.tell_base
         item_base = base if undefined else value_offset
         items = []
         for j in index.children(i + 1, end):
             _tag, _code, flags, item_end, _p, offset, _v, _l = index.entry(j)
             item = Dataset._from_index(
-                index, j + 1, item_end, bool(flags & F_ITEM_IMPLICIT), encodings, self
+                index, j + 1, item_end, bool(flags & F_ITEM_IMPLICIT), encodings, self, item_base
             )
             d = item.__dict__
             d["is_undefined_length_sequence_item"] = bool(flags & F_UNDEF)
             d["seq_item_tell"] = offset - base
             d["file_tell"] = offset - base
-            d["_tell_base"] = item_base
             items.append(item)
         return Sequence._from_items(items, undefined)
 
@@ -325,41 +245,43 @@ class Dataset:
 
     # -- element access ----------------------------------------------------------
     def _lookup(self, tag: int) -> DataElement | None:
-        elem = self._dict.get(tag)
-        if elem is None and not self._loaded:
-            i = self._index.find(self._first, self._stop, tag)
-            if i >= 0:
-                elem = self._make_element(i)
-                self._dict[elem.tag] = elem
-        return elem
+        view = self._view
+        if view is not None:
+            return view.lookup(tag)  # type: ignore[no-any-return]
+        return self._dict.get(tag)  # type: ignore[no-any-return]
+
+    @property
+    def _loaded(self) -> bool:
+        view = self._view
+        return view is None or view.loaded  # type: ignore[no-any-return]
 
     def _load_all(self) -> None:
         """Materialize every element, in file order; from now on _dict is the truth."""
-        if self._loaded:
-            return
-        cached = self._dict
-        ordered: dict[int, DataElement] = {}
-        index = self._index
-        for i, tag in zip(index.children(self._first, self._stop), index.tags(self._first, self._stop)):
-            elem = cached.get(tag)
-            if elem is None or elem._entry != i:
-                elem = self._make_element(i)
-            ordered[elem.tag] = elem
-        object.__setattr__(self, "_dict", ordered)
-        object.__setattr__(self, "_loaded", True)
+        view = self._view
+        if view is not None and not view.loaded:
+            view.load_all()
+
+    def _changed(self) -> None:
+        """Forget what depends on the set of elements (after a change)."""
+        view = self._view
+        if view is not None:
+            view.sorted_tags = None
+        self.__dict__.pop("_sorted", None)
 
     def _tags(self) -> list[int]:
-        if self._loaded:
-            return list(self._dict)
-        return list(dict.fromkeys(self._index.tags(self._first, self._stop)))
+        view = self._view
+        if view is not None:
+            return view.tags()  # type: ignore[no-any-return]
+        return list(self._dict)
 
     def _raw_value_view(self, tag: int) -> memoryview | None:
         """A zero-copy view of an element's value bytes in the file buffer (or None)."""
         elem = self._lookup(tag)
         if elem is None:
             return None
-        if elem._src is self and self._index is not None:
-            return self._index.value_view(elem._entry)
+        view = self._view
+        if view is not None and elem._source is view:
+            return view.value_view(elem)  # type: ignore[no-any-return]
         value = elem.value
         return None if value is None else memoryview(value)
 
@@ -384,7 +306,8 @@ class Dataset:
     def __getattr__(self, name: str) -> Any:
         tag = KEYWORD_TO_TAG.get(name)
         if tag is not None:
-            elem = self._lookup(tag)
+            view = self._view
+            elem = view.lookup(tag) if view is not None else self._dict.get(tag)
             if elem is not None:
                 return elem.value
         if name == "_dict":
@@ -406,9 +329,10 @@ class Dataset:
                 )
             warnings.warn(msg, stacklevel=2)
             return False
-        if self._loaded:
-            return tag in self._dict
-        return tag in self._dict or self._index.find(self._first, self._stop, tag) >= 0
+        view = self._view
+        if view is not None:
+            return view.contains(tag)  # type: ignore[no-any-return]
+        return tag in self._dict
 
     def get(self, key: Any, default: Any = None) -> Any:
         if isinstance(key, str):
@@ -432,26 +356,38 @@ class Dataset:
         return None
 
     def __len__(self) -> int:
-        if self._loaded:
-            return len(self._dict)
         return len(self._tags())
 
     def __bool__(self) -> bool:
         return len(self) > 0
 
+    def _sorted_tags(self) -> list[BaseTag]:
+        view = self._view
+        if view is not None:
+            if not view.loaded:
+                view.load_all()
+            tags = view.sorted_tags
+            if tags is None:
+                tags = view.sorted_tags = sorted(self._dict, key=int)
+            return tags  # type: ignore[no-any-return]
+        tags = self.__dict__.get("_sorted")
+        if tags is None:
+            tags = self.__dict__["_sorted"] = sorted(self._dict, key=int)
+        return tags  # type: ignore[no-any-return]
+
     def __iter__(self) -> Iterator[DataElement]:
-        self._load_all()
+        tags = self._sorted_tags()
         d = self._dict
-        for tag in sorted(d):
+        for tag in tags:
             yield d[tag]
 
     def elements(self) -> Iterator[DataElement]:
         return self.__iter__()
 
     def __reversed__(self) -> Iterator[DataElement]:
-        self._load_all()
+        tags = self._sorted_tags()
         d = self._dict
-        for tag in sorted(d, reverse=True):
+        for tag in reversed(tags):
             yield d[tag]
 
     def keys(self) -> Any:
@@ -497,13 +433,10 @@ class Dataset:
 
     # -- character set -----------------------------------------------------------
     def _character_set_tuple(self) -> tuple[str, ...]:
-        enc = self._encodings
-        if enc is None:
-            elem = self._lookup(_TAG_CHARSET)
-            value = elem.value if elem is not None else None
-            enc = convert_encodings(value) if value else self._parent_encoding
-            object.__setattr__(self, "_encodings", enc)
-        return enc
+        """The Python codecs for this dataset's text (own charset, else the parent's)."""
+        elem = self._lookup(_TAG_CHARSET)
+        value = elem.value if elem is not None else None
+        return convert_encodings(value) if value else self._parent_encoding  # type: ignore[no-any-return]
 
     @property
     def _character_set(self) -> Any:
@@ -513,7 +446,7 @@ class Dataset:
     @property
     def original_character_set(self) -> Any:
         charset = self._read_charset
-        if charset == "" and self._index is not None:
+        if charset == "" and self._view is not None:
             return list(self._character_set_tuple())
         return charset
 
@@ -569,8 +502,10 @@ class Dataset:
                 elem.private_creator = self[creator_tag].value
         if elem_tag in _PIXEL_TAGS:
             object.__setattr__(self, "_pixel_array", None)
-        if elem_tag == _TAG_CHARSET:
-            object.__setattr__(self, "_encodings", None)
+        if elem_tag == _TAG_CHARSET and self._view is not None:
+            self._view.encodings = None
+        if elem_tag not in self._dict:
+            self._changed()
         self._dict[elem_tag] = elem
 
     def add(self, data_element: DataElement) -> None:
@@ -619,12 +554,13 @@ class Dataset:
             tags = self._slice_tags(key.start, key.stop, key.step)
         else:
             tags = [Tag(key)]
+        self._changed()
         for tag in tags:
             del self._dict[tag]
             if tag in _PIXEL_TAGS:
                 object.__setattr__(self, "_pixel_array", None)
-            if tag == _TAG_CHARSET:
-                object.__setattr__(self, "_encodings", None)
+            if tag == _TAG_CHARSET and self._view is not None:
+                self._view.encodings = None
             if tag.is_private_creator:
                 self._private_blocks.clear()
 
@@ -634,10 +570,12 @@ class Dataset:
             key = Tag(key)
         except Exception:
             pass
+        self._changed()
         return self._dict.pop(key, *args)
 
     def popitem(self) -> tuple[BaseTag, DataElement]:
         self._load_all()
+        self._changed()
         return self._dict.popitem()  # type: ignore[return-value]
 
     def setdefault(self, key: Any, default: Any = None) -> DataElement:
@@ -666,6 +604,7 @@ class Dataset:
 
     def clear(self) -> None:
         self._load_all()
+        self._changed()
         self._dict.clear()
 
     # -- traversal ---------------------------------------------------------------
@@ -677,8 +616,7 @@ class Dataset:
                     yield from item.iterall()
 
     def walk(self, callback: Callable[[Dataset, DataElement], None], recursive: bool = True) -> None:
-        self._load_all()
-        for tag in sorted(self._dict):
+        for tag in list(self._sorted_tags()):
             data_element = self[tag]
             callback(self, data_element)
             if recursive and tag in self and data_element.VR == "SQ":
@@ -798,7 +736,7 @@ class Dataset:
         meta = self.__dict__.get("file_meta")
         if meta is not None:
             meta._materialize()
-        self.__dict__["_index"] = None
+        self.__dict__["_view"] = None
         self.__dict__["_parent"] = None
 
     def copy(self) -> Dataset:
@@ -809,6 +747,7 @@ class Dataset:
         new = type(self).__new__(type(self))
         new.__dict__.update(self.__dict__)
         new.__dict__["_dict"] = dict(self._dict)
+        new.__dict__["_view"] = None
         new.__dict__["_private_blocks"] = {}
         return new
 

@@ -70,3 +70,7 @@ cdef class Index:
     cdef readonly bint stopped_early
     cdef readonly object warnings
     cdef readonly object truncation
+
+    cpdef list children(self, Py_ssize_t first, Py_ssize_t stop)
+    cpdef Py_ssize_t find(self, Py_ssize_t first, Py_ssize_t stop, uint32_t tag)
+    cpdef list tags(self, Py_ssize_t first, Py_ssize_t stop)

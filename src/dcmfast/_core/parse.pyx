@@ -475,7 +475,7 @@ cdef class Index:
         cdef Entry* e = &self.entries[i]
         return (e.tag, e.vr, e.flags, e.end, e.parent, e.offset, e.value_offset, e.length)
 
-    def children(self, Py_ssize_t first, Py_ssize_t stop):
+    cpdef list children(self, Py_ssize_t first, Py_ssize_t stop):
         """Indices of the entries directly in [first, stop), in file order."""
         cdef Py_ssize_t i = first
         out = []
@@ -486,7 +486,7 @@ cdef class Index:
             i = self.entries[i].end
         return out
 
-    def find(self, Py_ssize_t first, Py_ssize_t stop, uint32_t tag):
+    cpdef Py_ssize_t find(self, Py_ssize_t first, Py_ssize_t stop, uint32_t tag):
         """Index of the last direct entry in [first, stop) with `tag`, or -1."""
         cdef Py_ssize_t i = first, found = -1
         if stop > self.n:
@@ -497,7 +497,7 @@ cdef class Index:
             i = self.entries[i].end
         return found
 
-    def tags(self, Py_ssize_t first, Py_ssize_t stop):
+    cpdef list tags(self, Py_ssize_t first, Py_ssize_t stop):
         """Tags of the entries directly in [first, stop), in file order."""
         cdef Py_ssize_t i = first
         out = []

@@ -64,7 +64,7 @@ _TEXT_DELIMS = {0x0D, 0x0A, 0x09, 0x0C}
 _float_new = float.__new__
 
 
-def empty_value(str vr):
+cpdef object empty_value(str vr):
     """The value of an empty element of this VR (pydicom's empty_value_for_VR)."""
     if vr == "SQ":
         return []
@@ -260,7 +260,7 @@ cdef object _convert_vr(str vr, const uint8_t* p, Py_ssize_t length, bint little
         return PyBytes_FromStringAndSize(<const char*>p, length)
 
 
-def convert(Index index, Py_ssize_t i, str vr, tuple encodings):
+cpdef object convert(Index index, Py_ssize_t i, str vr, tuple encodings):
     """The Python value of entry `i` of `index`, read as `vr`."""
     if i < 0 or i >= index.n:
         raise IndexError(i)

@@ -1,0 +1,522 @@
+# cython: language_level=3
+"""DataElement and the hot paths of the Dataset facade, compiled.
+
+A dataset read from a file keeps its elements in the index until they are
+asked for; this module creates the DataElement for an index entry (resolving
+the VR as pydicom does), converts its value on first access, and materializes
+a whole dataset in one C loop over the index.
+"""
+import copy as _copy
+import warnings
+
+from dcmfast._core.parse cimport Index, Entry
+from dcmfast._core cimport values as _cvalues
+from dcmfast._core import values as _values
+
+from dcmfast.charset import DEFAULT as _DEFAULT_ENCODINGS, convert_encodings
+from dcmfast.datadict import (
+    MAIN as _MAIN,
+    dictionary_description,
+    dictionary_has_tag,
+    dictionary_is_retired,
+    dictionary_keyword,
+    dictionary_VR,
+    private_dictionary_description,
+    private_dictionary_VR,
+    repeater_has_tag,
+)
+from dcmfast.errors import InvalidDicomError
+from dcmfast.tag import BaseTag, Tag, _tag_from_int
+from dcmfast.tag import _CACHE as _TAG_CACHE
+from dcmfast.valuerep import IS, UID, DSfloat, MultiValue, PersonName
+
+cdef enum:
+    F_UNDEF = 1
+    F_IMPLICIT = 2
+    F_ITEM = 4
+    F_SEQ = 8
+    F_MAYBE_SQ = 16
+    F_ERROR = 32
+    F_ITEM_IMPLICIT = 512
+
+BYTES_VR = frozenset(["OB", "OD", "OF", "OL", "OV", "OW", "UN"])
+AMBIGUOUS_VR = frozenset(["US or SS or OW", "US or SS", "US or OW", "OB or OW"])
+LONG_VALUE_VR = frozenset(["LT", "UC", "UT"]) | BYTES_VR | AMBIGUOUS_VR
+ALLOW_BACKSLASH = frozenset(["LT", "ST", "UT", "US or SS or OW", "US or OW", "OB or OW"]) | BYTES_VR
+DEFAULT_CHARSET_VR = frozenset(["AE", "AS", "CS", "DA", "DS", "DT", "IS", "TM", "UI", "UR"])
+_LUT_DESCRIPTOR_TAGS = frozenset([0x00281101, 0x00281102, 0x00281103, 0x00283002])
+cdef object _UNSET = object()
+
+
+cdef inline object _tag(unsigned int value):
+    """The cached BaseTag for value: dict keys and lookups then match by identity."""
+    tag = (<dict>_TAG_CACHE).get(value)
+    if tag is None:
+        tag = _tag_from_int(value)
+    return tag
+
+
+cdef object _dict_vr(unsigned int tag):
+    entry = _MAIN.get(tag)
+    if entry is not None:
+        return entry[0]
+    if not (tag >> 16) & 1 and repeater_has_tag(tag):
+        return dictionary_VR(tag)
+    return None
+
+
+cdef class DataElement:
+    """A DICOM data element: tag, VR and value, as ``pydicom.DataElement``.
+
+    Elements read from a file convert their value the first time it is read.
+    """
+
+    cdef public object tag
+    cdef public object VR
+    cdef public object file_tell
+    cdef public bint is_undefined_length
+    cdef public object private_creator
+    cdef public object validation_mode
+    cdef object _value
+    cdef object _src
+    cdef Py_ssize_t _entry
+    cdef object __weakref__
+
+    descripWidth = 35
+    maxBytesToDisplay = 16
+    showVR = True
+    is_raw = False
+
+    def __init__(self, tag, VR, value, file_value_tell=None, bint is_undefined_length=False,
+                 bint already_converted=False, validation_mode=None):
+        if not isinstance(tag, BaseTag):
+            tag = Tag(tag)
+        self.tag = tag
+        if VR == "UN" and not tag.is_private and (
+                is_undefined_length or value is None or len(value) < 0xFFFF):
+            try:
+                VR = dictionary_VR(tag)
+            except KeyError:
+                pass
+        self.VR = VR
+        self.validation_mode = validation_mode
+        self._src = None
+        self._entry = -1
+        if already_converted:
+            self._value = value
+        else:
+            self.value = value
+        self.file_tell = file_value_tell
+        self.is_undefined_length = is_undefined_length
+        self.private_creator = None
+
+    @property
+    def value(self):
+        if self._value is _UNSET:
+            self._value = element_value(self._src, self, self._entry)
+        return self._value
+
+    @value.setter
+    def value(self, val):
+        self._src = None
+        if self.VR not in ALLOW_BACKSLASH:
+            if isinstance(val, str) and "\\" in val:
+                val = val.split("\\")
+            elif isinstance(val, bytes) and b"\\" in val:
+                val = val.split(b"\\")
+        self._value = self._convert_value(val)
+
+    @property
+    def _source(self):
+        """The View this element's value is read from (None once converted or set)."""
+        return self._src
+
+    def _convert_value(self, val):
+        if self.VR == "SQ":
+            from dcmfast.sequence import Sequence
+
+            return val if isinstance(val, Sequence) else Sequence(val)
+        if not hasattr(val, "append"):
+            return self._convert(val)
+        if len(val) == 1:
+            return self._convert(val[0])
+        return MultiValue(self._convert, val)
+
+    def _convert(self, val):
+        vr = self.VR
+        if vr in DEFAULT_CHARSET_VR and isinstance(val, bytes):
+            val = val.decode()
+        if vr == "IS":
+            return IS(val)
+        if vr == "DS":
+            return DSfloat(val)
+        if vr == "UI":
+            return UID(val) if val is not None else None
+        if vr == "PN":
+            return PersonName(val)
+        if vr == "AT" and (val == 0 or val):
+            return val if isinstance(val, BaseTag) else Tag(val)
+        return val
+
+    @property
+    def VM(self):
+        if self.VR == "SQ":
+            return 1
+        value = self.value
+        if value is None:
+            return 0
+        if isinstance(value, (str, bytes, PersonName)):
+            return 1 if value else 0
+        try:
+            iter(value)
+        except TypeError:
+            return 1
+        return len(value)
+
+    @property
+    def is_empty(self):
+        if self.VR == "SQ":
+            return not bool(self.value)
+        return self.VM == 0
+
+    @property
+    def empty_value(self):
+        return _values.empty_value(self.VR)
+
+    def clear(self):
+        self._src = None
+        self._value = self.empty_value
+
+    @property
+    def is_buffered(self):
+        return False
+
+    @property
+    def is_private(self):
+        return self.tag.is_private
+
+    @property
+    def is_retired(self):
+        if dictionary_has_tag(self.tag):
+            return dictionary_is_retired(self.tag)
+        return False
+
+    @property
+    def keyword(self):
+        if dictionary_has_tag(self.tag):
+            return dictionary_keyword(self.tag)
+        return ""
+
+    @property
+    def name(self):
+        tag = self.tag
+        if tag.is_private:
+            if self.private_creator:
+                try:
+                    return f"[{private_dictionary_description(tag, self.private_creator)}]"
+                except KeyError:
+                    pass
+            elif tag.element >> 8 == 0:
+                return "Private Creator"
+            return "Private tag data"
+        if dictionary_has_tag(tag) or repeater_has_tag(tag):
+            return dictionary_description(tag)
+        if tag.element == 0:
+            return "Group Length"
+        return ""
+
+    def description(self):
+        return self.name
+
+    @property
+    def repval(self):
+        if self.VR in LONG_VALUE_VR:
+            try:
+                length = len(self.value)
+            except TypeError:
+                pass
+            else:
+                if length > self.maxBytesToDisplay:
+                    return f"Array of {length} elements"
+        if self.VM > self.maxBytesToDisplay:
+            return f"Array of {self.VM} elements"
+        if isinstance(self.value, UID):
+            return self.value.name
+        return repr(self.value)
+
+    def __str__(self):
+        value = self.repval or ""
+        name = f"{self.name[:self.descripWidth]:<{self.descripWidth}}"
+        if self.showVR:
+            return f"{self.tag} {name} {self.VR}: {value}"
+        return f"{self.tag} {name} {value}"
+
+    def __repr__(self):
+        return self.__str__()
+
+    def __getitem__(self, key):
+        try:
+            return self.value[key]
+        except TypeError:
+            raise TypeError("DataElement value is unscriptable (not a Sequence)") from None
+
+    def __eq__(self, other):
+        if other is self:
+            return True
+        if isinstance(other, DataElement):
+            if self.tag != other.tag or self.VR != other.VR:
+                return False
+            return bool(self.value == other.value)
+        return NotImplemented
+
+    def __ne__(self, other):
+        result = self.__eq__(other)
+        return result if result is NotImplemented else not result
+
+    __hash__ = None
+
+    def _materialize(self):
+        """Convert the value now and drop the reference to the file index."""
+        self.value
+        self._src = None
+
+    def __reduce__(self):
+        self._materialize()
+        return (_restore, (type(self), self.tag, self.VR, self._value, self.file_tell,
+                           self.is_undefined_length, self.private_creator, self.validation_mode))
+
+    def __copy__(self):
+        self._materialize()
+        return _restore(type(self), self.tag, self.VR, self._value, self.file_tell,
+                        self.is_undefined_length, self.private_creator, self.validation_mode)
+
+    def __deepcopy__(self, memo):
+        self._materialize()
+        new = _restore(type(self), self.tag, self.VR, None, self.file_tell,
+                       self.is_undefined_length, self.private_creator, self.validation_mode)
+        memo[id(self)] = new
+        (<DataElement>new)._value = _copy.deepcopy(self._value, memo)
+        return new
+
+
+def _restore(cls, tag, VR, value, file_tell, bint undefined, private_creator, validation_mode):
+    cdef DataElement elem = cls.__new__(cls)
+    elem.tag = tag
+    elem.VR = VR
+    elem._value = value
+    elem._src = None
+    elem._entry = -1
+    elem.file_tell = file_tell
+    elem.is_undefined_length = undefined
+    elem.private_creator = private_creator
+    elem.validation_mode = validation_mode
+    return elem
+
+
+# -- the facade's hot paths ----------------------------------------------------------
+
+cdef list _VR_TABLE = [None] * (26 * 26)
+
+
+cdef inline str _vr_name(unsigned int code):
+    cdef unsigned int a = (code >> 8) - 0x41, b = (code & 0xFF) - 0x41
+    cdef object name
+    if a < 26 and b < 26:
+        name = _VR_TABLE[a * 26 + b]
+        if name is None:
+            name = _VR_TABLE[a * 26 + b] = chr(code >> 8) + chr(code & 0xFF)
+        return <str>name
+    return chr(code >> 8) + chr(code & 0xFF)
+
+
+cdef class View:
+    """A dataset's window on the index: its entries, element cache and text encodings."""
+
+    cdef readonly Index index
+    cdef readonly Py_ssize_t first
+    cdef readonly Py_ssize_t stop
+    cdef readonly Py_ssize_t tell_base
+    cdef public object ds
+    cdef public object encodings
+    cdef public dict elements
+    cdef public bint loaded
+    cdef public object sorted_tags
+
+    def __init__(self, Index index, Py_ssize_t first, Py_ssize_t stop, Py_ssize_t tell_base,
+                 object ds, dict elements):
+        self.index = index
+        self.first = first
+        self.stop = stop if stop <= index.n else index.n
+        self.tell_base = tell_base
+        self.ds = ds
+        self.encodings = None
+        self.elements = elements
+        self.loaded = False
+        self.sorted_tags = None
+
+    cpdef object lookup(self, unsigned int tag):
+        """The element with `tag` directly in this dataset, created if needed; or None."""
+        key = _tag(tag)
+        elem = self.elements.get(key)
+        if elem is None and not self.loaded:
+            i = self.index.find(self.first, self.stop, tag)
+            if i >= 0:
+                elem = self._make(i)
+                self.elements[key] = elem
+        return elem
+
+    cpdef bint contains(self, unsigned int tag):
+        if _tag(tag) in self.elements:
+            return True
+        if self.loaded:
+            return False
+        return self.index.find(self.first, self.stop, tag) >= 0
+
+    cpdef list tags(self):
+        """The tags of the elements (file order, duplicates once)."""
+        if self.loaded:
+            return list(self.elements)
+        return list(dict.fromkeys(self.index.tags(self.first, self.stop)))
+
+    cpdef load_all(self):
+        """Materialize every element in file order; the element dict is the truth afterwards."""
+        if self.loaded:
+            return
+        cdef Index index = self.index
+        cdef dict cached = self.elements
+        cdef dict ordered = {}
+        cdef Py_ssize_t i = self.first
+        cdef Py_ssize_t stop = self.stop
+        cdef DataElement elem
+        cdef unsigned int tag, last = 0
+        cdef bint ascending = True, started = False
+        while 0 <= i < stop:
+            tag = index.entries[i].tag
+            if started and tag <= last:
+                ascending = False
+            started = True
+            last = tag
+            key = _tag(tag)
+            found = cached.get(key)
+            if found is not None and (<DataElement>found)._src is self and (<DataElement>found)._entry == i:
+                elem = <DataElement>found
+            else:
+                elem = self._make(i)
+            ordered[key] = elem
+            i = index.entries[i].end
+        self.elements = ordered
+        self.ds.__dict__["_dict"] = ordered
+        self.loaded = True
+        self.sorted_tags = list(ordered) if ascending else None
+
+    cpdef tuple charset(self):
+        if self.encodings is None:
+            self.encodings = self.ds._character_set_tuple()
+        return <tuple>self.encodings
+
+    cdef str _private_vr(self, unsigned int tag):
+        cdef unsigned int element = tag & 0xFFFF
+        if 0x10 <= element < 0x100:
+            return "LO"
+        if element & 0xFF00:
+            creator = self.lookup((tag & 0xFFFF0000) | (element >> 8))
+            if creator is not None:
+                try:
+                    return private_dictionary_VR(tag, creator.value)
+                except KeyError:
+                    pass
+        return "UN"
+
+    cdef DataElement _make(self, Py_ssize_t i):
+        cdef Entry* e = &self.index.entries[i]
+        cdef unsigned int tag = e.tag
+        cdef unsigned int flags = e.flags
+        cdef DataElement elem
+        cdef object vr
+        btag = _tag(tag)
+        if flags & F_SEQ and not flags & F_MAYBE_SQ:
+            vr = "SQ"
+        elif e.vr:
+            vr = _vr_name(e.vr)
+            if vr == "UN":
+                if tag >> 16 & 1:
+                    vr = self._private_vr(tag)
+                elif e.length < 0xFFFF or flags & F_UNDEF:
+                    vr = _dict_vr(tag) or "UN"
+        else:
+            vr = _dict_vr(tag)
+            if vr is None:
+                if tag >> 16 & 1:
+                    vr = self._private_vr(tag)
+                elif tag & 0xFFFF == 0:
+                    vr = "UL"
+                else:
+                    warnings.warn(
+                        f"VR lookup failed for the raw element with tag {btag} - setting VR to 'UN'",
+                        stacklevel=4,
+                    )
+                    vr = "UN"
+        elem = DataElement.__new__(DataElement)
+        elem.tag = btag
+        elem.VR = vr
+        elem._value = _UNSET
+        elem._src = self
+        elem._entry = i
+        elem.file_tell = e.value_offset - self.tell_base
+        elem.is_undefined_length = (flags & F_UNDEF) != 0
+        if tag >> 16 & 1 and not (flags & F_UNDEF and vr == "SQ"):
+            # as pydicom (which sets it for every element but undefined-length
+            # sequences): the element at (gggg,00bb) for block bb (for a private
+            # creator itself that is the group length, if present)
+            creator_tag = (tag & 0xFFFF0000) | ((tag & 0xFF00) >> 8)
+            if creator_tag != tag:
+                creator = self.lookup(creator_tag)
+                if creator is not None:
+                    elem.private_creator = creator.value
+        if vr in AMBIGUOUS_VR:
+            self.ds._correct_ambiguous(elem)
+        return elem
+
+    cdef object value_of(self, DataElement elem):
+        """Convert the value of `elem` from its index entry (called once per element)."""
+        cdef Index index = self.index
+        cdef Py_ssize_t i = elem._entry
+        cdef Entry* e = &index.entries[i]
+        cdef unsigned int tag = e.tag
+        cdef object vr = elem.VR
+        cdef tuple encodings
+        if vr == "SQ":
+            if e.flags & F_ERROR:
+                message, etag, offset = index.sequence_error(i)
+                raise InvalidDicomError(f"Unable to read the sequence: {message}", tag=etag, offset=offset)
+            if not e.flags & (F_SEQ | F_MAYBE_SQ):
+                if e.length == 0:
+                    return self.ds._make_sequence(i, i + 1, (e.flags & F_UNDEF) != 0, e.value_offset)
+                raise InvalidDicomError("Value is not a sequence", tag=tag, offset=e.offset)
+            return self.ds._make_sequence(i, e.end, (e.flags & F_UNDEF) != 0, e.value_offset)
+        if e.length == 0:
+            return _cvalues.empty_value(vr)
+        if tag == 0x00080005:
+            encodings = _DEFAULT_ENCODINGS
+        elif self.encodings is not None:
+            encodings = <tuple>self.encodings
+        else:
+            encodings = self.charset()
+        value = _cvalues.convert(index, i, vr, encodings)
+        if type(value) is list and tag in _LUT_DESCRIPTOR_TAGS and value:
+            if isinstance(value[0], int) and value[0] < 0:
+                value[0] += 65536
+        return value
+
+    def value_view(self, DataElement elem):
+        """A zero-copy view of `elem`'s value bytes if it was read through this view."""
+        if elem._src is not self:
+            return None
+        return self.index.value_view(elem._entry)
+
+    def entry(self, Py_ssize_t i):
+        return self.index.entry(i)
+
+
+cdef object element_value(object src, DataElement elem, Py_ssize_t i):
+    return (<View>src).value_of(elem)
