@@ -11,6 +11,7 @@ from ._version import __version__
 from .dataelem import DataElement
 from .dataset import Dataset, FileDataset, FileMetaDataset
 from .errors import DcmfastError, InvalidDicomError, UnsupportedTransferSyntaxError
+from .pydicom_plugin import register_pydicom
 from .reader import dcmread, read_file_meta_info
 from .sequence import Sequence
 from .tag import BaseTag, Tag
@@ -37,4 +38,5 @@ __all__ = [
     "dcmread",
     "errors",
     "read_file_meta_info",
+    "register_pydicom",
 ]

@@ -1,0 +1,3 @@
+from typing_extensions import Buffer
+
+def ybr_full_to_rgb(src: Buffer, out: Buffer) -> None: ...

@@ -1,0 +1,12 @@
+from libc.stdint cimport uint8_t
+
+# Status of one segment decode (decode_segment's return value).
+cdef enum:
+    RLE_OK = 0       # exactly `count` bytes produced, nothing left over
+    RLE_SHORT = 1    # the segment ran out before `count` bytes were produced
+    RLE_LONG = 2     # `count` bytes produced, the segment would produce more (ignored)
+
+
+cdef int decode_segment(const uint8_t* src, Py_ssize_t src_len,
+                        uint8_t* out, Py_ssize_t count,
+                        Py_ssize_t* produced) noexcept nogil

@@ -1,0 +1,15 @@
+from typing_extensions import Buffer
+
+def decode_frame(
+    src: Buffer,
+    rows: int,
+    columns: int,
+    samples_per_pixel: int,
+    bits_allocated: int,
+    out: Buffer,
+    *,
+    segment_order: str = ">",
+    frame_index: int = 0,
+    base_offset: int = 0,
+    scratch: Buffer | None = None,
+) -> int: ...

@@ -1,0 +1,120 @@
+"""Pixel data as numpy arrays: :func:`pixel_array` and :func:`iter_pixels`.
+
+``src`` is a path, a bytes-like DICOM file, a pydicom Dataset or a dcmfast
+Dataset. It is reduced once to a :class:`PixelDescription` (the Image Pixel
+values plus a zero-copy view of the pixel data), which the decoder registered
+for its transfer syntax turns into samples; the shared steps (unused bits,
+shape, YBR -> RGB) then give arrays equal to pydicom 3's ``pixel_array``.
+Native little-endian data is returned as a view of the source buffer.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from dcmfast.errors import UnsupportedTransferSyntaxError
+
+from . import jpeg, native, rle
+from ._decoded import Decoded
+from .description import PixelDescription, describe
+from .processing import correct_unused_bits, shape, to_rgb
+
+__all__ = ["pixel_array", "iter_pixels", "PixelDescription", "describe", "DECODERS"]
+
+
+class DecoderEntry(NamedTuple):
+    decode: Callable[..., Decoded]
+    # apply pydicom's correct_unused_bits afterwards (RLE does it in its workers;
+    # JPEG-LS and JPEG 2000 get a sign correction from the codestream instead)
+    correct_bits: bool
+
+
+def _native(desc: PixelDescription, indices: list[int] | None, *, allow_excess_frames: bool = True,
+            **_: Any) -> Decoded:
+    return native.decode(desc, None if indices is None else indices[0],
+                         allow_excess_frames=allow_excess_frames)
+
+
+# decoder per transfer syntax kind (see _syntax.SYNTAXES)
+DECODERS: dict[str, DecoderEntry] = {
+    "native": DecoderEntry(_native, True),
+    "rle": DecoderEntry(rle.decode, False),
+    "jpeg": DecoderEntry(jpeg.decode, True),
+    "jpegls": DecoderEntry(jpeg.decode, False),
+    "j2k": DecoderEntry(jpeg.decode, False),
+}
+
+_DECODE_OPTIONS = {"allow_excess_frames", "correct_unused_bits", "segment_order"}
+_IGNORED_OPTIONS = {"view_only", "decoding_plugin", "use_pdh"}  # accepted for pydicom compatibility
+_FIELDS = {f.name for f in dataclasses.fields(PixelDescription)} - {"data"}
+
+
+def _split_options(opts: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(decoder options, description overrides) from pydicom-style keyword options."""
+    if "rle_segment_order" in opts:
+        opts["segment_order"] = opts.pop("rle_segment_order")
+    unknown = set(opts) - _DECODE_OPTIONS - _IGNORED_OPTIONS - _FIELDS
+    if unknown:
+        raise TypeError(f"Unknown pixel option(s): {', '.join(sorted(unknown))}")
+    decode_opts = {k: v for k, v in opts.items() if k in _DECODE_OPTIONS}
+    overrides = {k: v for k, v in opts.items() if k in _FIELDS}
+    return decode_opts, overrides
+
+
+def _entry(desc: PixelDescription) -> DecoderEntry:
+    try:
+        return DECODERS[desc.syntax.kind]
+    except KeyError:  # pragma: no cover - every kind in _syntax has a decoder
+        raise UnsupportedTransferSyntaxError(f"No decoder for '{desc.syntax.name}'") from None
+
+
+def _decode(desc: PixelDescription, indices: list[int] | None, single: bool, *, raw: bool,
+            as_rgb: bool, threads: int | None, opts: dict[str, Any]) -> np.ndarray:
+    entry = _entry(desc)
+    decoded = entry.decode(desc, indices, threads=threads, **opts)
+    if entry.correct_bits:
+        decoded = correct_unused_bits(decoded, opts.get("correct_unused_bits", True))
+    arr = shape(decoded, single)
+    if not raw and as_rgb:
+        arr, _ = to_rgb(arr, decoded.desc, decoded.owned)
+    return arr
+
+
+def pixel_array(src: Any, *, index: int | None = None, raw: bool = False, as_rgb: bool = True,
+                threads: int | None = None, **opts: Any) -> np.ndarray:
+    """The pixel data of `src` as an ndarray, equal to pydicom 3's ``pixel_array``.
+
+    `index` selects one frame (only that frame is decoded). ``raw=True`` or
+    ``as_rgb=False`` keeps YBR_FULL(_422) samples as stored. `threads` bounds the
+    worker threads decoding RLE frames (default: every CPU). Other options:
+    ``allow_excess_frames``, ``correct_unused_bits``, ``segment_order`` (RLE,
+    ">" or "<") and overrides of the described values (``rows=...``,
+    ``number_of_frames=...``, pydicom's option names).
+
+    Native little-endian pixel data comes back as a view on the source buffer,
+    writable only when that buffer is.
+    """
+    decode_opts, overrides = _split_options(opts)
+    desc, _owner = describe(src, **overrides)
+    if index is not None and index < 0:
+        raise ValueError("'index' must be greater than or equal to 0")
+    indices = None if index is None else [index]
+    return _decode(desc, indices, index is not None, raw=raw, as_rgb=as_rgb, threads=threads,
+                   opts=decode_opts)
+
+
+def iter_pixels(src: Any, *, indices: Iterable[int] | None = None, raw: bool = False,
+                as_rgb: bool = True, threads: int | None = None, **opts: Any) -> Iterator[np.ndarray]:
+    """Yield the frames of `src` (those in `indices`, else all) one at a time.
+
+    Each frame is decoded only when it is reached; options as :func:`pixel_array`.
+    """
+    decode_opts, overrides = _split_options(opts)
+    desc, _owner = describe(src, **overrides)
+    for i in range(desc.number_of_frames) if indices is None else indices:
+        if i < 0:
+            raise ValueError("frame indices must be greater than or equal to 0")
+        yield _decode(desc, [i], True, raw=raw, as_rgb=as_rgb, threads=threads, opts=decode_opts)

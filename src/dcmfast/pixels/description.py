@@ -1,0 +1,283 @@
+"""What the decoders need to know about a pixel data element, whatever its source.
+
+:class:`PixelDescription` carries the Image Pixel module values, the transfer
+syntax and the pixel data value itself as a zero-copy memoryview. It is built
+once from a path, bytes, a pydicom Dataset or a dcmfast Dataset
+(:func:`describe`) and validated with the rules pydicom 3 applies, so the
+decoders never look at a dataset.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+from typing import Any
+
+from dcmfast.errors import PixelDataError, UnsupportedTransferSyntaxError
+
+from ._syntax import Syntax, lookup
+
+__all__ = ["PixelDescription", "describe", "PIXEL_KEYWORDS"]
+
+LOGGER = logging.getLogger(__name__)
+
+# pixel keyword -> tag
+PIXEL_KEYWORDS = {
+    "PixelData": 0x7FE00010,
+    "FloatPixelData": 0x7FE00008,
+    "DoubleFloatPixelData": 0x7FE00009,
+}
+_EXTENDED_OFFSET_TABLE = 0x7FE00001
+_EXTENDED_OFFSET_TABLE_LENGTHS = 0x7FE00002
+
+# description field -> Image Pixel module tag
+_IMAGE_PIXEL = {
+    "samples_per_pixel": 0x00280002,
+    "photometric_interpretation": 0x00280004,
+    "planar_configuration": 0x00280006,
+    "number_of_frames": 0x00280008,
+    "rows": 0x00280010,
+    "columns": 0x00280011,
+    "bits_allocated": 0x00280100,
+    "bits_stored": 0x00280101,
+    "pixel_representation": 0x00280103,
+}
+_KNOWN_PHOTOMETRIC = {
+    "MONOCHROME1", "MONOCHROME2", "PALETTE COLOR", "RGB", "YBR_FULL", "YBR_FULL_422",
+    "YBR_ICT", "YBR_RCT", "HSV", "ARGB", "CMYK", "YBR_PARTIAL_422", "YBR_PARTIAL_420",
+}
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PixelDescription:
+    """One pixel data element and the values that describe it."""
+
+    rows: int
+    columns: int
+    samples_per_pixel: int
+    bits_allocated: int
+    bits_stored: int
+    pixel_representation: int
+    planar_configuration: int
+    photometric_interpretation: str
+    number_of_frames: int
+    transfer_syntax_uid: str
+    data: memoryview
+    pixel_keyword: str = "PixelData"
+    pixel_vr: str | None = None
+    # raw (offsets, lengths) values of the Extended Offset Table, 8-byte little endian
+    extended_offsets: tuple[Any, Any] | None = None
+
+    def replace(self, **changes: Any) -> PixelDescription:
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def syntax(self) -> Syntax:
+        syntax = lookup(self.transfer_syntax_uid)
+        if syntax is None:
+            raise UnsupportedTransferSyntaxError(
+                f"Transfer syntax '{self.transfer_syntax_uid}' is not one dcmfast can "
+                "decode pixel data for")
+        return syntax
+
+    @property
+    def frame_pixels(self) -> int:
+        """Samples in one frame (rows x columns x samples per pixel)."""
+        return self.rows * self.columns * self.samples_per_pixel
+
+    @property
+    def itemsize(self) -> int:
+        """Bytes per decoded sample (1-bit data is unpacked to one byte per sample)."""
+        return max(self.bits_allocated // 8, 1)
+
+    @property
+    def frame_bytes(self) -> int:
+        """Bytes of one decoded frame."""
+        return self.frame_pixels * self.itemsize
+
+    @property
+    def dtype_str(self) -> str:
+        """The numpy dtype (native byte order) of the decoded samples."""
+        if self.pixel_keyword == "FloatPixelData":
+            return "float32"
+        if self.pixel_keyword == "DoubleFloatPixelData":
+            return "float64"
+        if self.bits_allocated == 1:
+            return "uint8"
+        return f"{'ui'[self.pixel_representation]}{self.itemsize}"
+
+    @property
+    def is_integer(self) -> bool:
+        return self.pixel_keyword == "PixelData"
+
+    def frame_shape(self) -> tuple[int, ...]:
+        if self.samples_per_pixel == 1:
+            return (self.rows, self.columns)
+        return (self.rows, self.columns, self.samples_per_pixel)
+
+    def validate(self) -> PixelDescription:
+        """Check every value as pydicom 3 does; raise PixelDataError naming the element."""
+        self.syntax  # noqa: B018  (unknown syntax raises)
+
+        def bad(tag: str, name: str, value: Any, rule: str) -> PixelDataError:
+            return PixelDataError(f"A ({tag}) '{name}' value of {value!r} is invalid, {rule}")
+
+        ba = self.bits_allocated
+        if not 1 <= ba <= 64 or (ba != 1 and ba % 8):
+            raise bad("0028,0100", "Bits Allocated", ba, "it must be 1 or a multiple of 8 up to 64")
+        if self.is_integer and not 1 <= self.bits_stored <= ba:
+            raise bad("0028,0101", "Bits Stored", self.bits_stored,
+                      f"it must be 1 to the 'Bits Allocated' value {ba}")
+        if not self.is_integer and ba != (32 if self.pixel_keyword == "FloatPixelData" else 64):
+            raise bad("0028,0100", "Bits Allocated", ba, f"it does not match {self.pixel_keyword}")
+        if not 0 < self.rows <= 0xFFFF:
+            raise bad("0028,0010", "Rows", self.rows, "it must be 1 to 65535")
+        if not 0 < self.columns <= 0xFFFF:
+            raise bad("0028,0011", "Columns", self.columns, "it must be 1 to 65535")
+        if self.number_of_frames < 1:
+            raise bad("0028,0008", "Number of Frames", self.number_of_frames, "it must be at least 1")
+        if self.samples_per_pixel not in (1, 3):
+            raise bad("0028,0002", "Samples per Pixel", self.samples_per_pixel, "it must be 1 or 3")
+        if self.samples_per_pixel == 3 and self.planar_configuration not in (0, 1):
+            raise bad("0028,0006", "Planar Configuration", self.planar_configuration, "it must be 0 or 1")
+        if self.is_integer and self.pixel_representation not in (0, 1):
+            raise bad("0028,0103", "Pixel Representation", self.pixel_representation, "it must be 0 or 1")
+        if self.photometric_interpretation not in _KNOWN_PHOTOMETRIC:
+            raise bad("0028,0004", "Photometric Interpretation", self.photometric_interpretation,
+                      "it is not a known value")
+        return self
+
+
+# --------------------------------------------------------------------------- building
+
+
+def _as_int(value: Any, name: str) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, (list, tuple)):  # a multi-valued US: pydicom would fail too
+        raise PixelDataError(f"'{name}' has {len(value)} values, one expected")
+    try:
+        return int(value)
+    except (TypeError, ValueError) as exc:
+        raise PixelDataError(f"'{name}' value {value!r} is not a number") from exc
+
+
+def _raw_view(ds: Any, tag: int) -> memoryview | None:
+    """The element's value bytes without a copy when the dataset can give them."""
+    if hasattr(ds, "_raw_value_view"):  # a dcmfast Dataset
+        return ds._raw_value_view(tag)
+    if tag not in ds:
+        return None
+    value = ds[tag].value
+    return None if value is None else memoryview(value)
+
+
+def _element_value(ds: Any, tag: int) -> Any:
+    return ds[tag].value if tag in ds else None
+
+
+def from_dataset(ds: Any) -> PixelDescription:
+    """Build a :class:`PixelDescription` from a pydicom or dcmfast Dataset."""
+    meta = getattr(ds, "file_meta", None)
+    tsuid = meta.get("TransferSyntaxUID") if meta is not None else None
+    if not tsuid:
+        raise PixelDataError(
+            "Unable to decode the pixel data: the dataset's file meta has no "
+            "(0002,0010) 'Transfer Syntax UID'")
+
+    present = [kw for kw, tag in PIXEL_KEYWORDS.items() if tag in ds]
+    if not present:
+        raise PixelDataError(
+            "The dataset has no 'Pixel Data', 'Float Pixel Data' or 'Double Float "
+            "Pixel Data' element, no pixel data to decode")
+    if len(present) > 1:
+        raise PixelDataError(
+            "One and only one of 'Pixel Data', 'Float Pixel Data' or 'Double Float "
+            "Pixel Data' may be present in the dataset")
+    keyword = present[0]
+    tag = PIXEL_KEYWORDS[keyword]
+    data = _raw_view(ds, tag)
+    if data is None:
+        raise PixelDataError(f"The dataset's ({tag >> 16:04X},{tag & 0xFFFF:04X}) {keyword} is empty")
+    if data.ndim != 1 or data.itemsize != 1:
+        data = data.cast("B")
+
+    values: dict[str, Any] = {}
+    for field, etag in _IMAGE_PIXEL.items():
+        value = _element_value(ds, etag)
+        values[field] = value if field == "photometric_interpretation" else _as_int(value, field)
+    missing = [
+        f for f in ("rows", "columns", "bits_allocated", "samples_per_pixel", "photometric_interpretation")
+        if values[f] is None
+    ]
+    if keyword == "PixelData":
+        missing += [f for f in ("bits_stored", "pixel_representation") if values[f] is None]
+    if values["samples_per_pixel"] == 3 and values["planar_configuration"] is None:
+        if lookup(tsuid) is None or not lookup(tsuid).encapsulated:  # type: ignore[union-attr]
+            missing.append("planar_configuration")
+    if missing:
+        tags = ", ".join(f"({_IMAGE_PIXEL[f] >> 16:04X},{_IMAGE_PIXEL[f] & 0xFFFF:04X}) {f}" for f in missing)
+        raise PixelDataError(f"Missing required element(s) to decode the pixel data: {tags}")
+
+    frames = values["number_of_frames"]
+    if not frames:  # absent is 1 frame; 0 or empty is invalid: pydicom assumes 1
+        if _element_value(ds, _IMAGE_PIXEL["number_of_frames"]) is not None or frames == 0:
+            LOGGER.warning("A (0028,0008) 'Number of Frames' value of %r is invalid, assuming 1 frame",
+                           frames)
+        frames = 1
+
+    eot = None
+    offsets = _raw_view(ds, _EXTENDED_OFFSET_TABLE)
+    if offsets is not None:
+        lengths = _raw_view(ds, _EXTENDED_OFFSET_TABLE_LENGTHS)
+        if lengths is not None:
+            eot = (offsets, lengths)
+
+    pixel_vr = None
+    try:
+        pixel_vr = str(ds[tag].VR)
+    except (KeyError, AttributeError):
+        pass
+
+    photometric = str(values["photometric_interpretation"]).strip()
+    return PixelDescription(
+        rows=values["rows"],
+        columns=values["columns"],
+        samples_per_pixel=values["samples_per_pixel"],
+        bits_allocated=values["bits_allocated"],
+        bits_stored=values["bits_stored"] if values["bits_stored"] is not None else values["bits_allocated"],
+        pixel_representation=values["pixel_representation"] or 0,
+        planar_configuration=values["planar_configuration"] or 0,
+        photometric_interpretation=photometric,
+        number_of_frames=frames,
+        transfer_syntax_uid=str(tsuid).strip("\0 "),
+        data=data,
+        pixel_keyword=keyword,
+        pixel_vr=pixel_vr,
+        extended_offsets=eot,
+    )
+
+
+def _read_dataset(src: Any) -> Any:
+    """Read a path or bytes with dcmfast's reader."""
+    from dcmfast.reader import dcmread
+
+    return dcmread(src)
+
+
+def describe(src: Any, **overrides: Any) -> tuple[PixelDescription, Any]:
+    """The validated :class:`PixelDescription` of `src` and the object that owns its
+    buffer (kept alive alongside the arrays that view it).
+
+    `src` is a path, a bytes-like holding a DICOM file, or a pydicom / dcmfast
+    Dataset. `overrides` replace described values (pydicom's option names).
+    """
+    if isinstance(src, (str, os.PathLike, bytes, bytearray, memoryview)):
+        src = _read_dataset(src)
+    desc = from_dataset(src)
+    if overrides:
+        try:
+            desc = desc.replace(**overrides)
+        except TypeError as exc:
+            raise TypeError(f"Unknown pixel option: {exc}") from None
+    return desc.validate(), src

@@ -1,0 +1,174 @@
+"""Encapsulated pixel data (PS3.5 A.4): items, fragments and frames.
+
+Fragments are returned as zero-copy memoryview slices of the Pixel Data value;
+a frame made of one fragment is that slice, a frame spread over several
+fragments is their concatenation. Every item length and table offset is
+checked against the bytes that exist before it is used. Frames are located as
+pydicom 3 does: Extended Offset Table, else Basic Offset Table, else one frame
+per fragment, all fragments for one frame, or JPEG end-of-image markers.
+"""
+from __future__ import annotations
+
+import bisect
+import logging
+import struct
+from typing import Any, NamedTuple
+
+from dcmfast.errors import PixelDataError
+
+__all__ = ["Fragment", "Frame", "parse_fragments", "locate_frames", "select_frames"]
+
+LOGGER = logging.getLogger(__name__)
+
+_ITEM = 0xE000FFFE  # (FFFE,E000) read as a little-endian uint32
+_SEQUENCE_DELIMITER = 0xE0DDFFFE
+_HEADER = struct.Struct("<II")
+
+
+class Fragment(NamedTuple):
+    offset: int  # of the item header, relative to the first fragment's item header
+    value_offset: int  # of the fragment bytes inside the Pixel Data value
+    data: memoryview
+
+
+class Frame(NamedTuple):
+    data: Any  # memoryview (one fragment) or bytes (joined fragments)
+    offset: int  # where the frame's first byte sits in the Pixel Data value
+
+
+def _where(offset: int) -> str:
+    return f"[at byte offset {offset} of the Pixel Data value]"
+
+
+def parse_fragments(data: memoryview) -> tuple[list[int], list[Fragment]]:
+    """The Basic Offset Table entries and the fragments of encapsulated `data`."""
+    size = len(data)
+    if size < 8:
+        raise PixelDataError(f"Encapsulated pixel data of {size} bytes has no Basic Offset Table item")
+    tag, length = _HEADER.unpack_from(data, 0)
+    if tag != _ITEM:
+        raise PixelDataError(
+            f"Encapsulated pixel data must start with an item tag (FFFE,E000), found "
+            f"({tag & 0xFFFF:04X},{tag >> 16:04X}) {_where(0)}")
+    if length % 4 or 8 + length > size:
+        raise PixelDataError(
+            f"Basic Offset Table length {length} is not a multiple of 4 or runs past the "
+            f"{size}-byte pixel data {_where(4)}")
+    basic = list(struct.unpack_from(f"<{length // 4}I", data, 8))
+    first = pos = 8 + length
+    fragments: list[Fragment] = []
+    while pos + 8 <= size:
+        tag, length = _HEADER.unpack_from(data, pos)
+        if tag == _SEQUENCE_DELIMITER:
+            break
+        if tag != _ITEM:
+            raise PixelDataError(
+                f"Unexpected tag ({tag & 0xFFFF:04X},{tag >> 16:04X}) where a fragment item "
+                f"was expected {_where(pos)}")
+        if pos + 8 + length > size:
+            raise PixelDataError(
+                f"Fragment {len(fragments)} of {length} bytes is truncated: only "
+                f"{size - pos - 8} bytes remain {_where(pos + 4)}")
+        fragments.append(Fragment(pos - first, pos + 8, data[pos + 8 : pos + 8 + length]))
+        pos += 8 + length
+    else:
+        if pos != size:
+            raise PixelDataError(f"{size - pos} stray bytes after the last fragment {_where(pos)}")
+    return basic, fragments
+
+
+def _extended_frames(eot: tuple[Any, Any], data: memoryview, first: int) -> list[Frame] | None:
+    offsets_raw, lengths_raw = (memoryview(v).cast("B") for v in eot)
+    if len(offsets_raw) % 8 or len(lengths_raw) % 8 or len(offsets_raw) != len(lengths_raw):
+        LOGGER.warning(
+            "The (7FE0,0001) 'Extended Offset Table' and (7FE0,0002) 'Extended Offset "
+            "Table Lengths' don't match - the extended offset table will be ignored")
+        return None
+    n = len(offsets_raw) // 8
+    offsets = struct.unpack(f"<{n}Q", offsets_raw)
+    lengths = struct.unpack(f"<{n}Q", lengths_raw)
+    frames = []
+    for i, (offset, length) in enumerate(zip(offsets, lengths)):
+        start = first + offset + 8
+        if start + length > len(data):
+            raise PixelDataError(
+                f"Extended Offset Table entry {i} (offset {offset}, length {length}) runs "
+                f"past the {len(data)}-byte pixel data")
+        frames.append(Frame(data[start : start + length], start))
+    return frames
+
+
+def _join(fragments: list[Fragment]) -> Frame:
+    if len(fragments) == 1:
+        return Frame(fragments[0].data, fragments[0].value_offset)
+    return Frame(b"".join(f.data for f in fragments), fragments[0].value_offset)
+
+
+def locate_frames(data: memoryview, number_of_frames: int,
+                  extended_offsets: tuple[Any, Any] | None = None) -> list[Frame]:
+    """Every frame of the encapsulated pixel data `data`, in order.
+
+    May return more frames than `number_of_frames` (pydicom's excess frames),
+    never fewer without raising when the tables make that certain.
+    """
+    basic, fragments = parse_fragments(data)
+    first = 8 + 4 * len(basic)
+    if extended_offsets:
+        frames = _extended_frames(extended_offsets, data, first)
+        if frames is not None:
+            return frames
+
+    if basic:
+        if any(b < a for a, b in zip(basic, basic[1:])):
+            raise PixelDataError(f"The Basic Offset Table offsets decrease: {basic[:8]}...")
+        groups: list[list[Fragment]] = [[] for _ in basic]
+        for fragment in fragments:
+            index = bisect.bisect_right(basic, fragment.offset) - 1
+            if index < 0:
+                raise PixelDataError(
+                    f"The Basic Offset Table's first offset {basic[0]} skips fragment data")
+            groups[index].append(fragment)
+        for i, group in enumerate(groups):
+            if not group:
+                raise PixelDataError(
+                    f"Basic Offset Table entry {i} (offset {basic[i]}) points to no fragment")
+        return [_join(group) for group in groups]
+
+    if not fragments:
+        raise PixelDataError("The encapsulated pixel data contains no fragments")
+    if len(fragments) == number_of_frames or len(fragments) == 1:
+        return [_join([f]) for f in fragments]
+    if number_of_frames == 1:
+        return [_join(fragments)]
+    if len(fragments) > number_of_frames:
+        # several fragments per frame, no table: a JPEG EOI marker ends a frame
+        frames, current = [], []
+        for fragment in fragments:
+            current.append(fragment)
+            if b"\xff\xd9" in bytes(fragment.data[-10:]):
+                frames.append(_join(current))
+                current = []
+        if current:
+            LOGGER.warning("The end of the encapsulated pixel data has been reached without a "
+                           "JPEG EOI/EOC marker ending the last frame")
+            frames.append(_join(current))
+        return frames
+    raise PixelDataError(
+        f"Unable to locate {number_of_frames} frames in the encapsulated pixel data: there "
+        f"are only {len(fragments)} fragments and no offset table; the dataset may be corrupt "
+        "or (0028,0008) 'Number of Frames' may be incorrect")
+
+
+def select_frames(frames: list[Frame], number_of_frames: int, indices: list[int] | None) -> list[int]:
+    """The indices of the frames to decode (all `number_of_frames` when None), each
+    checked to exist, so no output is sized for frames that are not there."""
+    if indices is None:
+        if len(frames) < number_of_frames:
+            raise PixelDataError(
+                f"The encapsulated pixel data holds {len(frames)} frames, (0028,0008) 'Number "
+                f"of Frames' says {number_of_frames}")
+        return list(range(number_of_frames))
+    for i in indices:
+        if not 0 <= i < len(frames):
+            raise PixelDataError(f"Frame index {i} is out of range: {len(frames)} frames found")
+    return list(indices)

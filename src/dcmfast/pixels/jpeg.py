@@ -1,0 +1,200 @@
+"""JPEG, JPEG-LS (pylibjpeg-libjpeg) and JPEG 2000 (pylibjpeg-openjpeg) frames.
+
+The codec packages are optional and imported on first use; a missing one raises
+:class:`UnsupportedTransferSyntaxError` naming the syntax and what to install.
+The codestream header is read first (dimensions checked against the dataset
+before the codec allocates anything) and the result is adjusted as pydicom 3
+adjusts it: JPEG colour space from component IDs / JFIF markers, JPEG-LS and
+JPEG 2000 container size from the codestream precision, and their sign
+correction.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+import struct
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from dcmfast.errors import PixelDataError, UnsupportedTransferSyntaxError
+
+from . import encaps
+from ._decoded import Decoded
+from .description import PixelDescription
+from .processing import clear_high_bits
+
+__all__ = ["decode", "codestream_info"]
+
+LOGGER = logging.getLogger(__name__)
+
+# kind -> (module, pip requirement that provides it)
+_CODECS = {
+    "jpeg": ("libjpeg", "dcmfast[jpeg] (pylibjpeg-libjpeg)"),
+    "jpegls": ("libjpeg", "dcmfast[jpeg] (pylibjpeg-libjpeg)"),
+    "j2k": ("openjpeg", "pylibjpeg-openjpeg"),
+}
+_SOF = {0xFFC0 + n for n in range(16)} - {0xFFC4, 0xFFC8, 0xFFCC} | {0xFFF7}
+_RGB_IDS = ([82, 71, 66], [114, 103, 98])  # "RGB" / "rgb" component IDs
+_U16 = struct.Struct(">H")
+
+
+class CodestreamInfo(NamedTuple):
+    precision: int
+    rows: int
+    columns: int
+    component_ids: list[int]
+    jfif: bool
+
+
+def codestream_info(src: bytes) -> CodestreamInfo | None:
+    """The SOF parameters of a JPEG / JPEG-LS codestream, None if unreadable."""
+    if src[:2] != b"\xff\xd8":
+        return None
+    pos, jfif = 2, False
+    try:
+        while True:
+            (marker,) = _U16.unpack_from(src, pos)
+            (length,) = _U16.unpack_from(src, pos + 2)
+            if marker in _SOF:
+                precision = src[pos + 4]
+                (rows,) = _U16.unpack_from(src, pos + 5)
+                (columns,) = _U16.unpack_from(src, pos + 7)
+                ids = [src[pos + 10 + 3 * k] for k in range(src[pos + 9])]
+                return CodestreamInfo(precision, rows, columns, ids, jfif)
+            if 0xFFE0 <= marker <= 0xFFEF and src[pos + 4 : pos + 8] == b"JFIF":
+                jfif = True
+            if marker >> 8 != 0xFF or length < 2:
+                return None
+            pos += 2 + length
+    except (struct.error, IndexError):
+        return None
+
+
+def _codec(desc: PixelDescription) -> Any:
+    kind = desc.syntax.kind
+    module, requirement = _CODECS[kind]
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise UnsupportedTransferSyntaxError(
+            f"Decoding '{desc.syntax.name}' ({desc.transfer_syntax_uid}) pixel data needs "
+            f"{module}: pip install {requirement}") from None
+
+
+def _conform_colour(desc: PixelDescription, info: CodestreamInfo) -> PixelDescription:
+    """pydicom's JPEG colour space checks on the codestream."""
+    if desc.samples_per_pixel != 3:
+        return desc
+    pi = desc.photometric_interpretation
+    if info.component_ids in _RGB_IDS:
+        if pi != "RGB":
+            LOGGER.warning("The (0028,0004) 'Photometric Interpretation' is '%s' but the "
+                           "codestream's component IDs indicate 'RGB'", pi)
+            return desc.replace(photometric_interpretation="RGB")
+        return desc
+    if info.jfif and "YBR" not in pi:
+        cs = "YBR_FULL_422" if desc.transfer_syntax_uid == "1.2.840.10008.1.2.4.50" else "YBR_FULL"
+        LOGGER.warning("The (0028,0004) 'Photometric Interpretation' is '%s' but the "
+                       "codestream has a JFIF APP marker, which indicates '%s'", pi, cs)
+        return desc.replace(photometric_interpretation=cs)
+    return desc
+
+
+def _container_bits(precision: int, widths: tuple[int, ...]) -> int:
+    return next((w for w in widths if precision <= w), widths[-1])
+
+
+class _FrameDecoder:
+    """Decodes one frame; remembers what the codestreams said about the data."""
+
+    def __init__(self, desc: PixelDescription) -> None:
+        self.codec = _codec(desc)
+        self.desc = desc
+        self.kind = desc.syntax.kind
+        self.precision = desc.bits_stored
+        self.j2k_signed = bool(desc.pixel_representation)
+        self.container = desc.bits_allocated
+
+    def __call__(self, src: bytes, where: str) -> np.ndarray:
+        desc = self.desc
+        if self.kind == "j2k":
+            params = self.codec.get_parameters(src)
+            self.precision = params.get("precision", desc.bits_stored)
+            self.j2k_signed = params.get("is_signed", bool(desc.pixel_representation))
+            rows, columns = params.get("rows", desc.rows), params.get("columns", desc.columns)
+            self.container = _container_bits(self.precision, (8, 16, 32))
+            if desc.photometric_interpretation in ("YBR_ICT", "YBR_RCT"):
+                self.desc = desc.replace(photometric_interpretation="RGB")
+            raw = self.codec.utils.decode_pixel_data(src, version=2)
+        else:
+            info = codestream_info(src)
+            rows, columns = (info.rows, info.columns) if info else (desc.rows, desc.columns)
+            if info is not None:
+                self.desc = desc = _conform_colour(desc, info)
+                self.precision = info.precision
+            if self.kind == "jpegls":
+                self.container = _container_bits(self.precision, (8, 16))
+                if desc.samples_per_pixel > 1:
+                    self.desc = desc.replace(planar_configuration=0)
+            self._check_size(rows, columns, where)
+            raw = self.codec.utils.decode_pixel_data(src, version=2)
+        dtype = np.dtype(f"{'ui'[self.desc.pixel_representation]}{self.container // 8}")
+        if len(raw) != self.desc.frame_pixels * dtype.itemsize:
+            raise PixelDataError(
+                f"{where}: decoded to {len(raw)} bytes, {self.desc.frame_pixels * dtype.itemsize} "
+                "expected")
+        return np.frombuffer(raw, dtype=dtype)
+
+    def _check_size(self, rows: int, columns: int, where: str) -> None:
+        if (rows, columns) != (self.desc.rows, self.desc.columns) and rows and columns:
+            raise PixelDataError(
+                f"{where}: the codestream is {rows} x {columns}, the dataset says "
+                f"{self.desc.rows} x {self.desc.columns}")
+
+    def sign_correct(self, flat: np.ndarray) -> np.ndarray:
+        """pydicom's JPEG-LS / JPEG 2000 sign correction, in place."""
+        desc = self.desc
+        if self.kind == "jpegls" and desc.pixel_representation == 1:
+            return clear_high_bits(flat, self.precision, True, True)
+        if (self.kind == "j2k" and desc.photometric_interpretation in ("MONOCHROME1", "MONOCHROME2")
+                and self.j2k_signed != bool(desc.pixel_representation)):
+            return clear_high_bits(flat, self.precision, bool(desc.pixel_representation), True)
+        return flat
+
+
+def decode(desc: PixelDescription, indices: list[int] | None, *, allow_excess_frames: bool = True,
+           threads: int | None = None, **_: Any) -> Decoded:
+    """Decode frames `indices` (all when None) of JPEG-family pixel data.
+
+    The codecs hold the GIL, so frames are decoded one after the other.
+    """
+    decoder = _FrameDecoder(desc)
+    frames = encaps.locate_frames(desc.data, desc.number_of_frames, desc.extended_offsets)
+    wanted = encaps.select_frames(frames, desc.number_of_frames, indices)
+    fp = desc.frame_pixels
+    out = None
+    for k, i in enumerate(wanted):
+        arr = decoder(bytes(frames[i].data), f"frame {i}")
+        if out is None:  # sized only once a frame has decoded to the expected length
+            out = np.empty(len(wanted) * fp, dtype=desc.dtype_str)
+        out[k * fp : (k + 1) * fp] = arr
+    assert out is not None
+    count = len(wanted)
+    if indices is None and allow_excess_frames and len(frames) > desc.number_of_frames:
+        excess = []
+        for i in range(desc.number_of_frames, len(frames)):
+            try:
+                excess.append(decoder(bytes(frames[i].data), f"frame {i}"))
+            except PixelDataError:
+                continue
+        if excess:
+            LOGGER.warning("%d frames found in the encapsulated pixel data, more than the "
+                           "(0028,0008) 'Number of Frames' value %d; the extra frames are returned",
+                           count + len(excess), desc.number_of_frames)
+            out = np.concatenate([out, *[e.astype(out.dtype) for e in excess]])
+            count += len(excess)
+    out = decoder.sign_correct(out)
+    return Decoded(out, decoder.desc.replace(number_of_frames=max(count, desc.number_of_frames)),
+                   count, True)
+
