@@ -7,6 +7,9 @@ the VR as pydicom does), converts its value on first access, and materializes
 a whole dataset in one C loop over the index.
 """
 import copy as _copy
+
+from cpython.object cimport PyObject
+from cpython.ref cimport Py_INCREF, Py_DECREF
 import warnings
 
 from dcmfast._core.parse cimport Index, Entry
@@ -27,7 +30,6 @@ from dcmfast.datadict import (
 )
 from dcmfast.errors import InvalidDicomError
 from dcmfast.tag import BaseTag, Tag, _tag_from_int
-from dcmfast.tag import _CACHE as _TAG_CACHE
 from dcmfast.valuerep import IS, UID, DSfloat, MultiValue, PersonName
 
 cdef enum:
@@ -48,11 +50,26 @@ _LUT_DESCRIPTOR_TAGS = frozenset([0x00281101, 0x00281102, 0x00281103, 0x00283002
 cdef object _UNSET = object()
 
 
+# A direct-mapped cache of BaseTag objects keyed by the 32-bit tag, so that the
+# same tag is always the same object (dict lookups then match by identity) and
+# creating one costs a few instructions. Each slot owns one reference.
+cdef enum:
+    TAG_CACHE_SIZE = 8192
+cdef unsigned int _tag_keys[TAG_CACHE_SIZE]
+cdef PyObject* _tag_objs[TAG_CACHE_SIZE]
+
+
 cdef inline object _tag(unsigned int value):
-    """The cached BaseTag for value: dict keys and lookups then match by identity."""
-    tag = (<dict>_TAG_CACHE).get(value)
-    if tag is None:
-        tag = _tag_from_int(value)
+    cdef unsigned int slot = ((value * 2654435761u) >> 19) & (TAG_CACHE_SIZE - 1)
+    cdef PyObject* cached = _tag_objs[slot]
+    if cached != NULL and _tag_keys[slot] == value:
+        return <object>cached
+    tag = _tag_from_int(value)
+    Py_INCREF(tag)
+    if cached != NULL:
+        Py_DECREF(<object>cached)
+    _tag_objs[slot] = <PyObject*>tag
+    _tag_keys[slot] = value
     return tag
 
 

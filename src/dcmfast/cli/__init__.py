@@ -28,7 +28,14 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     return run_summary(args.paths, check=not args.no_check, repeat=args.repeat)
 
 
+# Modules of further subcommands: each defines ``add_parser(subparsers)`` that
+# registers its subcommand with ``set_defaults(func=...)``.
+_SUBCOMMAND_MODULES: list[str] = []
+
+
 def build_parser() -> argparse.ArgumentParser:
+    import importlib
+
     parser = argparse.ArgumentParser(prog="dcmfast", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -47,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--no-check", action="store_true", help="skip the comparison with pydicom")
     summary.add_argument("--repeat", type=int, default=5, help="timed reads per file (median)")
     summary.set_defaults(func=_cmd_summary)
+
+    for name in _SUBCOMMAND_MODULES:
+        importlib.import_module(f"{__name__}.{name}").add_parser(sub)
     return parser
 
 
