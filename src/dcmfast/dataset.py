@@ -266,6 +266,7 @@ class Dataset:
         view = self._view
         if view is not None:
             view.sorted_tags = None
+            view.sorted_elements = None
         self.__dict__.pop("_sorted", None)
 
     def _tags(self) -> list[int]:
@@ -376,9 +377,18 @@ class Dataset:
         return tags  # type: ignore[no-any-return]
 
     def __iter__(self) -> Iterator[DataElement]:
-        tags = self._sorted_tags()
+        view = self._view
+        if view is not None:
+            if not view.loaded:
+                view.load_all()
+            elements = view.sorted_elements
+            if elements is not None:
+                return iter(elements)  # type: ignore[no-any-return]
+        return self._iter_sorted()
+
+    def _iter_sorted(self) -> Iterator[DataElement]:
         d = self._dict
-        for tag in tags:
+        for tag in self._sorted_tags():
             yield d[tag]
 
     def elements(self) -> Iterator[DataElement]:
@@ -504,8 +514,7 @@ class Dataset:
             object.__setattr__(self, "_pixel_array", None)
         if elem_tag == _TAG_CHARSET and self._view is not None:
             self._view.encodings = None
-        if elem_tag not in self._dict:
-            self._changed()
+        self._changed()
         self._dict[elem_tag] = elem
 
     def add(self, data_element: DataElement) -> None:

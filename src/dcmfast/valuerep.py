@@ -20,7 +20,7 @@ _T = TypeVar("_T")
 class DSfloat(float):
     """Decimal String value: a float that keeps the string it was read from."""
 
-    __slots__ = ("original_string", "auto_format")
+    __slots__ = ("original_string", "_auto_format")
 
     def __new__(cls, val: Any, auto_format: bool = False, validation_mode: int | None = None) -> Any:
         if val is None:
@@ -36,9 +36,17 @@ class DSfloat(float):
             auto_format = auto_format or val.auto_format
             if hasattr(val, "original_string"):
                 self.original_string = val.original_string
-        self.auto_format = auto_format
         if auto_format:
+            self._auto_format = True
             self.original_string = _format_ds(float(self))
+
+    @property
+    def auto_format(self) -> bool:
+        return getattr(self, "_auto_format", False)
+
+    @auto_format.setter
+    def auto_format(self, value: bool) -> None:
+        self._auto_format = bool(value)
 
     def __eq__(self, other: Any) -> bool:
         if isinstance(other, str):

@@ -7,9 +7,11 @@ the VR as pydicom does), converts its value on first access, and materializes
 a whole dataset in one C loop over the index.
 """
 import copy as _copy
+from sys import intern as _intern
 
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_INCREF, Py_DECREF
+from cpython.dict cimport PyDict_GetItem
 import warnings
 
 from dcmfast._core.parse cimport Index, Entry
@@ -90,7 +92,8 @@ cdef class DataElement:
 
     cdef public object tag
     cdef public object VR
-    cdef public object file_tell
+    cdef Py_ssize_t _tell          # file_tell from the index (no int object until asked)
+    cdef object _tell_set          # file_tell when set explicitly (_UNSET otherwise)
     cdef public bint is_undefined_length
     cdef public object private_creator
     cdef public object validation_mode
@@ -142,6 +145,16 @@ cdef class DataElement:
             elif isinstance(val, bytes) and b"\\" in val:
                 val = val.split(b"\\")
         self._value = self._convert_value(val)
+
+    @property
+    def file_tell(self):
+        if self._tell_set is _UNSET:
+            return self._tell
+        return self._tell_set
+
+    @file_tell.setter
+    def file_tell(self, value):
+        self._tell_set = value
 
     @property
     def _source(self):
@@ -323,7 +336,7 @@ def _restore(cls, tag, VR, value, file_tell, bint undefined, private_creator, va
     elem._value = value
     elem._src = None
     elem._entry = -1
-    elem.file_tell = file_tell
+    elem._tell_set = file_tell
     elem.is_undefined_length = undefined
     elem.private_creator = private_creator
     elem.validation_mode = validation_mode
@@ -341,7 +354,7 @@ cdef inline str _vr_name(unsigned int code):
     if a < 26 and b < 26:
         name = _VR_TABLE[a * 26 + b]
         if name is None:
-            name = _VR_TABLE[a * 26 + b] = chr(code >> 8) + chr(code & 0xFF)
+            name = _VR_TABLE[a * 26 + b] = _intern(chr(code >> 8) + chr(code & 0xFF))
         return <str>name
     return chr(code >> 8) + chr(code & 0xFF)
 
@@ -358,6 +371,9 @@ cdef class View:
     cdef public dict elements
     cdef public bint loaded
     cdef public object sorted_tags
+    cdef public object sorted_elements
+    cdef dict _building            # load_all's new element dict while it runs
+    cdef bint _ascending           # ... and whether the tags so far ascend
 
     def __init__(self, Index index, Py_ssize_t first, Py_ssize_t stop, Py_ssize_t tell_base,
                  object ds, dict elements):
@@ -370,6 +386,8 @@ cdef class View:
         self.elements = elements
         self.loaded = False
         self.sorted_tags = None
+        self.sorted_elements = None
+        self._building = None
 
     cpdef object lookup(self, unsigned int tag):
         """The element with `tag` directly in this dataset, created if needed; or None."""
@@ -402,41 +420,65 @@ cdef class View:
         cdef Index index = self.index
         cdef dict cached = self.elements
         cdef dict ordered = {}
+        cdef list in_order = []
         cdef Py_ssize_t i = self.first
         cdef Py_ssize_t stop = self.stop
         cdef DataElement elem
+        cdef PyObject* found
         cdef unsigned int tag, last = 0
-        cdef bint ascending = True, started = False
-        while 0 <= i < stop:
-            tag = index.entries[i].tag
-            if started and tag <= last:
-                ascending = False
-            started = True
-            last = tag
-            key = _tag(tag)
-            found = cached.get(key)
-            if found is not None and (<DataElement>found)._src is self and (<DataElement>found)._entry == i:
-                elem = <DataElement>found
-            else:
-                elem = self._make(i)
-            ordered[key] = elem
-            i = index.entries[i].end
+        cdef bint started = False
+        self._building = ordered
+        self._ascending = True
+        try:
+            while 0 <= i < stop:
+                tag = index.entries[i].tag
+                if started and tag <= last:
+                    self._ascending = False
+                started = True
+                last = tag
+                key = _tag(tag)
+                found = PyDict_GetItem(cached, key)
+                if found != NULL and (<DataElement>found)._src is self and (<DataElement>found)._entry == i:
+                    elem = <DataElement>found
+                else:
+                    elem = self._make(i)
+                ordered[key] = elem
+                in_order.append(elem)
+                i = index.entries[i].end
+        finally:
+            self._building = None
         self.elements = ordered
         self.ds.__dict__["_dict"] = ordered
         self.loaded = True
-        self.sorted_tags = list(ordered) if ascending else None
+        if self._ascending:
+            self.sorted_tags = list(ordered)
+            self.sorted_elements = in_order
 
     cpdef tuple charset(self):
         if self.encodings is None:
             self.encodings = self.ds._character_set_tuple()
         return <tuple>self.encodings
 
+    cdef object _creator(self, unsigned int creator_tag):
+        """The element at creator_tag (a private creator, or group length), or None.
+
+        While load_all runs over ascending tags, everything before the current
+        element is in its new dict already: no index search is needed.
+        """
+        if self._building is not None:
+            found = PyDict_GetItem(self._building, _tag(creator_tag))
+            if found != NULL:
+                return <object>found
+            if self._ascending:
+                return None
+        return self.lookup(creator_tag)
+
     cdef str _private_vr(self, unsigned int tag):
         cdef unsigned int element = tag & 0xFFFF
         if 0x10 <= element < 0x100:
             return "LO"
         if element & 0xFF00:
-            creator = self.lookup((tag & 0xFFFF0000) | (element >> 8))
+            creator = self._creator((tag & 0xFFFF0000) | (element >> 8))
             if creator is not None:
                 try:
                     return private_dictionary_VR(tag, creator.value)
@@ -448,6 +490,7 @@ cdef class View:
         cdef Entry* e = &self.index.entries[i]
         cdef unsigned int tag = e.tag
         cdef unsigned int flags = e.flags
+        cdef unsigned int creator_tag
         cdef DataElement elem
         cdef object vr
         btag = _tag(tag)
@@ -479,7 +522,8 @@ cdef class View:
         elem._value = _UNSET
         elem._src = self
         elem._entry = i
-        elem.file_tell = e.value_offset - self.tell_base
+        elem._tell = e.value_offset - self.tell_base
+        elem._tell_set = _UNSET
         elem.is_undefined_length = (flags & F_UNDEF) != 0
         if tag >> 16 & 1 and not (flags & F_UNDEF and vr == "SQ"):
             # as pydicom (which sets it for every element but undefined-length
@@ -487,7 +531,7 @@ cdef class View:
             # creator itself that is the group length, if present)
             creator_tag = (tag & 0xFFFF0000) | ((tag & 0xFF00) >> 8)
             if creator_tag != tag:
-                creator = self.lookup(creator_tag)
+                creator = self._creator(creator_tag)
                 if creator is not None:
                     elem.private_creator = creator.value
         if vr in AMBIGUOUS_VR:

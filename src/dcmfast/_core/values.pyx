@@ -8,6 +8,33 @@ Converters read straight from the file buffer; the only copy is the Python
 object that is returned.
 """
 from cpython.bytes cimport PyBytes_FromStringAndSize
+from cpython.dict cimport PyDict_GetItem
+from cpython.list cimport PyList_New, PyList_SET_ITEM
+from cpython.object cimport PyObject
+from cpython.ref cimport Py_INCREF
+
+
+from cpython.object cimport PyTypeObject
+
+cdef extern from "Python.h":
+    PyTypeObject PyFloat_Type
+    PyTypeObject PyLong_Type
+    PyTypeObject PyUnicode_Type
+
+cdef extern from *:
+    """
+    /* An instance of a Python subclass of int / float / str built by the base
+       type's constructor, without running the subclass's Python __new__. */
+    static PyObject* dcmfast_subtype_new(PyTypeObject* base, PyObject* type, PyObject* arg) {
+        PyObject* args = PyTuple_Pack(1, arg);
+        PyObject* result;
+        if (args == NULL) return NULL;
+        result = base->tp_new((PyTypeObject*)type, args, NULL);
+        Py_DECREF(args);
+        return result;
+    }
+    """
+    object dcmfast_subtype_new(PyTypeObject* base, object type, object arg)
 from cpython.unicode cimport PyUnicode_DecodeLatin1
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int16_t, int32_t, int64_t
 from libc.string cimport memcpy, memchr
@@ -44,7 +71,7 @@ cdef enum Kind:
     K_PN
     K_SQ
 
-_KINDS = {
+cdef dict _KINDS = {
     "US": K_US, "SS": K_SS, "UL": K_UL, "SL": K_SL, "UV": K_UV, "SV": K_SV,
     "FL": K_FL, "FD": K_FD, "AT": K_AT,
     "OB": K_BYTES, "OD": K_BYTES, "OF": K_BYTES, "OL": K_BYTES, "OV": K_BYTES,
@@ -61,7 +88,6 @@ _KINDS = {
 _EMPTY_STR = frozenset(["AE", "AS", "CS", "DA", "DT", "LO", "LT", "SH", "ST",
                         "TM", "UC", "UI", "UR", "UT"])
 _TEXT_DELIMS = {0x0D, 0x0A, 0x09, 0x0C}
-_float_new = float.__new__
 
 
 cpdef object empty_value(str vr):
@@ -79,12 +105,34 @@ def is_known_vr(str vr):
     return vr in _KINDS
 
 
-cdef object _numbers(const uint8_t* p, Py_ssize_t length, int kind, bint little):
-    cdef Py_ssize_t size, count, i
-    cdef uint64_t raw
+cdef object _number(const uint8_t* p, int kind, bint little):
     cdef uint32_t raw32
+    cdef uint64_t raw
     cdef float f32
     cdef double f64
+    if kind == K_US:
+        return load_u16(p, little)
+    if kind == K_SS:
+        return <int16_t>load_u16(p, little)
+    if kind == K_UL:
+        return load_u32(p, little)
+    if kind == K_SL:
+        return <int32_t>load_u32(p, little)
+    if kind == K_UV:
+        return load_u64(p, little)
+    if kind == K_SV:
+        return <int64_t>load_u64(p, little)
+    if kind == K_FL:
+        raw32 = load_u32(p, little)
+        memcpy(&f32, &raw32, 4)
+        return <double>f32
+    raw = load_u64(p, little)
+    memcpy(&f64, &raw, 8)
+    return f64
+
+
+cdef object _numbers(const uint8_t* p, Py_ssize_t length, int kind, bint little):
+    cdef Py_ssize_t size, count, i
     if kind == K_US or kind == K_SS:
         size = 2
     elif kind == K_UL or kind == K_SL or kind == K_FL:
@@ -96,32 +144,34 @@ cdef object _numbers(const uint8_t* p, Py_ssize_t length, int kind, bint little)
             "Expected total bytes to be an even multiple of bytes per value. "
             f"Instead received a value with length {length} and {size} bytes per value.")
     count = length // size
-    out = [None] * count
-    for i in range(count):
-        if kind == K_US:
-            out[i] = load_u16(p, little)
-        elif kind == K_SS:
-            out[i] = <int16_t>load_u16(p, little)
-        elif kind == K_UL:
-            out[i] = load_u32(p, little)
-        elif kind == K_SL:
-            out[i] = <int32_t>load_u32(p, little)
-        elif kind == K_UV:
-            out[i] = load_u64(p, little)
-        elif kind == K_SV:
-            out[i] = <int64_t>load_u64(p, little)
-        elif kind == K_FL:
-            raw32 = load_u32(p, little)
-            memcpy(&f32, &raw32, 4)
-            out[i] = <double>f32
-        else:
-            raw = load_u64(p, little)
-            memcpy(&f64, &raw, 8)
-            out[i] = f64
-        p += size
     if count == 1:
-        return out[0]
+        return _number(p, kind, little)
+    out = PyList_New(count)
+    for i in range(count):
+        item = _number(p + i * size, kind, little)
+        Py_INCREF(item)
+        PyList_SET_ITEM(out, i, item)
     return out
+
+
+cdef inline bint _is_space(uint8_t c) noexcept nogil:
+    """Characters str.strip() removes from latin-1 text."""
+    return c == 0x20 or 0x09 <= c <= 0x0D or 0x1C <= c <= 0x1F or c == 0x85 or c == 0xA0
+
+
+cdef inline Py_ssize_t _rstrip_sp_nul(const uint8_t* p, Py_ssize_t n) noexcept nogil:
+    """Length without trailing spaces and NULs (pydicom's rstrip(" \x00"))."""
+    while n > 0 and (p[n - 1] == 0x20 or p[n - 1] == 0):
+        n -= 1
+    return n
+
+
+cdef inline bint _has_backslash(const uint8_t* p, Py_ssize_t n) noexcept nogil:
+    return memchr(p, 0x5C, n) != NULL
+
+
+cdef inline str _latin1(const uint8_t* p, Py_ssize_t n):
+    return PyUnicode_DecodeLatin1(<const char*>p, n, NULL)
 
 
 cdef object _split(str text, object constructor):
@@ -134,58 +184,130 @@ cdef object _split(str text, object constructor):
     return MultiValue._wrap(constructor, [constructor(x) for x in items])
 
 
-cdef object _make_ds(str item):
-    cdef str stripped = item.strip()
-    if not stripped:
-        return item
-    obj = _float_new(DSfloat, stripped)
+cdef object _new_ds(str stripped):
+    """A DSfloat from a stripped, non-empty string (ValueError if not a number).
+
+    Built through float's own constructor, not DSfloat.__new__ (Python code).
+    """
+    obj = dcmfast_subtype_new(&PyFloat_Type, DSfloat, stripped)
     obj.original_string = stripped
-    obj.auto_format = False
     return obj
 
 
-cdef object _make_is(str item):
-    if not item.strip():
-        return item
-    return IS(item)
+cdef object _new_is(str stripped, str item):
+    try:
+        obj = dcmfast_subtype_new(&PyLong_Type, IS, stripped)
+    except ValueError:
+        return IS(item)  # a float-looking IS: pydicom's own rules (ISfloat, warning)
+    obj.original_string = stripped
+    return obj
 
 
-cdef object _ds_value(str text):
-    items = text.strip().rstrip(" \x00").split("\\")
-    if len(items) == 1:
-        return _make_ds(items[0])
-    return MultiValue._wrap(DSfloat, [_make_ds(x) for x in items])
+cdef inline Py_ssize_t _lstrip_space(const uint8_t* p, Py_ssize_t start, Py_ssize_t end) noexcept nogil:
+    while start < end and _is_space(p[start]):
+        start += 1
+    return start
 
 
-cdef object _is_value(str text):
-    items = text.rstrip(" \x00").split("\\")
-    if len(items) == 1:
-        return _make_is(items[0])
-    return MultiValue._wrap(IS, [_make_is(x) for x in items])
+cdef inline Py_ssize_t _rstrip_space(const uint8_t* p, Py_ssize_t start, Py_ssize_t end) noexcept nogil:
+    while end > start and _is_space(p[end - 1]):
+        end -= 1
+    return end
+
+
+cdef object _number_item(const uint8_t* p, Py_ssize_t start, Py_ssize_t end, bint is_ds):
+    """One DS / IS item: the raw str if blank, else the number keeping its stripped text."""
+    cdef Py_ssize_t a = _lstrip_space(p, start, end)
+    cdef Py_ssize_t b = _rstrip_space(p, a, end)
+    if a == b:
+        return _latin1(p + start, end - start)
+    if is_ds:
+        return _new_ds(_latin1(p + a, b - a))
+    return _new_is(_latin1(p + a, b - a), _latin1(p + start, end - start))
+
+
+cdef object _numbers_text(const uint8_t* p, Py_ssize_t n, bint is_ds):
+    """DS (is_ds) or IS value: pydicom's strip / rstrip(" \\x00") / split rules, in C."""
+    cdef Py_ssize_t start = 0, end, i
+    if is_ds:
+        start = _lstrip_space(p, 0, n)
+        n = _rstrip_space(p, start, n)
+    while n > start and (p[n - 1] == 0x20 or p[n - 1] == 0):
+        n -= 1
+    if not _has_backslash(p + start, n - start):
+        return _number_item(p, start, n, is_ds)
+    items = []
+    i = start
+    while True:
+        end = i
+        while end < n and p[end] != 0x5C:
+            end += 1
+        items.append(_number_item(p, i, end, is_ds))
+        if end >= n:
+            break
+        i = end + 1
+    return MultiValue._wrap(DSfloat if is_ds else IS, items)
+
+
+cdef bint _latin_codec(tuple encodings):
+    cdef str first = encodings[0]
+    return first == "iso8859" or first == "latin_1"
 
 
 cdef object _decode(const uint8_t* p, Py_ssize_t length, tuple encodings):
     """Decode text as pydicom's decode_bytes; latin-1 without escapes is done here."""
-    cdef str first = encodings[0]
-    if (first == "iso8859" or first == "latin_1") and memchr(p, 0x1B, length) == NULL:
-        return PyUnicode_DecodeLatin1(<const char*>p, length, NULL)
+    if _latin_codec(encodings) and memchr(p, 0x1B, length) == NULL:
+        return _latin1(p, length)
     return decode_bytes(PyBytes_FromStringAndSize(<const char*>p, length), encodings, _TEXT_DELIMS)
 
 
 cdef object _text(const uint8_t* p, Py_ssize_t length, tuple encodings):
+    if _latin_codec(encodings) and not _has_backslash(p, length) and memchr(p, 0x1B, length) == NULL:
+        return _latin1(p, _rstrip_sp_nul(p, length))
     values = (<str>_decode(p, length, encodings)).split("\\")
     if len(values) == 1:
         return (<str>values[0]).rstrip("\x00 ")
     return MultiValue._wrap(str, [(<str>v).rstrip("\x00 ") for v in values])
 
 
+_object_new = object.__new__
+
+
+cdef object _new_pn(str text, tuple encodings):
+    cdef list comps
+    pn = _object_new(PersonName)
+    pn.encodings = encodings
+    pn._original = None
+    if "=" in text:
+        comps = text.split("=")
+        while comps and not comps[len(comps) - 1]:
+            comps.pop()
+        pn._components = tuple(comps)
+    else:
+        pn._components = (text,) if text else ()
+    return pn
+
+
 cdef object _pn(const uint8_t* p, Py_ssize_t length, tuple encodings):
-    while length > 0 and (p[length - 1] == 0 or p[length - 1] == 0x20):
-        length -= 1
+    length = _rstrip_sp_nul(p, length)
     values = (<str>_decode(p, length, encodings)).split("\\")
     if len(values) == 1:
-        return PersonName._from_str(values[0], encodings)
-    return MultiValue._wrap(PersonName, [PersonName._from_str(v, encodings) for v in values])
+        return _new_pn(values[0], encodings)
+    return MultiValue._wrap(PersonName, [_new_pn(v, encodings) for v in values])
+
+
+cdef object _ui(const uint8_t* p, Py_ssize_t length):
+    length = _rstrip_sp_nul(p, length)
+    if length and not _has_backslash(p, length) and not _is_space(p[0]) and not _is_space(p[length - 1]):
+        return dcmfast_subtype_new(&PyUnicode_Type, UID, _latin1(p, length))
+    return _split(_latin1(p, length), UID)
+
+
+cdef object _string(const uint8_t* p, Py_ssize_t length):
+    length = _rstrip_sp_nul(p, length)
+    if not _has_backslash(p, length):
+        return _latin1(p, length)
+    return MultiValue._wrap(str, _latin1(p, length).split("\\"))
 
 
 cdef object _at(const uint8_t* p, Py_ssize_t length, bint little):
@@ -206,25 +328,26 @@ cdef object _convert(int kind, const uint8_t* p, Py_ssize_t length, bint little,
     if kind == K_BYTES:
         return PyBytes_FromStringAndSize(<const char*>p, length)
     if kind == K_STRING:
-        return _split(PyUnicode_DecodeLatin1(<const char*>p, length, NULL), None)
+        return _string(p, length)
     if kind == K_TEXT:
         return _text(p, length, encodings)
-    if kind == K_UI:
-        text = PyUnicode_DecodeLatin1(<const char*>p, length, NULL)
-        return _split(text.rstrip("\x00 "), UID)
     if kind == K_DS:
-        return _ds_value(PyUnicode_DecodeLatin1(<const char*>p, length, NULL))
+        return _numbers_text(p, length, True)
+    if kind == K_UI:
+        return _ui(p, length)
     if kind == K_IS:
-        return _is_value(PyUnicode_DecodeLatin1(<const char*>p, length, NULL))
+        return _numbers_text(p, length, False)
     if kind == K_PN:
         return _pn(p, length, encodings)
     if kind == K_SINGLE:
+        if _latin_codec(encodings) and memchr(p, 0x1B, length) == NULL:
+            return _latin1(p, _rstrip_sp_nul(p, length))
         return (<str>_decode(p, length, encodings)).rstrip("\x00 ")
     if kind == K_AE:
-        items = [s.strip() for s in PyUnicode_DecodeLatin1(<const char*>p, length, NULL).split("\\")]
+        items = [s.strip() for s in _latin1(p, length).split("\\")]
         return items[0] if len(items) == 1 else MultiValue._wrap(str, items)
     if kind == K_UR:
-        return PyUnicode_DecodeLatin1(<const char*>p, length, NULL).rstrip()
+        return _latin1(p, length).rstrip()
     if kind == K_AT:
         return _at(p, length, little)
     raise NotImplementedError("no converter")
@@ -244,9 +367,10 @@ def convert_bytes(str vr, const uint8_t[::1] data, bint little, tuple encodings=
 
 
 cdef object _convert_vr(str vr, const uint8_t* p, Py_ssize_t length, bint little, tuple encodings):
-    kind = _KINDS.get(vr)
-    if kind is None or kind == K_SQ:
+    cdef PyObject* found = PyDict_GetItem(_KINDS, vr)
+    if found == NULL or <object>found == K_SQ:
         raise NotImplementedError(f"Unknown Value Representation '{vr}'")
+    cdef int kind = <object>found
     try:
         return _convert(kind, p, length, little, encodings)
     except ValueError:
