@@ -6,12 +6,16 @@ asked for; this module creates the DataElement for an index entry (resolving
 the VR as pydicom does), converts its value on first access, and materializes
 a whole dataset in one C loop over the index.
 """
+cimport cython
 import copy as _copy
 from sys import intern as _intern
 
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_INCREF, Py_DECREF
 from cpython.dict cimport PyDict_GetItem
+
+cdef extern from "Python.h":
+    dict _PyDict_NewPresized(Py_ssize_t minused)
 import warnings
 
 from dcmfast._core.parse cimport Index, Entry
@@ -84,6 +88,7 @@ cdef object _dict_vr(unsigned int tag):
     return None
 
 
+@cython.freelist(1024)
 cdef class DataElement:
     """A DICOM data element: tag, VR and value, as ``pydicom.DataElement``.
 
@@ -427,6 +432,13 @@ cdef class View:
         cdef PyObject* found
         cdef unsigned int tag, last = 0
         cdef bint started = False
+        cdef bint have_cached = len(cached) > 0
+        cdef Py_ssize_t count = 0
+        while 0 <= i < stop:
+            count += 1
+            i = index.entries[i].end
+        i = self.first
+        ordered = _PyDict_NewPresized(count)
         self._building = ordered
         self._ascending = True
         try:
@@ -437,7 +449,7 @@ cdef class View:
                 started = True
                 last = tag
                 key = _tag(tag)
-                found = PyDict_GetItem(cached, key)
+                found = PyDict_GetItem(cached, key) if have_cached else NULL
                 if found != NULL and (<DataElement>found)._src is self and (<DataElement>found)._entry == i:
                     elem = <DataElement>found
                 else:
@@ -478,10 +490,10 @@ cdef class View:
         if 0x10 <= element < 0x100:
             return "LO"
         if element & 0xFF00:
-            creator = self._creator((tag & 0xFFFF0000) | (element >> 8))
+            creator = self._creator(((tag >> 16) << 16) | (element >> 8))
             if creator is not None:
                 try:
-                    return private_dictionary_VR(tag, creator.value)
+                    return private_dictionary_VR(tag, _get_value(<DataElement>creator))
                 except KeyError:
                     pass
         return "UN"
@@ -529,12 +541,12 @@ cdef class View:
             # as pydicom (which sets it for every element but undefined-length
             # sequences): the element at (gggg,00bb) for block bb (for a private
             # creator itself that is the group length, if present)
-            creator_tag = (tag & 0xFFFF0000) | ((tag & 0xFF00) >> 8)
+            creator_tag = ((tag >> 16) << 16) | ((tag & 0xFF00) >> 8)
             if creator_tag != tag:
                 creator = self._creator(creator_tag)
                 if creator is not None:
-                    elem.private_creator = creator.value
-        if vr in AMBIGUOUS_VR:
+                    elem.private_creator = _get_value(<DataElement>creator)
+        if len(<str>vr) != 2 and vr in AMBIGUOUS_VR:
             self.ds._correct_ambiguous(elem)
         return elem
 
@@ -577,6 +589,12 @@ cdef class View:
 
     def entry(self, Py_ssize_t i):
         return self.index.entry(i)
+
+
+cdef inline object _get_value(DataElement elem):
+    if elem._value is _UNSET:
+        elem._value = (<View>elem._src).value_of(elem)
+    return elem._value
 
 
 cdef object element_value(object src, DataElement elem, Py_ssize_t i):
