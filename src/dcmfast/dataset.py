@@ -15,6 +15,7 @@ import os
 import re
 import warnings
 from bisect import bisect_left
+from weakref import ref as _weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -109,10 +110,16 @@ class PrivateBlock:
         self.dataset.add_new(self.get_tag(element_offset), VR, value)
 
 
-class Dataset:
+class Dataset(_elem.DatasetBase):
     """A collection of DICOM data elements with pydicom's ``Dataset`` interface."""
 
     indent_chars = "   "
+    # defaults, set on an instance only where they differ
+    _read_charset: Any = ""
+    is_undefined_length_sequence_item = False
+    _parent: Any = None
+    _pixel_array: Any = None
+    _private_blocks: dict[Any, PrivateBlock] | None = None
     default_element_format = "%(tag)s %(name)-35.35s %(VR)s: %(repval)s"
     default_sequence_element_format = "%(tag)s %(name)-35.35s %(VR)s: %(repval)s"
 
@@ -133,11 +140,6 @@ class Dataset:
         set_(self, "_parent_encoding", tuple(parent))
         set_(self, "_read_implicit", None)
         set_(self, "_read_little", None)
-        set_(self, "_read_charset", "")
-        set_(self, "is_undefined_length_sequence_item", False)
-        set_(self, "_parent", None)
-        set_(self, "_pixel_array", None)
-        set_(self, "_private_blocks", {})
 
     # -- construction from an index ------------------------------------------------
     @classmethod
@@ -151,43 +153,7 @@ class Dataset:
         parent: Dataset | None,
         tell_base: int = 0,
     ) -> Dataset:
-        self = cls.__new__(cls)
-        elements: dict[BaseTag, DataElement] = {}
-        self.__dict__.update(
-            _dict=elements,
-            _view=_elem.View(index, first, stop, tell_base, self, elements),
-            _parent_encoding=parent_encoding,
-            _read_implicit=implicit,
-            _read_little=index.little_endian,
-            _read_charset="",
-            is_undefined_length_sequence_item=False,
-            _parent=parent,
-            _pixel_array=None,
-            _private_blocks={},
-        )
-        return self
-
-    def _make_sequence(self, i: int, end: int, undefined: bool, value_offset: int) -> Sequence:
-        """The Sequence of index entry i (called by the View when the value is read)."""
-        view = self._view
-        index = view.index
-        encodings = view.charset()
-        # pydicom reads a defined-length sequence from a buffer of its own value, so
-        # positions inside it are relative to the value's start; keep its file_tell
-        base = view.tell_base
-        item_base = base if undefined else value_offset
-        items = []
-        for j in index.children(i + 1, end):
-            _tag, _code, flags, item_end, _p, offset, _v, _l = index.entry(j)
-            item = Dataset._from_index(
-                index, j + 1, item_end, bool(flags & F_ITEM_IMPLICIT), encodings, self, item_base
-            )
-            d = item.__dict__
-            d["is_undefined_length_sequence_item"] = bool(flags & F_UNDEF)
-            d["seq_item_tell"] = offset - base
-            d["file_tell"] = offset - base
-            items.append(item)
-        return Sequence._from_items(items, undefined)
+        return _elem.make_dataset(cls, index, first, stop, implicit, parent_encoding, parent, tell_base)  # type: ignore[no-any-return]
 
     # -- ambiguous VRs -----------------------------------------------------------
     def _pixel_rep_for(self) -> int | None:
@@ -198,7 +164,8 @@ class Dataset:
             if elem is not None and elem.value is not None:
                 value = elem.value
                 return int(b"\x01" in value) if isinstance(value, bytes) else value
-            ds = ds._parent
+            parent = ds._parent
+            ds = parent() if parent is not None else None
         return None
 
     def _correct_ambiguous(self, elem: DataElement) -> None:
@@ -247,7 +214,7 @@ class Dataset:
     def _lookup(self, tag: int) -> DataElement | None:
         view = self._view
         if view is not None:
-            return view.lookup(tag)  # type: ignore[no-any-return]
+            return view.lookup(tag, self._dict)  # type: ignore[no-any-return]
         return self._dict.get(tag)  # type: ignore[no-any-return]
 
     @property
@@ -259,20 +226,30 @@ class Dataset:
         """Materialize every element, in file order; from now on _dict is the truth."""
         view = self._view
         if view is not None and not view.loaded:
-            view.load_all()
+            d = self.__dict__
+            d["_dict"] = view.load_all(self._dict)
+            d["_sorted_elements"] = view.last_in_order
+            view.last_in_order = None
 
     def _changed(self) -> None:
         """Forget what depends on the set of elements (after a change)."""
         view = self._view
         if view is not None:
             view.sorted_tags = None
-            view.sorted_elements = None
         self.__dict__.pop("_sorted", None)
+        self.__dict__.pop("_sorted_elements", None)
+
+    def _keep_only(self, tags: set[int]) -> None:
+        """Drop every element whose tag is not in `tags` (dcmread's specific_tags)."""
+        self._load_all()
+        for tag in [t for t in self._dict if t not in tags]:
+            del self._dict[tag]
+        self._changed()
 
     def _tags(self) -> list[int]:
         view = self._view
         if view is not None:
-            return view.tags()  # type: ignore[no-any-return]
+            return view.tags(self._dict)  # type: ignore[no-any-return]
         return list(self._dict)
 
     def _raw_value_view(self, tag: int) -> memoryview | None:
@@ -304,17 +281,6 @@ class Dataset:
             return self._dataset_slice(key)
         return self.__getitem__(key)
 
-    def __getattr__(self, name: str) -> Any:
-        tag = KEYWORD_TO_TAG.get(name)
-        if tag is not None:
-            view = self._view
-            elem = view.lookup(tag) if view is not None else self._dict.get(tag)
-            if elem is not None:
-                return elem.value
-        if name == "_dict":
-            return {}
-        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
-
     def __contains__(self, name: Any) -> bool:
         try:
             tag = name if isinstance(name, int) and 0 <= name <= 0xFFFFFFFF else Tag(name)
@@ -332,7 +298,7 @@ class Dataset:
             return False
         view = self._view
         if view is not None:
-            return view.contains(tag)  # type: ignore[no-any-return]
+            return view.contains(tag, self._dict)  # type: ignore[no-any-return]
         return tag in self._dict
 
     def get(self, key: Any, default: Any = None) -> Any:
@@ -366,7 +332,7 @@ class Dataset:
         view = self._view
         if view is not None:
             if not view.loaded:
-                view.load_all()
+                self._load_all()
             tags = view.sorted_tags
             if tags is None:
                 tags = view.sorted_tags = sorted(self._dict, key=int)
@@ -378,12 +344,11 @@ class Dataset:
 
     def __iter__(self) -> Iterator[DataElement]:
         view = self._view
-        if view is not None:
-            if not view.loaded:
-                view.load_all()
-            elements = view.sorted_elements
-            if elements is not None:
-                return iter(elements)  # type: ignore[no-any-return]
+        if view is not None and not view.loaded:
+            self._load_all()
+        elements = self.__dict__.get("_sorted_elements")
+        if elements is not None:
+            return iter(elements)  # type: ignore[no-any-return]
         return self._iter_sorted()
 
     def _iter_sorted(self) -> Iterator[DataElement]:
@@ -571,7 +536,7 @@ class Dataset:
             if tag == _TAG_CHARSET and self._view is not None:
                 self._view.encodings = None
             if tag.is_private_creator:
-                self._private_blocks.clear()
+                self.__dict__.pop("_private_blocks", None)
 
     def pop(self, key: Any, *args: Any) -> Any:
         self._load_all()
@@ -642,8 +607,9 @@ class Dataset:
     # -- private blocks ----------------------------------------------------------
     def private_block(self, group: int, private_creator: str, create: bool = False) -> PrivateBlock:
         key = (group, private_creator)
-        if key in self._private_blocks:
-            return self._private_blocks[key]  # type: ignore[no-any-return]
+        blocks = self.__dict__.setdefault("_private_blocks", {})
+        if key in blocks:
+            return blocks[key]  # type: ignore[no-any-return]
         if not private_creator:
             raise ValueError("Private creator must have a value")
         if group % 2 == 0:
@@ -658,7 +624,7 @@ class Dataset:
             first_free = next(el for el in range(0x10, 0x100) if Tag(group, el) not in self)
             self.add_new(Tag(group, first_free), "LO", private_creator)
             new = PrivateBlock(key, self, first_free)
-        self._private_blocks[key] = new
+        blocks[key] = new
         return new
 
     def private_creators(self, group: int) -> list[str]:
@@ -757,7 +723,7 @@ class Dataset:
         new.__dict__.update(self.__dict__)
         new.__dict__["_dict"] = dict(self._dict)
         new.__dict__["_view"] = None
-        new.__dict__["_private_blocks"] = {}
+        new.__dict__.pop("_private_blocks", None)
         return new
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Dataset:
@@ -769,7 +735,7 @@ class Dataset:
                 new.__dict__[key] = value
             else:
                 new.__dict__[key] = copy.deepcopy(value, memo)
-        new.__dict__["_private_blocks"] = {}
+        new.__dict__.pop("_private_blocks", None)
         return new
 
     def __getstate__(self) -> dict[str, Any]:
@@ -777,8 +743,8 @@ class Dataset:
         state = dict(self.__dict__)
         state.pop("_buffer", None)
         state.pop("buffer", None)
-        state["_private_blocks"] = {}
-        state["_pixel_array"] = None
+        state.pop("_private_blocks", None)
+        state.pop("_pixel_array", None)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -877,3 +843,6 @@ class FileDataset(Dataset):
         filename = d["filename"]
         if isinstance(filename, str) and os.path.exists(filename):
             d["timestamp"] = os.stat(filename).st_mtime
+
+
+_elem.set_dataset_class(Dataset)

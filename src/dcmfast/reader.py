@@ -18,10 +18,18 @@ from ._core import parse as _parse
 from ._core.values import convert_bytes
 from .datadict import MAIN
 from .dataset import Dataset, FileDataset, FileMetaDataset
-from .errors import InvalidDicomError
+from .errors import InvalidDicomError, ResourceLimitError
 from .tag import Tag
 
-__all__ = ["dcmread", "read_file_meta_info"]
+__all__ = ["dcmread", "read_file_meta_info", "default_max_bytes"]
+
+# The default cap on what one read may allocate (inflated dataset, element index,
+# decoded pixel arrays): 2 GiB, or 256 times the input's size if that is more.
+# No real file gets near it: an element index is at most 5 bytes per input byte,
+# and an image decoding to more than 256 times its file size is a blank one.
+MAX_BYTES_FLOOR = 2 << 30
+MAX_BYTES_RATIO = 256
+_ENTRY_SIZE = 40  # sizeof(Entry) in _core/parse.pxd
 
 logger = logging.getLogger("dcmfast")
 
@@ -107,12 +115,45 @@ def io_unsupported() -> type[Exception]:
     return io.UnsupportedOperation
 
 
-def _scan(buffer: Any, start: int, implicit: bool, little: bool, **stops: Any) -> _parse.Index:
+def default_max_bytes(size: int) -> int:
+    """The ``max_bytes`` a read of `size` input bytes gets when none is given."""
+    return max(MAX_BYTES_FLOOR, MAX_BYTES_RATIO * size)
+
+
+def _scan(buffer: Any, start: int, implicit: bool, little: bool, max_bytes: int | None = None,
+          **stops: Any) -> _parse.Index:
+    max_entries = -1 if max_bytes is None else max(max_bytes // _ENTRY_SIZE, 1)
     try:
-        return _parse.scan(buffer, start, implicit, little, **stops)
+        return _parse.scan(buffer, start, implicit, little, max_entries=max_entries, **stops)
     except ValueError as exc:
         message, tag, offset = exc.args
+        if message == _parse.TOO_MANY_MESSAGE:
+            raise ResourceLimitError(
+                f"The element index would exceed max_bytes={max_bytes} ({max_entries} entries) "
+                f"[at byte offset {offset}]") from None
         raise InvalidDicomError(message, tag=tag or None, offset=offset) from None
+
+
+def _inflate(buffer: Any, pos: int, max_bytes: int) -> bytearray:
+    """Inflate the raw deflate stream at buffer[pos:], refusing to produce more than
+    `max_bytes` (a deflate bomb expands 1000 times)."""
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    try:
+        out = inflater.decompress(bytes(buffer[pos:]), max_bytes + 1)
+        if len(out) <= max_bytes and not inflater.unconsumed_tail:
+            out += inflater.flush()
+    except zlib.error as exc:
+        raise InvalidDicomError(f"Unable to inflate the deflated dataset: {exc}", offset=pos) from None
+    if len(out) > max_bytes or inflater.unconsumed_tail:
+        raise ResourceLimitError(
+            f"The deflated dataset inflates to more than max_bytes={max_bytes} bytes "
+            f"[at byte offset {pos}]")
+    if not inflater.eof:
+        # as zlib.decompress (and so pydicom): a stream without its end is an error
+        raise InvalidDicomError(
+            "Unable to inflate the deflated dataset: Error -5 while decompressing data: "
+            "incomplete or truncated stream", offset=pos)
+    return bytearray(out)
 
 
 def _first_tag(buffer: Any, pos: int, little: bool) -> int | None:
@@ -152,6 +193,7 @@ def dcmread(
     specific_tags: Any = None,
     *,
     mmap: bool = False,
+    max_bytes: int | None = None,
 ) -> FileDataset:
     """Read a DICOM file (pydicom's ``dcmread`` signature) and return a :class:`FileDataset`.
 
@@ -159,10 +201,16 @@ def dcmread(
     bytearray, memoryview or mmap. With ``mmap=True`` a path is memory-mapped
     instead of read. `defer_size` is accepted for compatibility: values are
     always read lazily from the one buffer, so there is nothing to defer.
+
+    `max_bytes` caps what this read may allocate beyond the input itself: the
+    inflated dataset of a deflated file, the element index, and the arrays
+    ``pixel_array`` decodes into. Exceeding it raises
+    :class:`~dcmfast.errors.ResourceLimitError` before the allocation. The default
+    (None) is ``max(2 GiB, 256 x the input size)``, which no real file reaches.
     """
     buffer, source, _owned = _load(fp, mmap)
     return read_buffer(buffer, source, stop_before_pixels=stop_before_pixels, force=force,
-                       specific_tags=specific_tags)
+                       specific_tags=specific_tags, max_bytes=max_bytes)
 
 
 def read_buffer(
@@ -172,8 +220,13 @@ def read_buffer(
     stop_before_pixels: bool = False,
     force: bool = False,
     specific_tags: Any = None,
+    max_bytes: int | None = None,
 ) -> FileDataset:
     size = len(buffer)
+    if max_bytes is None:
+        max_bytes = default_max_bytes(size)
+    elif max_bytes < 0:
+        raise ValueError(f"max_bytes must not be negative, not {max_bytes}")
     # preamble and prefix
     if size >= 132 and buffer[128:132] == b"DICM":
         preamble: bytes | None = bytes(buffer[:128])
@@ -194,7 +247,7 @@ def read_buffer(
 
     # File Meta Information: group 0002, explicit VR little endian
     meta_implicit = _check_vr_switch(buffer, pos, False, True, stop_group=2)
-    meta_index = _scan(buffer, pos, meta_implicit, True, stop_group=2)
+    meta_index = _scan(buffer, pos, meta_implicit, True, max_bytes, stop_group=2)
     file_meta = FileMetaDataset._from_index(meta_index, 0, len(meta_index), meta_implicit, ("iso8859",), None)
     file_meta.__dict__["_read_charset"] = "iso8859"
     meta_end = meta_index.stop_offset
@@ -232,10 +285,7 @@ def read_buffer(
         implicit, little = False, False
     elif transfer_syntax == DEFLATED_LE:
         implicit = False
-        try:
-            data_buffer = bytearray(zlib.decompress(bytes(buffer[pos:]), -zlib.MAX_WBITS))
-        except zlib.error as exc:
-            raise InvalidDicomError(f"Unable to inflate the deflated dataset: {exc}", offset=pos) from None
+        data_buffer = _inflate(buffer, pos, max_bytes)
         pos = 0
     else:
         implicit = False
@@ -249,7 +299,7 @@ def read_buffer(
         tag_filter.add(Tag(0x00080005))
         stops["stop_after"] = max(tag_filter)
     parse_implicit = _check_vr_switch(data_buffer, pos, implicit, little)
-    index = _scan(data_buffer, pos, parse_implicit, little, **stops)
+    index = _scan(data_buffer, pos, parse_implicit, little, max_bytes, **stops)
     if index.truncation is not None:
         message, tag, offset = index.truncation
         where = InvalidDicomError(message, tag=tag or None, offset=offset)
@@ -264,11 +314,11 @@ def read_buffer(
     # data had to be parsed with the other VR encoding
     ds._init_file(source, preamble, file_meta, implicit, little)
     ds.__dict__["_buffer"] = data_buffer
+    ds.__dict__["_max_bytes"] = max_bytes
     if index.warnings:
         logger.debug("%d value(s) ran past the end of the data and were clipped", index.warnings)
     if tag_filter is not None:
-        ds._load_all()
-        ds.__dict__["_dict"] = {t: e for t, e in ds._dict.items() if t in tag_filter}
+        ds._keep_only(tag_filter)
     ds.__dict__["_read_charset"] = list(ds._character_set_tuple())
     return ds
 

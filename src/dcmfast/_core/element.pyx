@@ -9,10 +9,13 @@ a whole dataset in one C loop over the index.
 cimport cython
 import copy as _copy
 from sys import intern as _intern
+from weakref import ref as _weakref
 
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_INCREF, Py_DECREF
 from cpython.dict cimport PyDict_GetItem
+from cpython.object cimport PyObject_GenericGetAttr
+from cpython.unicode cimport PyUnicode_Check, PyUnicode_GET_LENGTH, PyUnicode_READ_CHAR
 
 cdef extern from "Python.h":
     dict _PyDict_NewPresized(Py_ssize_t minused)
@@ -24,6 +27,7 @@ from dcmfast._core import values as _values
 
 from dcmfast.charset import DEFAULT as _DEFAULT_ENCODINGS, convert_encodings
 from dcmfast.datadict import (
+    KEYWORD_TO_TAG,
     MAIN as _MAIN,
     dictionary_description,
     dictionary_has_tag,
@@ -364,67 +368,139 @@ cdef inline str _vr_name(unsigned int code):
     return chr(code >> 8) + chr(code & 0xFF)
 
 
+cdef object _dataset_class = None
+
+
+def set_dataset_class(cls):
+    """Install the Dataset class sequence items are made of (dcmfast.dataset does this)."""
+    global _dataset_class
+    _dataset_class = cls
+
+
+cpdef object make_dataset(object cls, Index index, Py_ssize_t first, Py_ssize_t stop, bint implicit,
+                          tuple parent_encoding, object parent, Py_ssize_t tell_base):
+    """A lazy Dataset (of class `cls`) over entries [first, stop) of `index`."""
+    ds = cls.__new__(cls)
+    cdef dict d = ds.__dict__
+    d["_dict"] = {}
+    d["_view"] = View(index, first, stop, tell_base, ds, parent_encoding)
+    d["_parent_encoding"] = parent_encoding
+    d["_read_implicit"] = implicit
+    d["_read_little"] = index.little_endian
+    if parent is not None:
+        d["_parent"] = _weakref(parent)
+    return ds
+
+
+cdef dict _KEYWORDS = KEYWORD_TO_TAG
+
+
+cdef class DatasetBase:
+    """The C part of Dataset: attribute access by DICOM keyword.
+
+    ``ds.PatientName`` goes straight to the element (created from the index on
+    first use) instead of through a failed normal lookup and ``__getattr__``.
+    Names that are not DICOM keywords are looked up normally.
+    """
+
+    def __getattribute__(self, name):
+        cdef PyObject* found
+        if (PyUnicode_Check(name) and PyUnicode_GET_LENGTH(name) > 0
+                and 0x41 <= PyUnicode_READ_CHAR(name, 0) <= 0x5A):
+            found = PyDict_GetItem(_KEYWORDS, name)
+            if found != NULL:
+                view = PyObject_GenericGetAttr(self, "_view")
+                elements = PyObject_GenericGetAttr(self, "_dict")
+                if view is not None:
+                    elem = (<View>view).lookup(<object>found, <dict>elements)
+                else:
+                    elem = (<dict>elements).get(<object>found)
+                if elem is not None:
+                    return elem.value
+                raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+        try:
+            return PyObject_GenericGetAttr(self, name)
+        except AttributeError:
+            if name == "_dict":
+                return {}
+            raise
+
+
 cdef class View:
-    """A dataset's window on the index: its entries, element cache and text encodings."""
+    """A dataset's window on the index: its entries and text encodings.
+
+    The view refers to its dataset weakly, and the dataset's element dict is
+    passed in by the dataset, so a dataset, its view and its elements form no
+    reference cycle: a dataset is freed (and its file buffer released) as soon
+    as the last reference to it goes.
+    """
 
     cdef readonly Index index
     cdef readonly Py_ssize_t first
     cdef readonly Py_ssize_t stop
     cdef readonly Py_ssize_t tell_base
-    cdef public object ds
+    cdef object _ds_ref
+    cdef readonly tuple parent_encoding
     cdef public object encodings
-    cdef public dict elements
     cdef public bint loaded
     cdef public object sorted_tags
-    cdef public object sorted_elements
+    cdef public object last_in_order  # load_all's elements in order (taken by the dataset)
     cdef dict _building            # load_all's new element dict while it runs
     cdef bint _ascending           # ... and whether the tags so far ascend
 
     def __init__(self, Index index, Py_ssize_t first, Py_ssize_t stop, Py_ssize_t tell_base,
-                 object ds, dict elements):
+                 object ds, tuple parent_encoding):
         self.index = index
         self.first = first
         self.stop = stop if stop <= index.n else index.n
         self.tell_base = tell_base
-        self.ds = ds
+        self._ds_ref = _weakref(ds)
+        self.parent_encoding = parent_encoding
         self.encodings = None
-        self.elements = elements
         self.loaded = False
         self.sorted_tags = None
-        self.sorted_elements = None
+        self.last_in_order = None
         self._building = None
 
-    cpdef object lookup(self, unsigned int tag):
+    @property
+    def ds(self):
+        """The dataset (None once it has been freed)."""
+        return self._ds_ref()
+
+    cpdef object lookup(self, unsigned int tag, dict elements):
         """The element with `tag` directly in this dataset, created if needed; or None."""
         key = _tag(tag)
-        elem = self.elements.get(key)
-        if elem is None and not self.loaded:
-            i = self.index.find(self.first, self.stop, tag)
-            if i >= 0:
-                elem = self._make(i)
-                self.elements[key] = elem
+        found = PyDict_GetItem(elements, key)
+        if found != NULL:
+            return <object>found
+        if self.loaded:
+            return None
+        i = self.index.find(self.first, self.stop, tag)
+        if i < 0:
+            return None
+        elem = self._make(i, elements)
+        elements[key] = elem
         return elem
 
-    cpdef bint contains(self, unsigned int tag):
-        if _tag(tag) in self.elements:
+    cpdef bint contains(self, unsigned int tag, dict elements):
+        if _tag(tag) in elements:
             return True
         if self.loaded:
             return False
         return self.index.find(self.first, self.stop, tag) >= 0
 
-    cpdef list tags(self):
+    cpdef list tags(self, dict elements):
         """The tags of the elements (file order, duplicates once)."""
         if self.loaded:
-            return list(self.elements)
+            return list(elements)
         return list(dict.fromkeys(self.index.tags(self.first, self.stop)))
 
-    cpdef load_all(self):
-        """Materialize every element in file order; the element dict is the truth afterwards."""
+    cpdef dict load_all(self, dict cached):
+        """Every element in file order (a new dict, which becomes the dataset's truth)."""
         if self.loaded:
-            return
+            return cached
         cdef Index index = self.index
-        cdef dict cached = self.elements
-        cdef dict ordered = {}
+        cdef dict ordered
         cdef list in_order = []
         cdef Py_ssize_t i = self.first
         cdef Py_ssize_t stop = self.stop
@@ -453,25 +529,34 @@ cdef class View:
                 if found != NULL and (<DataElement>found)._src is self and (<DataElement>found)._entry == i:
                     elem = <DataElement>found
                 else:
-                    elem = self._make(i)
+                    elem = self._make(i, cached)
                 ordered[key] = elem
                 in_order.append(elem)
                 i = index.entries[i].end
         finally:
             self._building = None
-        self.elements = ordered
-        self.ds.__dict__["_dict"] = ordered
         self.loaded = True
         if self._ascending:
             self.sorted_tags = list(ordered)
-            self.sorted_elements = in_order
+            # held here only until the dataset takes it: elements refer to this
+            # view, so the view must not keep them (no reference cycle)
+            self.last_in_order = in_order
+        return ordered
 
     cpdef tuple charset(self):
+        """The Python codecs for text in this dataset (its own charset, else the parent's)."""
+        cdef Py_ssize_t i
         if self.encodings is None:
-            self.encodings = self.ds._character_set_tuple()
+            ds = self._ds_ref()
+            if ds is not None:
+                self.encodings = ds._character_set_tuple()
+            else:
+                i = self.index.find(self.first, self.stop, 0x00080005)
+                value = _cvalues.convert(self.index, i, "CS", _DEFAULT_ENCODINGS) if i >= 0 else None
+                self.encodings = convert_encodings(value) if value else self.parent_encoding
         return <tuple>self.encodings
 
-    cdef object _creator(self, unsigned int creator_tag):
+    cdef object _creator(self, unsigned int creator_tag, dict elements):
         """The element at creator_tag (a private creator, or group length), or None.
 
         While load_all runs over ascending tags, everything before the current
@@ -483,14 +568,14 @@ cdef class View:
                 return <object>found
             if self._ascending:
                 return None
-        return self.lookup(creator_tag)
+        return self.lookup(creator_tag, elements)
 
-    cdef str _private_vr(self, unsigned int tag):
+    cdef str _private_vr(self, unsigned int tag, dict elements):
         cdef unsigned int element = tag & 0xFFFF
         if 0x10 <= element < 0x100:
             return "LO"
         if element & 0xFF00:
-            creator = self._creator(((tag >> 16) << 16) | (element >> 8))
+            creator = self._creator(((tag >> 16) << 16) | (element >> 8), elements)
             if creator is not None:
                 try:
                     return private_dictionary_VR(tag, _get_value(<DataElement>creator))
@@ -498,7 +583,7 @@ cdef class View:
                     pass
         return "UN"
 
-    cdef DataElement _make(self, Py_ssize_t i):
+    cdef DataElement _make(self, Py_ssize_t i, dict elements):
         cdef Entry* e = &self.index.entries[i]
         cdef unsigned int tag = e.tag
         cdef unsigned int flags = e.flags
@@ -512,14 +597,14 @@ cdef class View:
             vr = _vr_name(e.vr)
             if vr == "UN":
                 if tag >> 16 & 1:
-                    vr = self._private_vr(tag)
+                    vr = self._private_vr(tag, elements)
                 elif e.length < 0xFFFF or flags & F_UNDEF:
                     vr = _dict_vr(tag) or "UN"
         else:
             vr = _dict_vr(tag)
             if vr is None:
                 if tag >> 16 & 1:
-                    vr = self._private_vr(tag)
+                    vr = self._private_vr(tag, elements)
                 elif tag & 0xFFFF == 0:
                     vr = "UL"
                 else:
@@ -543,11 +628,13 @@ cdef class View:
             # creator itself that is the group length, if present)
             creator_tag = ((tag >> 16) << 16) | ((tag & 0xFF00) >> 8)
             if creator_tag != tag:
-                creator = self._creator(creator_tag)
+                creator = self._creator(creator_tag, elements)
                 if creator is not None:
                     elem.private_creator = _get_value(<DataElement>creator)
         if len(<str>vr) != 2 and vr in AMBIGUOUS_VR:
-            self.ds._correct_ambiguous(elem)
+            ds = self._ds_ref()
+            if ds is not None:
+                ds._correct_ambiguous(elem)
         return elem
 
     cdef object value_of(self, DataElement elem):
@@ -564,9 +651,9 @@ cdef class View:
                 raise InvalidDicomError(f"Unable to read the sequence: {message}", tag=etag, offset=offset)
             if not e.flags & (F_SEQ | F_MAYBE_SQ):
                 if e.length == 0:
-                    return self.ds._make_sequence(i, i + 1, (e.flags & F_UNDEF) != 0, e.value_offset)
+                    return self._make_sequence(i, i + 1, (e.flags & F_UNDEF) != 0, e.value_offset)
                 raise InvalidDicomError("Value is not a sequence", tag=tag, offset=e.offset)
-            return self.ds._make_sequence(i, e.end, (e.flags & F_UNDEF) != 0, e.value_offset)
+            return self._make_sequence(i, e.end, (e.flags & F_UNDEF) != 0, e.value_offset)
         if e.length == 0:
             return _cvalues.empty_value(vr)
         if tag == 0x00080005:
@@ -580,6 +667,36 @@ cdef class View:
             if isinstance(value[0], int) and value[0] < 0:
                 value[0] += 65536
         return value
+
+    cdef object _make_sequence(self, Py_ssize_t i, Py_ssize_t end, bint undefined,
+                               Py_ssize_t value_offset):
+        """The Sequence of entry i: one lazy item Dataset per item entry."""
+        from dcmfast.sequence import Sequence
+
+        cdef Index index = self.index
+        cdef tuple encodings = self.charset()
+        cdef Py_ssize_t base = self.tell_base
+        # pydicom reads a defined-length sequence from a buffer of its own value, so
+        # positions inside it are relative to the value's start; keep its file_tell
+        cdef Py_ssize_t item_base = base if undefined else value_offset
+        cdef Py_ssize_t j = i + 1
+        cdef Entry* item_entry
+        parent = self._ds_ref()
+        items = []
+        if end > index.n:
+            end = index.n
+        while 0 <= j < end:
+            item_entry = &index.entries[j]
+            item = make_dataset(_dataset_class, index, j + 1, item_entry.end,
+                                (item_entry.flags & F_ITEM_IMPLICIT) != 0, encodings, parent, item_base)
+            d = item.__dict__
+            if item_entry.flags & F_UNDEF:
+                d["is_undefined_length_sequence_item"] = True
+            d["seq_item_tell"] = item_entry.offset - base
+            d["file_tell"] = item_entry.offset - base
+            items.append(item)
+            j = item_entry.end
+        return Sequence._from_items(items, undefined)
 
     def value_view(self, DataElement elem):
         """A zero-copy view of `elem`'s value bytes if it was read through this view."""

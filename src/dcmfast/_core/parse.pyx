@@ -20,6 +20,8 @@ cdef enum:
     TAG_SEQ_DELIM = 0xFFFEE0DD
     UNDEFINED = 0xFFFFFFFF
     MAX_DEPTH = 128
+    TAG_CHARSET = 0x00080005
+    FIND_LINEAR = 64     # Index.find scans ranges up to this many entries
 
 # error codes
 cdef enum:
@@ -37,6 +39,7 @@ _MESSAGES = {
     E_ITEM_HEADER: "truncated sequence item header",
     E_TOO_MANY: "too many elements",
 }
+TOO_MANY_MESSAGE = _MESSAGES[E_TOO_MANY]
 
 # The VRs of PS3.5 Table 6.2-1, packed as (c0 << 8) | c1.
 cdef inline uint16_t pack_vr(const uint8_t* p) noexcept nogil:
@@ -105,14 +108,21 @@ cdef bint is_dict_sq(Scanner* s, uint32_t tag) noexcept nogil:
     return lo < s.n_sq and s.sq_tags[lo] == tag
 
 
-cdef Py_ssize_t add_entry(Scanner* s) noexcept nogil:
+cdef Py_ssize_t add_entry(Scanner* s, int64_t pos) noexcept nogil:
     """Append an entry, returning its index, or -1 (s.err set)."""
     cdef Py_ssize_t newcap
     cdef Entry* grown
+    if s.max_entries > 0 and s.n >= s.max_entries:
+        s.err = E_TOO_MANY
+        s.err_offset = pos
+        return -1
     if s.n == s.cap:
         newcap = s.cap * 2 if s.cap else 64
+        if s.max_entries > 0 and newcap > s.max_entries:
+            newcap = s.max_entries
         if newcap > 0x7FFFFFF0:
             s.err = E_TOO_MANY
+            s.err_offset = pos
             return -1
         grown = <Entry*>realloc(s.entries, newcap * sizeof(Entry))
         if grown == NULL:
@@ -190,7 +200,9 @@ cdef int scan_sequence(Scanner* s, int64_t pos, int64_t end, int64_t limit,
         if end >= 0 and pos >= end:
             break
         if pos + 8 > limit:
-            if end < 0 and pos < limit:
+            if pos < limit:
+                # bytes left that cannot hold an item header (pydicom: "No tag
+                # to read"): an error, for defined and undefined lengths alike
                 s.depth -= 1
                 return fail(s, E_ITEM_HEADER, 0, pos)
             if end < 0:
@@ -203,7 +215,7 @@ cdef int scan_sequence(Scanner* s, int64_t pos, int64_t end, int64_t limit,
         if tag == TAG_SEQ_DELIM:
             pos += 8
             break
-        idx = add_entry(s)
+        idx = add_entry(s, pos)
         if idx < 0:
             s.depth -= 1
             return -1
@@ -309,7 +321,7 @@ cdef int scan_dataset(Scanner* s, int64_t pos, int64_t end, int64_t limit,
         if top:
             s.top_n = s.n
             s.top_pos = pos
-        idx = add_entry(s)
+        idx = add_entry(s, pos)
         if idx < 0:
             return -1
         vpos = pos + header
@@ -328,7 +340,11 @@ cdef int scan_dataset(Scanner* s, int64_t pos, int64_t end, int64_t limit,
             s.entries[idx].length = vend - vpos
             as_seq = False
             tentative = False
-            if vr == VR_SQ:
+            if tag == TAG_CHARSET:
+                # never a sequence: its value decodes every text value, items
+                # included, so a sequence here would have to decode itself
+                pass
+            elif vr == VR_SQ:
                 as_seq = True
             elif vr == 0 or vr == VR_UN:
                 if (tag >> 16) & 1:
@@ -359,8 +375,8 @@ cdef int scan_dataset(Scanner* s, int64_t pos, int64_t end, int64_t limit,
                 pos = limit
         else:
             s.entries[idx].flags |= F_UNDEF
-            as_seq = vr == VR_SQ or vr == VR_UN
-            if vr == 0:
+            as_seq = (vr == VR_SQ or vr == VR_UN) and tag != TAG_CHARSET
+            if vr == 0 and tag != TAG_CHARSET:
                 if (tag >> 16) & 1 or not (is_dict_sq(s, tag)):
                     # unknown or not a sequence in the dictionary: a sequence
                     # if an item follows (pydicom's look-ahead)
@@ -450,6 +466,7 @@ cdef void _init_scanner(Scanner* s, const uint8_t* buf, int64_t size, bint littl
     s.n_clipped = 0
     s.top_n = 0
     s.top_pos = 0
+    s.max_entries = 0
 
 
 cdef class Index:
@@ -487,10 +504,28 @@ cdef class Index:
         return out
 
     cpdef Py_ssize_t find(self, Py_ssize_t first, Py_ssize_t stop, uint32_t tag):
-        """Index of the last direct entry in [first, stop) with `tag`, or -1."""
+        """Index of the last direct entry in [first, stop) with `tag`, or -1.
+
+        Small ranges are scanned; a large one gets a tag -> entry table built on
+        its first lookup, so looking up every element of a dataset (or a tag it
+        does not have, once per element) stays linear in the number of entries.
+        """
         cdef Py_ssize_t i = first, found = -1
+        cdef dict table
         if stop > self.n:
             stop = self.n
+        if stop - first > FIND_LINEAR:
+            if self._find_tables is None:
+                self._find_tables = {}
+            key = (first, stop)
+            table = self._find_tables.get(key)
+            if table is None:
+                table = {}
+                while 0 <= i < stop:
+                    table[self.entries[i].tag] = i
+                    i = self.entries[i].end
+                self._find_tables[key] = table
+            return table.get(tag, -1)
         while 0 <= i < stop:
             if self.entries[i].tag == tag:
                 found = i
@@ -534,7 +569,7 @@ cdef class Index:
 
 def scan(object buffer, Py_ssize_t start, bint implicit, bint little,
          int stop_group=-1, object stop_after=None, bint stop_pixels=False,
-         Py_ssize_t end=-1, bint lenient=True):
+         Py_ssize_t end=-1, bint lenient=True, Py_ssize_t max_entries=-1):
     """Scan the element stream of `buffer` from `start` and return an Index.
 
     stop_group: stop at the first top-level element outside this group.
@@ -542,6 +577,7 @@ def scan(object buffer, Py_ssize_t start, bint implicit, bint little,
     stop_pixels: stop at the top-level pixel data elements.
     lenient: when the data ends inside an undefined-length value, index the
     elements before it and report (message, tag, offset) in ``truncation``.
+    max_entries: fail with TOO_MANY_MESSAGE rather than index more entries.
     Raises ValueError(message, tag, offset) on data that cannot be indexed.
     """
     cdef const uint8_t[::1] view = buffer
@@ -558,6 +594,7 @@ def scan(object buffer, Py_ssize_t start, bint implicit, bint little,
     s.stop_group = stop_group
     s.stop_after = 0xFFFFFFFF if stop_after is None else <uint32_t>stop_after
     s.stop_pixels = stop_pixels
+    s.max_entries = max_entries if max_entries > 0 else 0
     with nogil:
         if s.buf != NULL:
             rc = scan_dataset(&s, start, size, size, implicit, True, -1, &after)

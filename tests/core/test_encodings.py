@@ -1,0 +1,120 @@
+"""Each transfer syntax and structure, on files the tests build: dcmfast equals pydicom."""
+from __future__ import annotations
+
+import io
+import mmap
+import warnings
+
+import pydicom
+import pytest
+from builders import SYNTAXES, encode, rich_dataset
+from compare import assert_datasets_equal
+
+import dcmfast
+
+
+def _both(data: bytes, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = pydicom.dcmread(io.BytesIO(data), **kwargs)
+        ours = dcmfast.dcmread(data, **kwargs)
+    return ours, theirs
+
+
+@pytest.mark.parametrize("syntax", sorted(SYNTAXES))
+@pytest.mark.parametrize("undefined", [False, True], ids=["defined", "undefined"])
+def test_syntax_and_sequence_lengths(syntax, undefined):
+    data = encode(rich_dataset(undefined_length=undefined), syntax)
+    ours, theirs = _both(data)
+    assert ours.original_encoding == theirs.original_encoding
+    assert ours.file_meta.TransferSyntaxUID == SYNTAXES[syntax]
+    assert_datasets_equal(ours.file_meta, theirs.file_meta, "meta")
+    assert_datasets_equal(ours, theirs, syntax)
+    assert str(ours) == str(theirs)
+
+
+@pytest.mark.parametrize("syntax", ["explicit_le", "implicit_le", "explicit_be"])
+def test_no_preamble_no_meta_needs_force(syntax):
+    data = encode(rich_dataset(), syntax, meta=False)
+    with pytest.raises(dcmfast.InvalidDicomError):
+        dcmfast.dcmread(data)
+    ours, theirs = _both(data, force=True)
+    assert ours.preamble is None and theirs.preamble is None
+    assert ours.original_encoding == theirs.original_encoding
+    assert_datasets_equal(ours, theirs, syntax)
+
+
+@pytest.mark.parametrize("syntax", sorted(SYNTAXES))
+def test_stop_before_pixels_and_specific_tags(syntax):
+    data = encode(rich_dataset(), syntax)
+    ours, theirs = _both(data, stop_before_pixels=True)
+    assert "PixelData" not in ours
+    assert_datasets_equal(ours, theirs, syntax)
+    tags = ["PatientName", 0x00200013, (0x0028, 0x0010)]
+    ours, theirs = _both(data, specific_tags=tags)
+    assert sorted(ours.keys()) == sorted(theirs.keys())
+    assert_datasets_equal(ours, theirs, syntax)
+
+
+def test_input_kinds(tmp_path):
+    data = encode(rich_dataset(), "explicit_le")
+    path = tmp_path / "f.dcm"
+    path.write_bytes(data)
+    expected = str(pydicom.dcmread(path))
+    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        sources = [str(path), path, data, bytearray(data), memoryview(data), io.BytesIO(data), mm]
+        for src in sources:
+            assert str(dcmfast.dcmread(src)) == expected, type(src)
+    with open(path, "rb") as f:
+        ds = dcmfast.dcmread(f)
+        assert ds.filename == str(path)
+    assert str(dcmfast.dcmread(path, mmap=True)) == expected
+    ds = dcmfast.dcmread(str(path))
+    assert ds.filename == str(path) and ds.timestamp is not None
+
+
+def test_file_like_read_from_current_position():
+    data = encode(rich_dataset(), "explicit_le")
+    buf = io.BytesIO(b"JUNK" + data)
+    buf.seek(4)
+    assert str(dcmfast.dcmread(buf)) == str(pydicom.dcmread(io.BytesIO(data)))
+
+
+def test_rejects_bad_types():
+    with pytest.raises(TypeError):
+        dcmfast.dcmread(None)
+    with pytest.raises(TypeError):
+        dcmfast.dcmread(12)
+
+
+def test_undefined_length_un_holding_a_sequence():
+    """An explicit VR file with a private sequence written as UN of undefined length."""
+    ds = rich_dataset()
+    ds[0x00091003].is_undefined_length = True
+    data = encode(ds, "explicit_le")
+    header = b"\x09\x00\x03\x10SQ\x00\x00\xff\xff\xff\xff"
+    assert data.count(header) == 1
+    data = data.replace(header, b"\x09\x00\x03\x10UN\x00\x00\xff\xff\xff\xff")
+    ours, theirs = _both(data)
+    assert theirs[0x00091003].VR == "SQ"
+    assert_datasets_equal(ours, theirs, "UN-SQ")
+
+
+def test_implicit_private_sequence_known_and_unknown():
+    """Implicit VR: a private tag is a sequence only if the private dictionary says so."""
+    ds = pydicom.Dataset()
+    ds.PatientName = "X"
+    # a known private sequence (GEMS_ACQU_01? use pydicom's dictionary to find one)
+    from pydicom._private_dict import private_dictionaries
+
+    creator, entry = next(
+        (c, k) for c, d in private_dictionaries.items() for k, v in d.items() if v[0] == "SQ" and "xx" in k
+    )
+    group = int(entry[:4], 16)
+    block = ds.private_block(group, creator, create=True)
+    block.add_new(int(entry[-2:], 16), "SQ", pydicom.Sequence([pydicom.Dataset()]))
+    block.add_new(0xF0, "SQ", pydicom.Sequence([rich_dataset()[0x00081111] if False else pydicom.Dataset()]))
+    ds[block.get_tag(0xF0)].value[0].PatientID = "inner"
+    data = encode(ds, "implicit_le")
+    ours, theirs = _both(data)
+    assert_datasets_equal(ours, theirs, "private")
