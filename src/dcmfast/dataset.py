@@ -117,7 +117,7 @@ class Dataset(_elem.DatasetBase):
     # defaults, set on an instance only where they differ
     _read_charset: Any = ""
     is_undefined_length_sequence_item = False
-    _parent: Any = None
+    _parent_encoding: tuple[str, ...] = _DEFAULT_ENCODINGS
     _pixel_array: Any = None
     _private_blocks: dict[Any, PrivateBlock] | None = None
     default_element_format = "%(tag)s %(name)-35.35s %(VR)s: %(repval)s"
@@ -164,8 +164,9 @@ class Dataset(_elem.DatasetBase):
             if elem is not None and elem.value is not None:
                 value = elem.value
                 return int(b"\x01" in value) if isinstance(value, bytes) else value
-            parent = ds._parent
-            ds = parent() if parent is not None else None
+            view = ds._view
+            parent_view = view.parent_view if view is not None else None
+            ds = parent_view.ds if parent_view is not None else None
         return None
 
     def _correct_ambiguous(self, elem: DataElement) -> None:
@@ -411,7 +412,10 @@ class Dataset(_elem.DatasetBase):
         """The Python codecs for this dataset's text (own charset, else the parent's)."""
         elem = self._lookup(_TAG_CHARSET)
         value = elem.value if elem is not None else None
-        return convert_encodings(value) if value else self._parent_encoding  # type: ignore[no-any-return]
+        if value:
+            return convert_encodings(value)  # type: ignore[no-any-return]
+        view = self._view
+        return view.parent_encoding if view is not None else self._parent_encoding  # type: ignore[no-any-return]
 
     @property
     def _character_set(self) -> Any:
@@ -711,8 +715,10 @@ class Dataset(_elem.DatasetBase):
         meta = self.__dict__.get("file_meta")
         if meta is not None:
             meta._materialize()
+        view = self.__dict__.get("_view")
+        if view is not None:
+            self.__dict__["_parent_encoding"] = view.parent_encoding
         self.__dict__["_view"] = None
-        self.__dict__["_parent"] = None
 
     def copy(self) -> Dataset:
         return copy.copy(self)
@@ -722,6 +728,8 @@ class Dataset(_elem.DatasetBase):
         new = type(self).__new__(type(self))
         new.__dict__.update(self.__dict__)
         new.__dict__["_dict"] = dict(self._dict)
+        if self._view is not None:
+            new.__dict__["_parent_encoding"] = self._view.parent_encoding
         new.__dict__["_view"] = None
         new.__dict__.pop("_private_blocks", None)
         return new
@@ -749,6 +757,9 @@ class Dataset(_elem.DatasetBase):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
+
+    def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
+        return (_new_instance, (type(self),), self.__getstate__())
 
     def __enter__(self) -> Dataset:
         return self
@@ -843,6 +854,10 @@ class FileDataset(Dataset):
         filename = d["filename"]
         if isinstance(filename, str) and os.path.exists(filename):
             d["timestamp"] = os.stat(filename).st_mtime
+
+
+def _new_instance(cls: type) -> Any:
+    return cls.__new__(cls)
 
 
 _elem.set_dataset_class(Dataset)

@@ -378,17 +378,20 @@ def set_dataset_class(cls):
 
 
 cpdef object make_dataset(object cls, Index index, Py_ssize_t first, Py_ssize_t stop, bint implicit,
-                          tuple parent_encoding, object parent, Py_ssize_t tell_base):
-    """A lazy Dataset (of class `cls`) over entries [first, stop) of `index`."""
+                          tuple parent_encoding, object parent_view, Py_ssize_t tell_base):
+    """A lazy Dataset (of class `cls`) over entries [first, stop) of `index`.
+
+    `parent_view` is the View of the dataset holding the sequence this one is an
+    item of (None at the top): a strong reference to it makes no cycle.
+    """
     ds = cls.__new__(cls)
     cdef dict d = ds.__dict__
+    cdef View view = View(index, first, stop, tell_base, ds, parent_encoding)
+    view.parent_view = parent_view
     d["_dict"] = {}
-    d["_view"] = View(index, first, stop, tell_base, ds, parent_encoding)
-    d["_parent_encoding"] = parent_encoding
+    d["_view"] = view
     d["_read_implicit"] = implicit
     d["_read_little"] = index.little_endian
-    if parent is not None:
-        d["_parent"] = _weakref(parent)
     return ds
 
 
@@ -441,6 +444,7 @@ cdef class View:
     cdef readonly Py_ssize_t tell_base
     cdef object _ds_ref
     cdef readonly tuple parent_encoding
+    cdef public object parent_view   # the View of the dataset this one is an item of
     cdef public object encodings
     cdef public bint loaded
     cdef public object sorted_tags
@@ -456,6 +460,7 @@ cdef class View:
         self.tell_base = tell_base
         self._ds_ref = _weakref(ds)
         self.parent_encoding = parent_encoding
+        self.parent_view = None
         self.encodings = None
         self.loaded = False
         self.sorted_tags = None
@@ -681,14 +686,13 @@ cdef class View:
         cdef Py_ssize_t item_base = base if undefined else value_offset
         cdef Py_ssize_t j = i + 1
         cdef Entry* item_entry
-        parent = self._ds_ref()
         items = []
         if end > index.n:
             end = index.n
         while 0 <= j < end:
             item_entry = &index.entries[j]
             item = make_dataset(_dataset_class, index, j + 1, item_entry.end,
-                                (item_entry.flags & F_ITEM_IMPLICIT) != 0, encodings, parent, item_base)
+                                (item_entry.flags & F_ITEM_IMPLICIT) != 0, encodings, self, item_base)
             d = item.__dict__
             if item_entry.flags & F_UNDEF:
                 d["is_undefined_length_sequence_item"] = True
