@@ -82,3 +82,32 @@ def test_stop_before_pixels_equals_pydicom(path):
         return
     ours = _read_dcmfast(path, force=True, stop_before_pixels=True)
     assert_datasets_equal(ours, theirs, "dataset")
+
+
+def _warnings_of(read, path):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            ds = read(path, force=True)
+            for elem in ds.iterall():
+                try:
+                    elem.value  # noqa: B018
+                except Exception:  # noqa: BLE001 - the value's error is compared elsewhere
+                    pass
+        except Exception as exc:  # noqa: BLE001
+            return None, exc
+    return sorted(str(w.message).split(" in file ")[0] for w in caught), None
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=file_id)
+def test_warnings_equal_pydicom(path):
+    """Where pydicom reads leniently and warns, dcmfast warns the same."""
+    theirs, error = _warnings_of(pydicom.dcmread, path)
+    if error is not None:
+        pytest.skip(f"pydicom cannot read it: {error!r}")
+    ours, _ = _warnings_of(dcmfast.dcmread, path)
+    # dcmfast's own wording for the data ending inside a value (it keeps the elements before it)
+    ours = [w.split(":")[0] if w.startswith(_EOF_WARNING) else w for w in ours]
+    theirs = [w.split(":")[0].split(" found")[0] + " found" if w.startswith(_EOF_WARNING) else w for w in theirs]
+    ours = [w.split(" found")[0] + " found" if w.startswith(_EOF_WARNING) else w for w in ours]
+    assert ours == theirs

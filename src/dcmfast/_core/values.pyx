@@ -223,6 +223,7 @@ cdef object _number_item(const uint8_t* p, Py_ssize_t start, Py_ssize_t end, bin
         return _latin1(p + start, end - start)
     if is_ds:
         return _new_ds(_latin1(p + a, b - a))
+    _validate_regex_vr("IS", p + start, end - start, 12)
     return _new_is(_latin1(p + a, b - a), _latin1(p + start, end - start))
 
 
@@ -254,6 +255,90 @@ cdef bint _latin_codec(tuple encodings):
     return first == "iso8859" or first == "latin_1"
 
 
+# -- pydicom's validation warnings on read (reading_validation_mode WARN) -----------
+
+_SEE_TABLE = (" Please see <https://dicom.nema.org/medical/dicom/current/output/html/"
+              "part05.html#table_6.2-1> for allowed values for each VR.")
+
+
+cdef void _warn_length(str vr, Py_ssize_t n, Py_ssize_t maxlen) except *:
+    if maxlen and n > maxlen:
+        warnings.warn(f"The value length ({n}) exceeds the maximum length of {maxlen} allowed for VR {vr}.",
+                      UserWarning, stacklevel=3)
+
+
+cdef bint _valid_uid(const uint8_t* p, Py_ssize_t n) noexcept nogil:
+    """pydicom's UI regex: ^(0|[1-9][0-9]*)(\\.(0|[1-9][0-9]*))*$"""
+    cdef Py_ssize_t i = 0, start
+    if n == 0:
+        return True
+    while True:
+        start = i
+        while i < n and 0x30 <= p[i] <= 0x39:
+            i += 1
+        if i == start or (p[start] == 0x30 and i - start > 1):
+            return False
+        if i == n:
+            return True
+        if p[i] != 0x2E:
+            return False
+        i += 1
+
+
+cdef bint _valid_is(const uint8_t* p, Py_ssize_t n) noexcept nogil:
+    """pydicom's IS regex: ^ *[+\\-]?\\d+ *$"""
+    cdef Py_ssize_t i = 0, digits
+    while i < n and p[i] == 0x20:
+        i += 1
+    if i < n and (p[i] == 0x2B or p[i] == 0x2D):
+        i += 1
+    digits = i
+    while i < n and 0x30 <= p[i] <= 0x39:
+        i += 1
+    if i == digits:
+        return False
+    while i < n and p[i] == 0x20:
+        i += 1
+    return i == n
+
+
+cdef void _validate_regex_vr(str vr, const uint8_t* p, Py_ssize_t n, Py_ssize_t maxlen) except *:
+    """UI / IS: pydicom's length and regex check of one item, warning as pydicom does."""
+    cdef bint valid = _valid_uid(p, n) if vr == "UI" else _valid_is(p, n)
+    msgs = []
+    if n > maxlen:
+        msgs.append(f"The value length ({n}) exceeds the maximum length of {maxlen} allowed for VR {vr}.")
+    if not valid:
+        msgs.append(f"Invalid value for VR {vr}: {_latin1(p, n)!r}.")
+    if msgs:
+        warnings.warn(" ".join(msgs) + _SEE_TABLE, UserWarning, stacklevel=3)
+
+
+cdef void _validate_pn(str text) except *:
+    comps = text.split("=")
+    if len(comps) > 3:
+        warnings.warn(f"The number of PN components length ({len(comps)}) exceeds the maximum "
+                      "allowed number of 3.", UserWarning, stacklevel=3)
+        return
+    for comp in comps:
+        if len(<str>comp) > 64:
+            warnings.warn(f"The PN component length ({len(<str>comp)}) exceeds the maximum allowed "
+                          "length of 64.", UserWarning, stacklevel=3)
+            return
+
+
+cdef Py_ssize_t _max_len(str vr):
+    if vr == "SH":
+        return 16
+    if vr == "LO":
+        return 64
+    if vr == "ST":
+        return 1024
+    if vr == "LT":
+        return 10240
+    return 0
+
+
 cdef object _decode(const uint8_t* p, Py_ssize_t length, tuple encodings):
     """Decode text as pydicom's decode_bytes; latin-1 without escapes is done here."""
     if _latin_codec(encodings) and memchr(p, 0x1B, length) == NULL:
@@ -261,10 +346,14 @@ cdef object _decode(const uint8_t* p, Py_ssize_t length, tuple encodings):
     return decode_bytes(PyBytes_FromStringAndSize(<const char*>p, length), encodings, _TEXT_DELIMS)
 
 
-cdef object _text(const uint8_t* p, Py_ssize_t length, tuple encodings):
+cdef object _text(const uint8_t* p, Py_ssize_t length, tuple encodings, str vr):
+    cdef Py_ssize_t maxlen = _max_len(vr)
     if _latin_codec(encodings) and not _has_backslash(p, length) and memchr(p, 0x1B, length) == NULL:
+        _warn_length(vr, length, maxlen)
         return _latin1(p, _rstrip_sp_nul(p, length))
     values = (<str>_decode(p, length, encodings)).split("\\")
+    for v in values:
+        _warn_length(vr, len(<str>v), maxlen)
     if len(values) == 1:
         return (<str>values[0]).rstrip("\x00 ")
     return MultiValue._wrap(str, [(<str>v).rstrip("\x00 ") for v in values])
@@ -275,6 +364,8 @@ _object_new = object.__new__
 
 cdef object _new_pn(str text, tuple encodings):
     cdef list comps
+    if len(text) > 64 or "=" in text:
+        _validate_pn(text)
     pn = _object_new(PersonName)
     pn.encodings = encodings
     pn._original = None
@@ -297,10 +388,21 @@ cdef object _pn(const uint8_t* p, Py_ssize_t length, tuple encodings):
 
 
 cdef object _ui(const uint8_t* p, Py_ssize_t length):
+    cdef Py_ssize_t i, start
     length = _rstrip_sp_nul(p, length)
-    if length and not _has_backslash(p, length) and not _is_space(p[0]) and not _is_space(p[length - 1]):
-        return dcmfast_subtype_new(&PyUnicode_Type, UID, _latin1(p, length))
-    return _split(_latin1(p, length), UID)
+    if not _has_backslash(p, length):
+        _validate_regex_vr("UI", p, length, 64)
+        if length and not _is_space(p[0]) and not _is_space(p[length - 1]):
+            return dcmfast_subtype_new(&PyUnicode_Type, UID, _latin1(p, length))
+        return UID(_latin1(p, length))
+    items = []
+    start = 0
+    for i in range(length + 1):
+        if i == length or p[i] == 0x5C:
+            _validate_regex_vr("UI", p + start, i - start, 64)
+            items.append(UID(_latin1(p + start, i - start)))
+            start = i + 1
+    return MultiValue._wrap(UID, items)
 
 
 cdef object _string(const uint8_t* p, Py_ssize_t length):
@@ -322,7 +424,8 @@ cdef object _at(const uint8_t* p, Py_ssize_t length, bint little):
     return MultiValue._wrap(_tag_from_int, tags)
 
 
-cdef object _convert(int kind, const uint8_t* p, Py_ssize_t length, bint little, tuple encodings):
+cdef object _convert(int kind, const uint8_t* p, Py_ssize_t length, bint little, tuple encodings,
+                     str vr):
     if kind <= K_FD:
         return _numbers(p, length, kind, little)
     if kind == K_BYTES:
@@ -330,7 +433,7 @@ cdef object _convert(int kind, const uint8_t* p, Py_ssize_t length, bint little,
     if kind == K_STRING:
         return _string(p, length)
     if kind == K_TEXT:
-        return _text(p, length, encodings)
+        return _text(p, length, encodings, vr)
     if kind == K_DS:
         return _numbers_text(p, length, True)
     if kind == K_UI:
@@ -341,8 +444,11 @@ cdef object _convert(int kind, const uint8_t* p, Py_ssize_t length, bint little,
         return _pn(p, length, encodings)
     if kind == K_SINGLE:
         if _latin_codec(encodings) and memchr(p, 0x1B, length) == NULL:
+            _warn_length(vr, length, _max_len(vr))
             return _latin1(p, _rstrip_sp_nul(p, length))
-        return (<str>_decode(p, length, encodings)).rstrip("\x00 ")
+        text = <str>_decode(p, length, encodings)
+        _warn_length(vr, len(text), _max_len(vr))
+        return text.rstrip("\x00 ")
     if kind == K_AE:
         items = [s.strip() for s in _latin1(p, length).split("\\")]
         return items[0] if len(items) == 1 else MultiValue._wrap(str, items)
@@ -372,13 +478,13 @@ cdef object _convert_vr(str vr, const uint8_t* p, Py_ssize_t length, bint little
         raise NotImplementedError(f"Unknown Value Representation '{vr}'")
     cdef int kind = <object>found
     try:
-        return _convert(kind, p, length, little, encodings)
+        return _convert(kind, p, length, little, encodings, vr)
     except ValueError:
         for other in _RETRY:
             if other == vr:
                 continue
             try:
-                return _convert(_KINDS[other], p, length, little, encodings)
+                return _convert(_KINDS[other], p, length, little, encodings, other)
             except Exception:
                 pass
         return PyBytes_FromStringAndSize(<const char*>p, length)
