@@ -199,6 +199,9 @@ cdef object _new_is(str stripped, str item):
         obj = dcmfast_subtype_new(&PyLong_Type, IS, stripped)
     except ValueError:
         return IS(item)  # a float-looking IS: pydicom's own rules (ISfloat, warning)
+    if len(stripped) > 15 and obj != float(stripped):
+        # beyond 2**53 pydicom compares with float(value) and makes an ISfloat
+        return IS(item)
     obj.original_string = stripped
     return obj
 

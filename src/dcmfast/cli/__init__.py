@@ -30,7 +30,7 @@ def _cmd_summary(args: argparse.Namespace) -> int:
 
 # Modules of further subcommands: each defines ``add_parser(subparsers)`` that
 # registers its subcommand with ``set_defaults(func=...)``.
-_SUBCOMMAND_MODULES: list[str] = []
+_SUBCOMMAND_MODULES: list[str] = ["bench", "index", "find"]
 
 
 def build_parser() -> argparse.ArgumentParser:

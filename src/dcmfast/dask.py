@@ -1,0 +1,89 @@
+"""Dask integration: the metadata of many files as a ``dask.dataframe.DataFrame``.
+
+:func:`read_index` lists the files on the client (folders walked, globs
+expanded), splits the list into partitions of `partition_size` files and reads
+each partition with :func:`dcmfast.ingest.read_many`'s reader in a task. The
+same graph runs on Dask's local schedulers (threads, processes, synchronous)
+and on a ``dask.distributed`` cluster: the tasks only need ``dcmfast``
+importable and the paths readable on the workers.
+
+Needs ``dask[dataframe]`` and ``pyarrow`` (the ``dcmfast[dask]`` extra).
+Columns are pandas ``ArrowDtype`` columns typed as
+:func:`dcmfast.ingest.arrow_schema` (lists for multi-valued tags).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from . import ingest as _ingest
+
+__all__ = ["meta_frame", "read_index", "read_partition"]
+
+
+def _pandas() -> Any:
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - dask[dataframe] brings pandas
+        raise ImportError("dcmfast.dask needs dask[dataframe]: pip install 'dcmfast[dask]'") from None
+    return pd
+
+
+def meta_frame(tags: Iterable[Any] = _ingest.DEFAULT_TAGS) -> Any:
+    """An empty pandas DataFrame with the columns and dtypes of :func:`read_index`'s partitions."""
+    pd = _pandas()
+    return _ingest.arrow_schema(tags).empty_table().to_pandas(types_mapper=pd.ArrowDtype)
+
+
+def read_partition(
+    paths: list[Any],
+    tags: Iterable[Any] = _ingest.DEFAULT_TAGS,
+    stop_before_pixels: bool = True,
+    workers: int | None = 1,
+) -> Any:
+    """Read one partition's files into a pandas DataFrame (the task of :func:`read_index`)."""
+    pd = _pandas()
+    tags = tuple(tags)
+    reader = _ingest._Reader(tags, stop_before_pixels=stop_before_pixels)
+    rows = list(reader.rows(paths, workers))
+    table = _ingest._rows_to_table(rows, reader.columns, _ingest.arrow_schema(tags))
+    return table.to_pandas(types_mapper=pd.ArrowDtype)
+
+
+def read_index(
+    paths_or_globs: Any,
+    *,
+    tags: Iterable[Any] = _ingest.DEFAULT_TAGS,
+    partition_size: int = 1000,
+    workers: int | None = 1,
+    stop_before_pixels: bool = True,
+) -> Any:
+    """A lazy Dask DataFrame of one record per file (see :func:`dcmfast.ingest.read_many`).
+
+    `paths_or_globs`: a path or an iterable of files, folders and glob
+    patterns, listed now on the client. Each partition of `partition_size`
+    files is read by one task, with `workers` threads inside the task (1 by
+    default: Dask runs tasks in parallel already). Rows keep the listing's
+    order; every partition's index starts at 0.
+    """
+    import dask.dataframe as dd  # the real dask: this module is dcmfast.dask, imports are absolute
+
+    if partition_size < 1:
+        raise ValueError("partition_size must be at least 1")
+    tags = tuple(tags)
+    _ingest.resolve_tags(tags)  # fail here, not in every task
+    files = list(_ingest.iter_paths(paths_or_globs))
+    meta = meta_frame(tags)
+    if not files:
+        return dd.from_pandas(meta, npartitions=1)
+    parts = [files[i : i + partition_size] for i in range(0, len(files), partition_size)]
+    return dd.from_map(
+        read_partition,
+        parts,
+        tags=tags,
+        stop_before_pixels=stop_before_pixels,
+        workers=workers,
+        meta=meta,
+        label="dcmfast-read-index",
+        enforce_metadata=False,
+    )
