@@ -11,6 +11,7 @@ __all__ = [
     "UnsupportedTransferSyntaxError",
     "PixelDataError",
     "BytesLengthException",
+    "ResourceLimitError",
 ]
 
 
@@ -59,3 +60,12 @@ class PixelDataError(DcmfastError, ValueError):
 
 class BytesLengthException(DcmfastError, ValueError):
     """A value's length is not a multiple of its VR's item size."""
+
+
+class ResourceLimitError(DcmfastError, MemoryError):
+    """Reading or decoding would allocate more than the read's ``max_bytes`` allows.
+
+    Raised before the allocation (inflating a deflated dataset, growing the element
+    index, sizing a decoded pixel array): a header field asked for more memory than
+    the cap permits. Raise the cap with ``dcmread(..., max_bytes=...)``.
+    """

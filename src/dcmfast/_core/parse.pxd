@@ -48,6 +48,8 @@ ctypedef struct Scanner:
     # entries and position before the top-level element being read
     Py_ssize_t top_n
     int64_t top_pos
+    # cap on the number of entries (the caller's memory budget); <= 0: none
+    Py_ssize_t max_entries
 
 
 cdef int scan_dataset(Scanner* s, int64_t pos, int64_t end, int64_t limit,
@@ -70,6 +72,7 @@ cdef class Index:
     cdef readonly bint stopped_early
     cdef readonly object warnings
     cdef readonly object truncation
+    cdef dict _find_tables
 
     cpdef list children(self, Py_ssize_t first, Py_ssize_t stop)
     cpdef Py_ssize_t find(self, Py_ssize_t first, Py_ssize_t stop, uint32_t tag)
