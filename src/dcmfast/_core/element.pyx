@@ -429,6 +429,18 @@ cdef class DatasetBase:
             raise
 
 
+cdef bint _has_direct(Index index, Py_ssize_t i, Py_ssize_t stop, unsigned int tag):
+    """Whether an entry with `tag` is directly in [i, stop) (children are in tag order,
+    so the scan stops at the first larger tag unless the order is broken)."""
+    if stop > index.n:
+        stop = index.n
+    while 0 <= i < stop:
+        if index.entries[i].tag == tag:
+            return True
+        i = index.entries[i].end
+    return False
+
+
 cdef class View:
     """A dataset's window on the index: its entries and text encodings.
 
@@ -553,8 +565,11 @@ cdef class View:
         cdef Py_ssize_t i
         if self.encodings is None:
             ds = self._ds_ref()
-            if ds is not None:
+            if ds is not None and (_has_direct(self.index, self.first, self.stop, 0x00080005)
+                                   or _tag(0x00080005) in ds.__dict__["_dict"]):
                 self.encodings = ds._character_set_tuple()
+            elif ds is not None:
+                self.encodings = self.parent_encoding
             else:
                 i = self.index.find(self.first, self.stop, 0x00080005)
                 value = _cvalues.convert(self.index, i, "CS", _DEFAULT_ENCODINGS) if i >= 0 else None
