@@ -15,7 +15,7 @@ from array import array
 from typing import Any
 
 from ._core import parse as _parse
-from ._core.values import convert_bytes
+from ._core.values import convert_bytes, new_buffer
 from .datadict import MAIN
 from .dataset import Dataset, FileDataset, FileMetaDataset
 from .errors import InvalidDicomError, ResourceLimitError
@@ -88,7 +88,7 @@ def _read_all(f: Any) -> bytearray:
         except (OSError, AttributeError, ValueError):
             size = None
     if size is not None and size >= 0 and hasattr(f, "readinto"):
-        buf = bytearray(size)
+        buf = new_buffer(size)  # not zeroed: readinto fills it, the rest is cut
         view = memoryview(buf)
         got = 0
         while got < size:
@@ -319,7 +319,6 @@ def read_buffer(
         logger.debug("%d value(s) ran past the end of the data and were clipped", index.warnings)
     if tag_filter is not None:
         ds._keep_only(tag_filter)
-    ds.__dict__["_read_charset"] = list(ds._character_set_tuple())
     return ds
 
 

@@ -73,6 +73,7 @@ cdef class Index:
     cdef readonly object warnings
     cdef readonly object truncation
     cdef dict _find_tables
+    cdef int _large_scans
 
     cpdef list children(self, Py_ssize_t first, Py_ssize_t stop)
     cpdef Py_ssize_t find(self, Py_ssize_t first, Py_ssize_t stop, uint32_t tag)

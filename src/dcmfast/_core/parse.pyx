@@ -22,6 +22,7 @@ cdef enum:
     MAX_DEPTH = 128
     TAG_CHARSET = 0x00080005
     FIND_LINEAR = 64     # Index.find scans ranges up to this many entries
+    FIND_SCANS_BEFORE_TABLE = 16  # ... and larger ones this many times before a table
 
 # error codes
 cdef enum:
@@ -325,6 +326,10 @@ cdef int scan_dataset(Scanner* s, int64_t pos, int64_t end, int64_t limit,
         if idx < 0:
             return -1
         vpos = pos + header
+        if tag == TAG_CHARSET and vr == VR_SQ:
+            # Specific Character Set is never a sequence (its value decodes the
+            # text of every item, its own included): read the bytes as UN
+            vr = VR_UN
         s.entries[idx].tag = tag
         s.entries[idx].vr = vr
         s.entries[idx].flags = F_IMPLICIT if el_implicit else 0
@@ -402,6 +407,9 @@ cdef int scan_dataset(Scanner* s, int64_t pos, int64_t end, int64_t limit,
                 s.entries[idx].length = delim - vpos
                 s.entries[idx].end = <int32_t>s.n
                 pos = delim + 8
+                if pos > limit:
+                    # a delimiter tag whose length field is cut off by the end
+                    pos = limit
     out_pos[0] = pos
     return 0
 
@@ -519,6 +527,16 @@ cdef class Index:
                 self._find_tables = {}
             key = (first, stop)
             table = self._find_tables.get(key)
+            if table is None and self._large_scans < FIND_SCANS_BEFORE_TABLE:
+                # the first few lookups in a large range scan it (a read that looks
+                # up a handful of tags should not pay for a table); repeated ones
+                # get the table, so lookups stay linear overall
+                self._large_scans += 1
+                while 0 <= i < stop:
+                    if self.entries[i].tag == tag:
+                        found = i
+                    i = self.entries[i].end
+                return found
             if table is None:
                 table = {}
                 while 0 <= i < stop:

@@ -7,6 +7,7 @@ stripping rules, DS / IS / PN / UI as their value types, binary VRs as bytes.
 Converters read straight from the file buffer; the only copy is the Python
 object that is returned.
 """
+from cpython.bytearray cimport PyByteArray_FromStringAndSize
 from cpython.bytes cimport PyBytes_FromStringAndSize
 from cpython.dict cimport PyDict_GetItem
 from cpython.list cimport PyList_New, PyList_SET_ITEM
@@ -88,6 +89,13 @@ cdef dict _KINDS = {
 _EMPTY_STR = frozenset(["AE", "AS", "CS", "DA", "DT", "LO", "LT", "SH", "ST",
                         "TM", "UC", "UI", "UR", "UT"])
 _TEXT_DELIMS = {0x0D, 0x0A, 0x09, 0x0C}
+
+
+def new_buffer(Py_ssize_t size):
+    """A bytearray of `size` bytes that are not zeroed first (the caller fills it)."""
+    if size < 0:
+        raise ValueError("negative size")
+    return PyByteArray_FromStringAndSize(NULL, size)
 
 
 cpdef object empty_value(str vr):
