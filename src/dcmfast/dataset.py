@@ -836,7 +836,7 @@ class FileDataset(Dataset):
         d["fileobj_type"] = None
         d["filename"] = None
         d["buffer"] = None
-        if isinstance(filename_or_obj, os.PathLike):
+        if not isinstance(filename_or_obj, str) and isinstance(filename_or_obj, os.PathLike):
             filename_or_obj = os.fspath(filename_or_obj)
         if isinstance(filename_or_obj, str):
             d["filename"] = filename_or_obj
@@ -852,8 +852,11 @@ class FileDataset(Dataset):
                 d["filename"] = name
         d["timestamp"] = None
         filename = d["filename"]
-        if isinstance(filename, str) and os.path.exists(filename):
-            d["timestamp"] = os.stat(filename).st_mtime
+        if isinstance(filename, str):
+            try:
+                d["timestamp"] = os.stat(filename).st_mtime
+            except OSError:
+                pass
 
 
 def _new_instance(cls: type) -> Any:
