@@ -252,7 +252,7 @@ def read_buffer(
     file_meta.__dict__["_read_charset"] = "iso8859"
     meta_end = meta_index.stop_offset
     gl = meta_index.find(0, len(meta_index), 0x00020000)
-    if gl >= 0:
+    if gl >= 0 and logger.isEnabledFor(logging.INFO):
         try:
             declared = file_meta[0x00020000].value
             if declared != meta_end - (pos + 12):
