@@ -336,7 +336,10 @@ class Dataset(_elem.DatasetBase):
                 self._load_all()
             tags = view.sorted_tags
             if tags is None:
-                tags = view.sorted_tags = sorted(self._dict, key=int)
+                in_order = self.__dict__.get("_sorted_elements")
+                # elements loaded in ascending order: the dict's order is sorted
+                tags = list(self._dict) if in_order is not None else sorted(self._dict, key=int)
+                view.sorted_tags = tags
             return tags  # type: ignore[no-any-return]
         tags = self.__dict__.get("_sorted")
         if tags is None:

@@ -39,6 +39,7 @@ from dcmfast.datadict import (
     repeater_has_tag,
 )
 from dcmfast.errors import InvalidDicomError
+from dcmfast.sequence import Sequence
 from dcmfast.tag import BaseTag, Tag, _tag_from_int
 from dcmfast.valuerep import IS, UID, DSfloat, MultiValue, PersonName
 
@@ -172,8 +173,6 @@ cdef class DataElement:
 
     def _convert_value(self, val):
         if self.VR == "SQ":
-            from dcmfast.sequence import Sequence
-
             return val if isinstance(val, Sequence) else Sequence(val)
         if not hasattr(val, "append"):
             return self._convert(val)
@@ -558,7 +557,6 @@ cdef class View:
             self._building = None
         self.loaded = True
         if self._ascending:
-            self.sorted_tags = list(ordered)
             # held here only until the dataset takes it: elements refer to this
             # view, so the view must not keep them (no reference cycle)
             self.last_in_order = in_order
@@ -695,8 +693,6 @@ cdef class View:
     cdef object _make_sequence(self, Py_ssize_t i, Py_ssize_t end, bint undefined,
                                Py_ssize_t value_offset):
         """The Sequence of entry i: one lazy item Dataset per item entry."""
-        from dcmfast.sequence import Sequence
-
         cdef Index index = self.index
         cdef tuple encodings = self.charset()
         cdef Py_ssize_t base = self.tell_base
