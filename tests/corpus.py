@@ -6,7 +6,6 @@ with a pattern tries the network, so it is never called).
 from __future__ import annotations
 
 import importlib.util
-import os
 from pathlib import Path
 
 
@@ -25,16 +24,18 @@ def corpus_files() -> list[Path]:
         for sub in ("test_files", "charset_files"):
             folder = pyd / "data" / sub
             if folder.is_dir():
-                files += [p for p in folder.iterdir() if p.is_file()]
+                files += [p for p in folder.rglob("*") if p.is_file()]  # dicomdirtests/ too
     store = _package_dir("data_store")
     if store is not None and (store / "data").is_dir():
         files += [p for p in (store / "data").iterdir() if p.is_file()]
     skip_suffix = {".txt", ".json", ".dump", ".gz", ".icc", ".py"}
-    return sorted((p for p in files if p.suffix not in skip_suffix), key=lambda p: (p.parent.name, p.name))
+    return sorted((p for p in files if p.suffix not in skip_suffix), key=file_id)
 
 
 def file_id(path: Path) -> str:
-    return f"{path.parent.name}/{path.name}"
+    parts = path.parts
+    start = max(i for i, part in enumerate(parts) if part in ("test_files", "charset_files", "data"))
+    return "/".join(parts[start:])
 
 
 CORPUS = corpus_files()
