@@ -17,6 +17,7 @@ SANITIZE = os.environ.get("DCMFAST_SANITIZE") == "1"
 
 compile_args: list[str] = []
 link_args: list[str] = []
+# gcc/clang only; MSVC (Windows wheels) keeps setuptools' portable defaults (/O2 /GL /MD)
 if sys.platform != "win32":
     compile_args += ["-O0", "-g"] if (DEBUG or SANITIZE) else ["-O3"]
     if SANITIZE:

@@ -40,7 +40,8 @@ def build(root: str | None = None, verbose: bool = False) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cache", help="cache folder (default $DCMFAST_BENCH_CACHE or ~/.cache/dcmfast-bench)")
+    parser.add_argument("--cache",
+                        help="cache folder (default $DCMFAST_BENCH_CACHE or ~/.cache/dcmfast-bench)")
     args = parser.parse_args(argv)
     start = time.perf_counter()
     files = build(args.cache, verbose=True)

@@ -28,19 +28,19 @@ def assert_values_equal(ours, theirs, where):
         assert len(ours) == len(theirs), where
         if hasattr(theirs, "is_undefined_length"):  # pydicom leaves it unset on empty values
             assert ours.is_undefined_length == theirs.is_undefined_length, where
-        for i, (a, b) in enumerate(zip(ours, theirs)):
+        for i, (a, b) in enumerate(zip(ours, theirs, strict=True)):
             assert_datasets_equal(a, b, f"{where}[{i}]")
         return
     if isinstance(theirs, pydicom.multival.MultiValue):
         assert isinstance(ours, dcmfast.MultiValue), (where, type(ours))
         assert len(ours) == len(theirs), where
-        for i, (a, b) in enumerate(zip(ours, theirs)):
+        for i, (a, b) in enumerate(zip(ours, theirs, strict=True)):
             assert_values_equal(a, b, f"{where}[{i}]")
         return
     if isinstance(theirs, list):
         assert type(ours) is list, (where, type(ours))
         assert len(ours) == len(theirs), where
-        for i, (a, b) in enumerate(zip(ours, theirs)):
+        for i, (a, b) in enumerate(zip(ours, theirs, strict=True)):
             assert_values_equal(a, b, f"{where}[{i}]")
         return
     if isinstance(theirs, pydicom.valuerep.PersonName):
@@ -110,8 +110,8 @@ def assert_datasets_equal(ours, theirs, where):
             warnings.simplefilter("ignore")
             try:
                 b = theirs[tag]
-            except Exception as exc:  # noqa: BLE001
-                with pytest.raises(Exception):
+            except Exception:  # noqa: BLE001
+                with pytest.raises(Exception):  # noqa: B017 (pydicom raised: so must dcmfast)
                     ours[tag]
                 continue
             a = ours[tag]

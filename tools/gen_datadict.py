@@ -10,7 +10,6 @@ do-not-edit; re-run this script after upgrading pydicom.
 from __future__ import annotations
 
 import pathlib
-import pprint
 
 import pydicom
 from pydicom._dicom_dict import DicomDictionary, RepeatersDictionary

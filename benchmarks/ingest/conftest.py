@@ -16,7 +16,7 @@ except ImportError:
 
 pydicom = pytest.importorskip("pydicom")
 
-from _ingest_bench import BENCH_TAGS, N_FILES, RESULTS
+from _ingest_bench import BENCH_TAGS, N_FILES, RESULTS  # noqa: E402 (after the importorskip)
 
 
 @pytest.fixture(scope="session")

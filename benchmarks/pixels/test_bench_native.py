@@ -23,7 +23,8 @@ def _dataset(frames: int) -> Dataset:
     ds.PhotometricInterpretation = "MONOCHROME2"
     ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 16, 15, 1
     ds.NumberOfFrames = frames
-    ds.PixelData = np.random.default_rng(0).integers(-1000, 3000, (frames, 512, 512), dtype=np.int16).tobytes()
+    rng = np.random.default_rng(0)
+    ds.PixelData = rng.integers(-1000, 3000, (frames, 512, 512), dtype=np.int16).tobytes()
     return ds
 
 

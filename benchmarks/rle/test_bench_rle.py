@@ -7,13 +7,12 @@ Run: python -m pytest benchmarks/rle --benchmark-only --benchmark-group-by=param
 from __future__ import annotations
 
 import numpy as np
-import pytest
-
-from dcmfast.pixels import pixel_array
-
 import pydicom
+import pytest
 from _rle_bench_inputs import rle_corpus
 from pydicom.pixels import pixel_array as pydicom_pixel_array
+
+from dcmfast.pixels import pixel_array
 
 FILES = rle_corpus()
 

@@ -15,9 +15,9 @@ from array import array
 from typing import Any
 
 from ._core import parse as _parse
-from ._core.values import convert_bytes, new_buffer
+from ._core.values import new_buffer
 from .datadict import MAIN
-from .dataset import Dataset, FileDataset, FileMetaDataset
+from .dataset import FileDataset, FileMetaDataset
 from .errors import InvalidDicomError, ResourceLimitError
 from .tag import Tag
 
@@ -176,7 +176,8 @@ def _check_vr_switch(buffer: Any, pos: int, implicit: bool, little: bool, stop_g
         return found_implicit
     found = "implicit" if found_implicit else "explicit"
     expected = "explicit" if found_implicit else "implicit"
-    warnings.warn(f"Expected {expected} VR, but found {found} VR - using {found} VR for reading", UserWarning, stacklevel=4)
+    warnings.warn(f"Expected {expected} VR, but found {found} VR - using {found} VR for reading",
+                  UserWarning, stacklevel=4)
     return found_implicit
 
 

@@ -2,11 +2,11 @@
 synthetic datasets. pydicom (with pylibjpeg, -libjpeg, -rle) is the oracle."""
 from __future__ import annotations
 
+import importlib.util
 import logging
-import os
 import sys
 import warnings
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +19,24 @@ except ImportError:  # running from a checkout without an install
 
 pydicom = pytest.importorskip("pydicom")
 from pydicom.dataset import Dataset, FileMetaDataset  # noqa: E402
+from pydicom.pixels import get_decoder  # noqa: E402
 from pydicom.pixels import pixel_array as pydicom_pixel_array  # noqa: E402
+from pydicom.uid import AllTransferSyntaxes  # noqa: E402
+
+# The oracle is pydicom with the plugins of the test extra (pylibjpeg, -libjpeg, -rle).
+# python-gdcm (a benchmark peer, `dcmfast[bench]`) decodes lossy JPEG a little
+# differently and decodes JPEG 2000, which dcmfast leaves to a codec it does not
+# ship: when it is installed, it is taken out of pydicom's decoders here.
+# Without pylibjpeg-rle (the suite must also run without the optional codecs), pydicom's
+# own RLE plugin encodes and decodes the references instead.
+RLE_PLUGIN = ("pylibjpeg" if importlib.util.find_spec("pylibjpeg") and importlib.util.find_spec("rle")
+              else "pydicom")
+
+for _uid in AllTransferSyntaxes:
+    try:
+        get_decoder(_uid).remove_plugin("gdcm")
+    except (NotImplementedError, ValueError):  # no decoder for this syntax, or no gdcm plugin
+        pass
 
 
 def corpus_files() -> list[Path]:
@@ -37,7 +54,7 @@ def corpus_files() -> list[Path]:
     return sorted(p for d in dirs if d.is_dir() for p in d.glob("*.dcm"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def read(path: Path) -> Dataset | None:
     try:
         with warnings.catch_warnings():
@@ -47,7 +64,7 @@ def read(path: Path) -> Dataset | None:
         return None
 
 
-@lru_cache(maxsize=None)
+@cache
 def reference(path: Path, index: int | None = None, raw: bool = False) -> np.ndarray | Exception:
     """pydicom's pixel_array for `path` (or the exception it raises)."""
     ds = read(path)

@@ -31,10 +31,10 @@ cdef inline uint8_t _round_clip(float v) noexcept nogil:
 cdef void ybr_full_to_rgb_kernel(const uint8_t* src, uint8_t* out,
                                  Py_ssize_t pixels) noexcept nogil:
     """Convert `pixels` Y Cb Cr triplets; `out` may be `src` (in place)."""
-    cdef Py_ssize_t i
+    cdef Py_ssize_t _i
     cdef double y, cb, cr
     cdef float g
-    for i in range(pixels):
+    for _i in range(pixels):
         y = src[0]
         cb = <double>src[1] - 128.0
         cr = <double>src[2] - 128.0

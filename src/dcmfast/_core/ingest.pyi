@@ -1,6 +1,8 @@
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from typing_extensions import disjoint_base
+
 STATUS_OK: int
 STATUS_FALLBACK: int
 STATUS_IO_ERROR: int
@@ -11,6 +13,7 @@ HAVE_FD_IO: bool
 
 def pack_vr(vr: str) -> int: ...
 
+@disjoint_base  # a Cython cdef class (mypy.stubtest checks this)
 class Extractor:
     tags: tuple[int, ...]
     def __init__(

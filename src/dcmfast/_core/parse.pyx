@@ -9,7 +9,7 @@ is used; the index can never hold more entries than the buffer has 8-byte
 headers, so its size is bounded by the input.
 """
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, int32_t, int64_t
-from libc.stdlib cimport malloc, realloc, free
+from libc.stdlib cimport realloc, free
 from libc.string cimport memcmp
 
 from dcmfast._core._bytes cimport load_u16, load_u32, load_tag
@@ -171,9 +171,15 @@ cdef int find_seq_delimiter(Scanner* s, int64_t pos, int64_t end, int64_t* found
         p += 8 + <int64_t>length
     # byte search
     if s.little:
-        pat[0] = 0xFE; pat[1] = 0xFF; pat[2] = 0xDD; pat[3] = 0xE0
+        pat[0] = 0xFE
+        pat[1] = 0xFF
+        pat[2] = 0xDD
+        pat[3] = 0xE0
     else:
-        pat[0] = 0xFF; pat[1] = 0xFE; pat[2] = 0xE0; pat[3] = 0xDD
+        pat[0] = 0xFF
+        pat[1] = 0xFE
+        pat[2] = 0xE0
+        pat[3] = 0xDD
     p = pos
     while p + 4 <= end:
         if s.buf[p] == pat[0] and memcmp(s.buf + p, pat, 4) == 0:
@@ -271,7 +277,6 @@ cdef int scan_dataset(Scanner* s, int64_t pos, int64_t end, int64_t limit,
     cdef int kind
     cdef Py_ssize_t idx, saved_n
     cdef bint el_implicit, as_seq, tentative
-    cdef int saved_err
     while True:
         if end >= 0 and pos >= end:
             break

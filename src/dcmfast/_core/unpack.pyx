@@ -183,7 +183,7 @@ def expand_ybr422(const uint8_t[::1] src, Py_ssize_t itemsize, uint8_t[::1] out)
     """Upsample YBR_FULL_422 samples: each Y1 Y2 Cb Cr group becomes
     Y1 Cb Cr Y2 Cb Cr (PS3.3 C.7.6.3.1.2). `out` holds 3/2 as many bytes."""
     cdef Py_ssize_t n = src.shape[0]
-    cdef Py_ssize_t groups, g, k
+    cdef Py_ssize_t groups, _g, k
     cdef const uint8_t* s
     cdef uint8_t* d
     _check_itemsize(n, itemsize, "YBR_FULL_422")
@@ -199,7 +199,7 @@ def expand_ybr422(const uint8_t[::1] src, Py_ssize_t itemsize, uint8_t[::1] out)
     s = &src[0]
     d = &out[0]
     with nogil:
-        for g in range(groups):
+        for _g in range(groups):
             for k in range(itemsize):
                 d[k] = s[k]                               # Y1
                 d[itemsize + k] = s[2 * itemsize + k]     # Cb

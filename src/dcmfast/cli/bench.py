@@ -320,7 +320,7 @@ def _check_gdcm_pairs(ref: dict[int, tuple[str, tuple[Any, ...]]], pairs: list[t
         theirs = canon(got[t][1])
         if vr in ("FL", "FD"):  # StringFilter prints 6 significant digits
             if len(theirs) != len(value) or not all(
-                    math.isclose(a, b, rel_tol=1e-5) for a, b in zip(theirs, value)):
+                    math.isclose(a, b, rel_tol=1e-5) for a, b in zip(theirs, value, strict=True)):
                 return False
         elif theirs != value:
             return False
@@ -367,9 +367,9 @@ def case_values(paths: list[Path], title: str, key: str, group: str = "values",
         return [canon_pairs(r) for r in results] == ref()
 
     def gdcm_check(results: list[Any]) -> bool:
-        return all(_check_gdcm_pairs(
+        return len(results) == len(paths) and all(_check_gdcm_pairs(
             {t: (e.VR, canon(e.value)) for t, e in ((int(e.tag), e) for e in _quiet(pydicom.dcmread)(p))},
-            r) for p, r in zip(paths, results))
+            r) for p, r in zip(paths, results, strict=True))
 
     def run_dcmfast() -> list[Any]:
         return [[(e.tag, e.value) for e in dcmfast.dcmread(p)] for p in paths]
@@ -1219,7 +1219,8 @@ def report_text(runs: list[tuple[Case, list[Result]]], peers: list[str], out: An
               "written for it.\n")
 
 
-def summary_rows(runs: list[tuple[Case, list[Result]]], peers: list[str]) -> tuple[list[str], list[list[str]]]:
+def summary_rows(runs: list[tuple[Case, list[Result]]],
+                 peers: list[str]) -> tuple[list[str], list[list[str]]]:
     header = ["case", "dcmfast median (IQR)"] + [f"x {p}" for p in peers] + ["x floor read", "x floor copy"]
     rows = []
     for case, results in runs:

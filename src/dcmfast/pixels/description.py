@@ -13,7 +13,7 @@ import logging
 import os
 from typing import Any
 
-from dcmfast.errors import PixelDataError, UnsupportedTransferSyntaxError
+from dcmfast.errors import DcmfastError, PixelDataError, ResourceLimitError, UnsupportedTransferSyntaxError
 
 from ._syntax import Syntax, lookup
 
@@ -67,6 +67,16 @@ class PixelDescription:
     pixel_vr: str | None = None
     # raw (offsets, lengths) values of the Extended Offset Table, 8-byte little endian
     extended_offsets: tuple[Any, Any] | None = None
+    # cap on the bytes a decoder may allocate for its output (dcmread's max_bytes)
+    max_bytes: int | None = None
+
+    def check_alloc(self, nbytes: int, what: str) -> None:
+        """Raise ResourceLimitError before allocating `nbytes` for `what` over the cap."""
+        if self.max_bytes is not None and nbytes > self.max_bytes:
+            raise ResourceLimitError(
+                f"Decoding would allocate {nbytes} bytes for {what} ({self.number_of_frames} "
+                f"frame(s) of {self.rows} x {self.columns} x {self.samples_per_pixel}, "
+                f"{self.bits_allocated} bits allocated), more than max_bytes={self.max_bytes}")
 
     def replace(self, **changes: Any) -> PixelDescription:
         return dataclasses.replace(self, **changes)
@@ -177,7 +187,24 @@ def _element_value(ds: Any, tag: int) -> Any:
 
 
 def from_dataset(ds: Any) -> PixelDescription:
-    """Build a :class:`PixelDescription` from a pydicom or dcmfast Dataset."""
+    """Build a :class:`PixelDescription` from a pydicom or dcmfast Dataset.
+
+    An element that cannot be read (a damaged file: an unknown VR, an ambiguous
+    VR that cannot be resolved, an undecodable string) raises PixelDataError
+    naming it, with the original error chained.
+    """
+    try:
+        return _from_dataset(ds)
+    except DcmfastError:
+        raise
+    except (ValueError, TypeError, KeyError, AttributeError, NotImplementedError, LookupError,
+            OverflowError) as exc:
+        raise PixelDataError(
+            f"Unable to read the values describing the pixel data: {type(exc).__name__}: {exc}"
+        ) from exc
+
+
+def _from_dataset(ds: Any) -> PixelDescription:
     meta = getattr(ds, "file_meta", None)
     tsuid = meta.get("TransferSyntaxUID") if meta is not None else None
     if not tsuid:
@@ -255,7 +282,20 @@ def from_dataset(ds: Any) -> PixelDescription:
         pixel_keyword=keyword,
         pixel_vr=pixel_vr,
         extended_offsets=eot,
+        max_bytes=_max_bytes_of(ds, len(data)),
     )
+
+
+def _max_bytes_of(ds: Any, data_size: int) -> int:
+    """The max_bytes the dataset was read with (dcmfast datasets), else dcmread's
+    default for pixel data of `data_size` bytes (pydicom datasets)."""
+    from dcmfast.reader import default_max_bytes
+
+    try:
+        value = vars(ds).get("_max_bytes")
+    except TypeError:
+        value = None
+    return value if isinstance(value, int) else default_max_bytes(data_size)
 
 
 def _read_dataset(src: Any) -> Any:

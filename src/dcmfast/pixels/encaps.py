@@ -88,7 +88,7 @@ def _extended_frames(eot: tuple[Any, Any], data: memoryview, first: int) -> list
     offsets = struct.unpack(f"<{n}Q", offsets_raw)
     lengths = struct.unpack(f"<{n}Q", lengths_raw)
     frames = []
-    for i, (offset, length) in enumerate(zip(offsets, lengths)):
+    for i, (offset, length) in enumerate(zip(offsets, lengths, strict=True)):
         start = first + offset + 8
         if start + length > len(data):
             raise PixelDataError(
@@ -119,7 +119,7 @@ def locate_frames(data: memoryview, number_of_frames: int,
             return frames
 
     if basic:
-        if any(b < a for a, b in zip(basic, basic[1:])):
+        if any(b < a for a, b in zip(basic, basic[1:], strict=False)):
             raise PixelDataError(f"The Basic Offset Table offsets decrease: {basic[:8]}...")
         groups: list[list[Fragment]] = [[] for _ in basic]
         for fragment in fragments:

@@ -118,27 +118,40 @@ class _FrameDecoder:
 
     def __call__(self, src: bytes, where: str) -> np.ndarray:
         desc = self.desc
+        # the codec sizes its output from the codestream header: check that header
+        # against the dataset and the read's max_bytes before the codec sees it
+        desc.check_alloc(desc.frame_bytes, f"{where} (decoded by the codec)")
         if self.kind == "j2k":
-            params = self.codec.get_parameters(src)
+            params = self._codec_call(self.codec.get_parameters, src, where)
             self.precision = params.get("precision", desc.bits_stored)
             self.j2k_signed = params.get("is_signed", bool(desc.pixel_representation))
             rows, columns = params.get("rows", desc.rows), params.get("columns", desc.columns)
+            self._check_size(rows, columns, where)
             self.container = _container_bits(self.precision, (8, 16, 32))
             if desc.photometric_interpretation in ("YBR_ICT", "YBR_RCT"):
                 self.desc = desc.replace(photometric_interpretation="RGB")
-            raw = self.codec.utils.decode_pixel_data(src, version=2)
+            raw = self._codec_call(self.codec.utils.decode_pixel_data, src, where)
         else:
             info = codestream_info(src)
-            rows, columns = (info.rows, info.columns) if info else (desc.rows, desc.columns)
-            if info is not None:
-                self.desc = desc = _conform_colour(desc, info)
-                self.precision = info.precision
+            if info is None:
+                raise PixelDataError(f"{where}: no readable JPEG start-of-frame header")
+            if info.rows == 0 or info.columns == 0:
+                # a height defined later by a DNL marker: the codec would grow its
+                # buffers without bound, so the frame is refused
+                raise PixelDataError(
+                    f"{where}: the codestream's frame header gives a size of {info.rows} x "
+                    f"{info.columns}")
+            rows, columns = info.rows, info.columns
+            self.desc = desc = _conform_colour(desc, info)
+            self.precision = info.precision
             if self.kind == "jpegls":
                 self.container = _container_bits(self.precision, (8, 16))
                 if desc.samples_per_pixel > 1:
                     self.desc = desc.replace(planar_configuration=0)
             self._check_size(rows, columns, where)
-            raw = self.codec.utils.decode_pixel_data(src, version=2)
+            raw = self._codec_call(self.codec.utils.decode_pixel_data, src, where)
+        if not 1 <= self.container <= 64 or self.container % 8:
+            raise PixelDataError(f"{where}: unsupported sample precision {self.precision}")
         dtype = np.dtype(f"{'ui'[self.desc.pixel_representation]}{self.container // 8}")
         if len(raw) != self.desc.frame_pixels * dtype.itemsize:
             raise PixelDataError(
@@ -146,8 +159,17 @@ class _FrameDecoder:
                 "expected")
         return np.frombuffer(raw, dtype=dtype)
 
+    @staticmethod
+    def _codec_call(fn: Any, src: bytes, where: str) -> Any:
+        """Call the codec; its errors on a corrupt codestream become PixelDataError."""
+        try:
+            return fn(src, version=2) if fn.__name__ == "decode_pixel_data" else fn(src)
+        except (RuntimeError, ValueError, TypeError, KeyError, IndexError, OverflowError,
+                struct.error) as exc:
+            raise PixelDataError(f"{where}: the codec failed to decode the frame: {exc}") from exc
+
     def _check_size(self, rows: int, columns: int, where: str) -> None:
-        if (rows, columns) != (self.desc.rows, self.desc.columns) and rows and columns:
+        if (rows, columns) != (self.desc.rows, self.desc.columns):
             raise PixelDataError(
                 f"{where}: the codestream is {rows} x {columns}, the dataset says "
                 f"{self.desc.rows} x {self.desc.columns}")
@@ -173,6 +195,7 @@ def decode(desc: PixelDescription, indices: list[int] | None, *, allow_excess_fr
     frames = encaps.locate_frames(desc.data, desc.number_of_frames, desc.extended_offsets)
     wanted = encaps.select_frames(frames, desc.number_of_frames, indices)
     fp = desc.frame_pixels
+    desc.check_alloc(len(wanted) * desc.frame_bytes, "the decoded frames")
     out = None
     for k, i in enumerate(wanted):
         arr = decoder(bytes(frames[i].data), f"frame {i}")
@@ -184,6 +207,7 @@ def decode(desc: PixelDescription, indices: list[int] | None, *, allow_excess_fr
     if indices is None and allow_excess_frames and len(frames) > desc.number_of_frames:
         excess = []
         for i in range(desc.number_of_frames, len(frames)):
+            desc.check_alloc((count + len(excess) + 1) * desc.frame_bytes, "the decoded frames")
             try:
                 excess.append(decoder(bytes(frames[i].data), f"frame {i}"))
             except PixelDataError:

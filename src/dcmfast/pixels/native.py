@@ -97,6 +97,10 @@ def decode(desc: PixelDescription, index: int | None, *, allow_excess_frames: bo
             f"Frame index {index} is out of range: the pixel data has {desc.number_of_frames} frames")
     data = desc.data
     dtype = np.dtype(desc.dtype_str)
+    if desc.bits_allocated == 1 or not desc.syntax.little_endian or \
+            desc.photometric_interpretation == "YBR_FULL_422":
+        # these allocate their output (little-endian data is returned as a view)
+        desc.check_alloc(count * desc.frame_bytes, "the unpacked pixel data")
 
     if desc.bits_allocated == 1:
         pixels = desc.frame_pixels

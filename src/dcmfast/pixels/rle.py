@@ -27,6 +27,10 @@ LOGGER = logging.getLogger(__name__)
 MAX_RATIO = 64
 
 
+# Below this many decoded bytes the default decodes on the calling thread.
+THREADS_MIN_BYTES = 2 * 1024 * 1024
+
+
 def resolve_threads(threads: int | None, jobs: int) -> int:
     """Worker count for `jobs` independent frames (default: every CPU)."""
     if threads is None:
@@ -65,6 +69,7 @@ def decode(desc: PixelDescription, indices: list[int] | None, *, threads: int | 
                 f"{desc.bits_allocated}-bit samples [at byte offset {frames[i].offset} of the "
                 "Pixel Data value]")
 
+    desc.check_alloc(len(wanted) * frame_bytes, "the decoded RLE frames")
     out = np.empty((len(wanted), desc.frame_pixels), dtype=desc.dtype_str)
     out_bytes = out.view(np.uint8)
     itemsize = out.dtype.itemsize
@@ -87,6 +92,8 @@ def decode(desc: PixelDescription, indices: list[int] | None, *, threads: int | 
         return nr_long
 
     workers = resolve_threads(threads, len(wanted))
+    if threads is None and len(wanted) * frame_bytes < THREADS_MIN_BYTES:
+        workers = 1  # starting threads costs more than decoding a little data
     if workers == 1:
         nr_long = sum(map(work, range(len(wanted))))
     else:

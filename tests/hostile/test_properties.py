@@ -1,0 +1,110 @@
+"""Hypothesis properties of the scanner and the reader on arbitrary bytes.
+
+Derandomized (the same examples every run) so the suite stays deterministic.
+"""
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dcmfast import reader as _reader  # noqa: F401  (installs the dictionary tables)
+from dcmfast._core import parse as _parse
+
+from . import conftest
+from .harness import exercise
+from .known import tolerated
+from .mutations import seed_paths
+
+SETTINGS = settings(max_examples=1000, deadline=None, derandomize=True,
+                    suppress_health_check=list(HealthCheck))
+# element-ish building blocks so random inputs reach deep into the scanner
+TOKENS = [b"\xfe\xff\x00\xe0", b"\xfe\xff\x0d\xe0", b"\xfe\xff\xdd\xe0", b"\xff\xff\xff\xff",
+          b"\x00\x00\x00\x00", b"SQ\x00\x00", b"UN\x00\x00", b"OB\x00\x00", b"US\x02\x00",
+          b"\x08\x00\x05\x00", b"\x09\x00\x10\x10", b"\xe0\x7f\x10\x00", b"\x08\x00\x15\x11",
+          b"DICM", b"\x02\x00\x10\x00UI"]
+chunks = st.lists(st.one_of(st.sampled_from(TOKENS), st.binary(max_size=12)), max_size=60).map(b"".join)
+
+
+def _count(label: str) -> None:
+    conftest.COUNTS[label] = conftest.COUNTS.get(label, 0) + 1
+
+
+def check_index(index, size: int) -> None:
+    """Every entry lies inside the buffer and the tree links are consistent."""
+    n = len(index)
+    for i in range(n):
+        tag, vr, flags, end, parent, offset, voff, length = index.entry(i)
+        assert 0 <= offset <= voff <= size, (i, offset, voff, size)
+        assert 0 <= length and voff + length <= size, (i, voff, length, size)
+        assert i < end <= n, (i, end, n)
+        assert -1 <= parent < i, (i, parent)
+
+
+@SETTINGS
+@given(data=st.one_of(st.binary(max_size=400), chunks), start=st.integers(0, 16),
+       implicit=st.booleans(), little=st.booleans(), stop_pixels=st.booleans())
+def test_scanner_arbitrary_bytes(data, start, implicit, little, stop_pixels):
+    _count("hypothesis-scanner")
+    start = min(start, len(data))
+    try:
+        index = _parse.scan(data, start, implicit, little, stop_pixels=stop_pixels)
+    except ValueError as exc:
+        message, tag, offset = exc.args  # the scanner's error contract
+        assert isinstance(message, str) and 0 <= offset <= len(data)
+        return
+    check_index(index, len(data))
+    assert 0 <= index.stop_offset <= len(data)
+
+
+@SETTINGS
+@given(data=st.one_of(st.binary(max_size=600), chunks.map(lambda b: b"\0" * 128 + b"DICM" + b)))
+def test_reader_arbitrary_bytes(data):
+    _count("hypothesis-reader")
+    escapes = [e for e in exercise(data, {"force": True}) if not tolerated(e)]
+    assert not escapes, escapes
+
+
+_SEEDS = {p.name: p.read_bytes() for p in seed_paths()[:12]}
+
+
+@SETTINGS
+@given(name=st.sampled_from(sorted(_SEEDS)), seed=st.integers(0, 2**32 - 1),
+       edits=st.integers(1, 12))
+def test_valid_files_with_random_edits(name, seed, edits):
+    _count("hypothesis-edits")
+    rng = random.Random(seed)
+    buf = bytearray(_SEEDS[name])
+    for _ in range(edits):
+        at = rng.randrange(len(buf))
+        choice = rng.random()
+        if choice < 0.7:
+            buf[at] = rng.randrange(256)
+        elif choice < 0.85:
+            buf[at:at + 4] = rng.choice(TOKENS)[:4]
+        else:
+            del buf[at:at + rng.randrange(1, 32)]
+    escapes = [e for e in exercise(bytes(buf), {"force": True}) if not tolerated(e)]
+    assert not escapes, escapes
+
+
+@pytest.mark.parametrize("depth", [1, 64, 127, 128, 129, 1000])
+def test_depth_cap(depth):
+    """Nesting past 128 levels is an error, never a RecursionError or a crash."""
+    import dcmfast
+    from dcmfast.errors import InvalidDicomError
+
+    pre = b"\0" * 128 + b"DICM"
+    ts = b"1.2.840.10008.1.2.1\0"
+    meta = pre + b"\x02\x00\x10\x00UI" + len(ts).to_bytes(2, "little") + ts
+    body = (b"\x08\x00\x15\x11SQ\0\0\xff\xff\xff\xff" + b"\xfe\xff\x00\xe0\xff\xff\xff\xff") * depth
+    tail = (b"\xfe\xff\x0d\xe0\0\0\0\0" + b"\xfe\xff\xdd\xe0\0\0\0\0") * depth
+    if depth > 128:
+        with pytest.raises(InvalidDicomError, match="nested deeper"):
+            dcmfast.dcmread(meta + body + tail)
+        return
+    ds = dcmfast.dcmread(meta + body + tail)
+    assert sum(1 for _ in ds.iterall()) == depth
+    assert str(ds)
