@@ -62,20 +62,41 @@ _ESC = 0x1B
 
 
 def convert_encodings(value: Any) -> tuple[str, ...]:
-    """Python codecs for a Specific Character Set value (str, list or None)."""
+    """Python codecs for a Specific Character Set value (str, list or None).
+
+    A value that is not text (a damaged (0008,0005), e.g. with VR US) or that
+    names no usable codec gives the default character set, with a warning.
+    """
     if not value:
         return DEFAULT
     if isinstance(value, str):
         terms: list[str] = [value]
     else:
-        terms = list(value)
-        if not terms[0]:
+        try:
+            terms = list(value)
+        except TypeError:
+            terms = [value]
+        if terms and not terms[0]:
             terms[0] = "ISO_IR 6"
+    if not all(isinstance(term, str) for term in terms):
+        warnings.warn(
+            f"Invalid Specific Character Set value of type {type(value).__name__} - using the "
+            "default character set instead",
+            stacklevel=2,
+        )
+        return DEFAULT
     if len(terms) == 1 and terms[0] in PYTHON_ENCODING:
         return (PYTHON_ENCODING[terms[0]],)
     from pydicom.charset import convert_encodings as pyd_convert
 
-    return tuple(pyd_convert(terms))
+    try:
+        return tuple(pyd_convert(terms))
+    except (LookupError, ValueError, TypeError) as exc:
+        warnings.warn(
+            f"Unusable Specific Character Set value ({exc}) - using the default character set instead",
+            stacklevel=2,
+        )
+        return DEFAULT
 
 
 def decode_bytes(value: bytes, encodings: Sequence[str], delimiters: set[int]) -> str:

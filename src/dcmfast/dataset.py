@@ -33,7 +33,7 @@ from .datadict import (
 )
 from ._core import element as _elem
 from .dataelem import DataElement
-from .errors import InvalidDicomError
+from .errors import AmbiguousVRError, InvalidDicomError
 from .sequence import Sequence
 from .tag import BaseTag, Tag, _tag_from_int
 
@@ -209,7 +209,7 @@ class Dataset(_elem.DatasetBase):
             elif tag in _OVERLAY_DATA_TAGS:
                 elem.VR = "OW"
         except AttributeError as exc:
-            raise AttributeError(f"Failed to resolve ambiguous VR for tag {tag}: {exc}") from None
+            raise AmbiguousVRError(f"Failed to resolve ambiguous VR for tag {tag}: {exc}") from None
 
     # -- element access ----------------------------------------------------------
     def _lookup(self, tag: int) -> DataElement | None:

@@ -12,6 +12,8 @@ __all__ = [
     "PixelDataError",
     "BytesLengthException",
     "ResourceLimitError",
+    "UnknownVRError",
+    "AmbiguousVRError",
 ]
 
 
@@ -69,3 +71,11 @@ class ResourceLimitError(DcmfastError, MemoryError):
     index, sizing a decoded pixel array): a header field asked for more memory than
     the cap permits. Raise the cap with ``dcmread(..., max_bytes=...)``.
     """
+
+
+class UnknownVRError(DcmfastError, NotImplementedError):
+    """An element's VR is not one dcmfast (or pydicom) knows how to convert."""
+
+
+class AmbiguousVRError(DcmfastError, AttributeError):
+    """An ambiguous VR (e.g. 'OB or OW') cannot be resolved: an element it depends on is missing."""

@@ -7,17 +7,7 @@ lands (its xfail then fails, as a reminder).
 """
 from __future__ import annotations
 
-KNOWN_LEAD_ESCAPES: frozenset[tuple[str, str]] = frozenset(
-    [
-        # an unknown (but upper-case) VR in the file: converters raise
-        ("NotImplementedError", "values.pyx"),
-        # (0008,0005) Specific Character Set with a non-string / NUL-bearing value
-        ("TypeError", "charset.py"),
-        ("ValueError", "charset.py"),
-        # ambiguous VR of (7FE0,0010) etc. unresolvable without BitsAllocated
-        ("AttributeError", "dataset.py"),
-    ]
-)
+KNOWN_LEAD_ESCAPES: frozenset[tuple[str, str]] = frozenset()  # all fixed: see regressions/fixed-*
 
 
 def tolerated(escape) -> bool:

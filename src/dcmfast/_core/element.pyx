@@ -38,7 +38,7 @@ from dcmfast.datadict import (
     private_dictionary_VR,
     repeater_has_tag,
 )
-from dcmfast.errors import InvalidDicomError
+from dcmfast.errors import InvalidDicomError, UnknownVRError
 from dcmfast.sequence import Sequence
 from dcmfast.tag import BaseTag, Tag, _tag_from_int
 from dcmfast.valuerep import IS, UID, DSfloat, MultiValue, PersonName
@@ -465,6 +465,7 @@ cdef class View:
     cdef public object sorted_tags
     cdef public object last_in_order  # load_all's elements in order (taken by the dataset)
     cdef dict _building            # load_all's new element dict while it runs
+    cdef bint _in_charset          # charset() is running (guards against re-entrance)
     cdef bint _ascending           # ... and whether the tags so far ascend
 
     def __init__(self, Index index, Py_ssize_t first, Py_ssize_t stop, Py_ssize_t tell_base,
@@ -564,19 +565,28 @@ cdef class View:
 
     cpdef tuple charset(self):
         """The Python codecs for text in this dataset (its own charset, else the parent's)."""
-        cdef Py_ssize_t i
+        if self._in_charset:
+            # reading (0008,0005) itself needed the charset: use the parent's
+            return self.parent_encoding
         if self.encodings is None:
-            ds = self._ds_ref()
-            if ds is not None and (_has_direct(self.index, self.first, self.stop, 0x00080005)
-                                   or _tag(0x00080005) in ds.__dict__["_dict"]):
-                self.encodings = ds._character_set_tuple()
-            elif ds is not None:
-                self.encodings = self.parent_encoding
-            else:
-                i = self.index.find(self.first, self.stop, 0x00080005)
-                value = _cvalues.convert(self.index, i, "CS", _DEFAULT_ENCODINGS) if i >= 0 else None
-                self.encodings = convert_encodings(value) if value else self.parent_encoding
+            self._in_charset = True
+            try:
+                self.encodings = self._compute_charset()
+            finally:
+                self._in_charset = False
         return <tuple>self.encodings
+
+    cdef tuple _compute_charset(self):
+        cdef Py_ssize_t i
+        ds = self._ds_ref()
+        if ds is not None:
+            if (_has_direct(self.index, self.first, self.stop, 0x00080005)
+                    or _tag(0x00080005) in ds.__dict__["_dict"]):
+                return ds._character_set_tuple()
+            return self.parent_encoding
+        i = self.index.find(self.first, self.stop, 0x00080005)
+        value = _cvalues.convert(self.index, i, "CS", _DEFAULT_ENCODINGS) if i >= 0 else None
+        return convert_encodings(value) if value else self.parent_encoding
 
     cdef object _creator(self, unsigned int creator_tag, dict elements):
         """The element at creator_tag (a private creator, or group length), or None.
@@ -684,7 +694,10 @@ cdef class View:
             encodings = <tuple>self.encodings
         else:
             encodings = self.charset()
-        value = _cvalues.convert(index, i, vr, encodings)
+        try:
+            value = _cvalues.convert(index, i, vr, encodings)
+        except UnknownVRError as exc:
+            raise UnknownVRError(f"{exc} in tag {elem.tag} [at byte offset {e.offset}]") from None
         if type(value) is list and tag in _LUT_DESCRIPTOR_TAGS and value:
             if isinstance(value[0], int) and value[0] < 0:
                 value[0] += 65536

@@ -46,7 +46,7 @@ from dcmfast._core.parse cimport Index, Entry
 import warnings
 
 from dcmfast.charset import decode_bytes, DEFAULT as _DEFAULT_ENCODINGS
-from dcmfast.errors import BytesLengthException
+from dcmfast.errors import BytesLengthException, UnknownVRError
 from dcmfast.tag import _tag_from_int
 from dcmfast.valuerep import DSfloat, IS, ISfloat, MultiValue, PersonName, UID
 
@@ -486,7 +486,7 @@ def convert_bytes(str vr, const uint8_t[::1] data, bint little, tuple encodings=
 cdef object _convert_vr(str vr, const uint8_t* p, Py_ssize_t length, bint little, tuple encodings):
     cdef PyObject* found = PyDict_GetItem(_KINDS, vr)
     if found == NULL or <object>found == K_SQ:
-        raise NotImplementedError(f"Unknown Value Representation '{vr}'")
+        raise UnknownVRError(f"Unknown Value Representation '{vr}'")
     cdef int kind = <object>found
     try:
         return _convert(kind, p, length, little, encodings, vr)
