@@ -15,26 +15,23 @@ import os
 import re
 import warnings
 from bisect import bisect_left
-from weakref import ref as _weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from ._core import element as _elem
 from ._core import values as _values
 from ._core.parse import Index
 from .charset import DEFAULT as _DEFAULT_ENCODINGS
 from .charset import convert_encodings
-from .datadict import MAIN as _MAIN
 from .datadict import (
     KEYWORD_TO_TAG,
     dictionary_VR,
     keyword_for_tag,
-    private_dictionary_VR,
     repeater_has_tag,
 )
-from ._core import element as _elem
+from .datadict import MAIN as _MAIN
 from .dataelem import DataElement
-from .errors import AmbiguousVRError, InvalidDicomError
-from .sequence import Sequence
+from .errors import AmbiguousVRError
 from .tag import BaseTag, Tag, _tag_from_int
 
 __all__ = ["Dataset", "FileDataset", "FileMetaDataset", "PrivateBlock"]

@@ -632,7 +632,7 @@ def read_many(
     reader = _Reader(tags, stop_before_pixels=stop_before_pixels, on_error=on_error)
     names = reader.names
     for row in reader.rows(paths, workers):
-        yield dict(zip(names, row))
+        yield dict(zip(names, row, strict=False))
 
 
 # -- Arrow / Parquet -----------------------------------------------------------------------
@@ -733,7 +733,7 @@ def _rows_to_table(rows: Sequence[tuple[Any, ...]], columns: Sequence[Column], s
     pa = _pyarrow()
     if not rows:
         return schema.empty_table()
-    data = list(zip(*rows))
+    data = list(zip(*rows, strict=False))
     arrays = [pa.array(data[i], type=schema.field(i).type) for i in range(_N_FIXED)]
     for k, col in enumerate(columns):
         values = data[_N_FIXED + k]

@@ -44,7 +44,7 @@ def test_index_and_find(tmp_path, ct_folder, capsys):
 def test_index_tags_and_errors(tmp_path, ct_folder, capsys):
     (ct_folder / "bad.dcm").write_bytes(b"\x00" * 10)
     db = tmp_path / "t.sqlite"
-    assert main(["index", str(ct_folder), "--db", str(db), "--tags", "PatientID,Modality", "(0028,0030)"]) == 0
+    assert main(["index", str(ct_folder), "--db", str(db), "--tags", "PatientID,Modality", "(0028,0030)"]) == 0  # noqa: E501
     assert "31 files: 31 read, 0 unchanged, 1 errors" in capsys.readouterr().err
     con = sqlite3.connect(db)
     cols = [r[1] for r in con.execute("PRAGMA table_info(instances)")]

@@ -11,8 +11,8 @@ pytest.importorskip("dask.dataframe")
 pytest.importorskip("pyarrow")
 pd = pytest.importorskip("pandas")
 
-import dcmfast.dask as dcmdask
-from dcmfast import ingest
+import dcmfast.dask as dcmdask  # noqa: E402
+from dcmfast import ingest  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 

@@ -56,7 +56,7 @@ def test_truncated_files(tmp_path, ct_small):
     records = _records(paths)
     assert len(records) == len(paths)
     n_errors = 0
-    for path, record in zip(paths, records):
+    for path, record in zip(paths, records, strict=False):
         try:
             expected = pydicom_values(path, TAGS)
         except Exception:  # noqa: BLE001 - pydicom rejects it: so must we
@@ -124,7 +124,7 @@ def test_vanished_entries(tmp_path, ct_folder):
     became_folder = Path(listed[5])
     became_folder.unlink()
     became_folder.mkdir()
-    (became_folder / "inside.dcm").write_bytes((ct_folder / "patient0" / "series0" / "img000.dcm").read_bytes())
+    (became_folder / "inside.dcm").write_bytes((ct_folder / "patient0" / "series0" / "img000.dcm").read_bytes())  # noqa: E501
     records = _records(listed, workers=2)
     paths = [r["path"] for r in records]
     assert str(gone) in paths

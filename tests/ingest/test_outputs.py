@@ -47,7 +47,7 @@ def test_table_and_parquet(tmp_path, ct_folder):
     assert table.num_rows == len(records) == 32
     assert table.equals(ingest.records_to_table(records, tags=TAGS))
     rows = table.to_pylist()
-    for record, row in zip(records, rows):
+    for record, row in zip(records, rows, strict=False):
         assert row["path"] == record["path"]
         if record["error_type"]:
             assert row["error_type"] == record["error_type"] and row["PatientID"] is None

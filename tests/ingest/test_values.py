@@ -39,7 +39,7 @@ def test_corpus_against_pydicom(corpus_records):
     """Every corpus file: the same values as pydicom, or an error record where pydicom fails."""
     assert [r["path"] for r in corpus_records] == [str(p) for p in CORPUS]
     failures = []
-    for path, record in zip(CORPUS, corpus_records):
+    for path, record in zip(CORPUS, corpus_records, strict=False):
         try:
             expected = pydicom_values(path, WIDE_TAGS)
         except Exception as exc:  # noqa: BLE001
@@ -60,13 +60,13 @@ def test_compiled_path_equals_facade():
     reader = ingest._Reader(WIDE_TAGS)
     rows, _others = reader.extractor.read_rows([str(p) for p in CORPUS])
     n_fast = 0
-    for path, row in zip(CORPUS, rows):
+    for path, row in zip(CORPUS, rows, strict=False):
         if row is None:
             continue
         n_fast += 1
         facade = reader._facade(str(path), row[1], row[2])
         assert facade[4] is None, (file_id(path), facade[5])
-        diffs = {n: (a, b) for n, a, b in zip(reader.names, row, facade) if not same(a, b)}
+        diffs = {n: (a, b) for n, a, b in zip(reader.names, row, facade, strict=False) if not same(a, b)}
         assert not diffs, f"{file_id(path)}: (compiled, facade) differ: {diffs}"
     # the compiled path handles most of the corpus (the rest: no meta, deflate, ISO 2022 ...)
     assert n_fast >= 0.8 * len(CORPUS)
@@ -75,7 +75,7 @@ def test_compiled_path_equals_facade():
 def test_threads_equal_serial(corpus_records):
     serial = list(ingest.read_many(CORPUS, tags=WIDE_TAGS, workers=1))
     assert len(serial) == len(corpus_records)
-    for a, b in zip(serial, corpus_records):
+    for a, b in zip(serial, corpus_records, strict=False):
         assert same(a, b)
 
 
@@ -124,7 +124,7 @@ EDGE_VALUES = [
     ("ReferencedFrameNumber", "IS", [b"1\\2\\3", b"1\\ \\3", b"4\\"]),
     ("Rows", "US", [struct.pack("<H", 512), struct.pack("<HH", 1, 2), b"\x01\x02\x03"]),
     ("PatientWeight", "DS", [b"70.5"]),
-    ("FrameIncrementPointer", "AT", [struct.pack("<HH", 0x0018, 0x1063), struct.pack("<HHHH", 8, 0x22, 8, 0x32)]),
+    ("FrameIncrementPointer", "AT", [struct.pack("<HH", 0x0018, 0x1063), struct.pack("<HHHH", 8, 0x22, 8, 0x32)]),  # noqa: E501
     ("RetrieveAETitle", "AE", [b" AE1 ", b"A\\ B ", b"AE\x00\x00"]),
     ("PatientComments", "LT", [b"line one\r\nline two \\ not split  ", b"trailing\x00 \x00"]),
     ("ImageComments", "LT", [b"x", b" lead", b""]),
@@ -163,12 +163,12 @@ def _swap(vr: str, raw: bytes) -> bytes:
     return b"".join(raw[i : i + size][::-1] for i in range(0, len(raw), size))
 
 
-@pytest.mark.parametrize("ts", [EXPLICIT_LE, IMPLICIT_LE, EXPLICIT_BE], ids=["explicit", "implicit", "bigendian"])
+@pytest.mark.parametrize("ts", [EXPLICIT_LE, IMPLICIT_LE, EXPLICIT_BE], ids=["explicit", "implicit", "bigendian"])  # noqa: E501
 def test_edge_values_against_pydicom(tmp_path, ts):
     files = _edge_files(tmp_path, ts)
     tags = files[0][1] + ["SpecificCharacterSet"]
     records = list(ingest.read_many([f for f, _ in files], tags=tags, workers=2))
-    for (path, _), record in zip(files, records):
+    for (path, _), record in zip(files, records, strict=False):
         assert_record_matches(record, pydicom_values(path, tags))
     # most variants are converted by the compiled path (the rest: the facade)
     rows, _others = ingest._Reader(tags).extractor.read_rows([str(f) for f, _ in files])
@@ -214,7 +214,7 @@ CHARSET_CASES = [
 
 @pytest.mark.parametrize("charset,name", CHARSET_CASES, ids=[c[0].decode() or "none" for c in CHARSET_CASES])
 def test_character_sets_against_pydicom(tmp_path, charset, name):
-    elements = [(0x00080005, "CS", charset), (0x00100010, "PN", name), (0x00100020, "LO", name.split(b"^")[0]),
+    elements = [(0x00080005, "CS", charset), (0x00100010, "PN", name), (0x00100020, "LO", name.split(b"^")[0]),  # noqa: E501
                 (0x00081030, "LO", name + b"\\" + name), (0x00204000, "LT", name)]
     path = write_dicom(tmp_path / "cs.dcm", elements)
     tags = ["SpecificCharacterSet", "PatientName", "PatientID", "StudyDescription", "ImageComments"]
@@ -260,12 +260,12 @@ def test_prefix_boundaries(tmp_path, ts):
         ]
         paths.append(write_dicom(tmp_path / f"pad{pad}.dcm", elements, ts=ts))
     tags = ["Modality", "PatientName", "InstanceNumber", "PixelSpacing", "BodyPartExamined"]
-    for path, record in zip(paths, ingest.read_many(paths, tags=tags)):
+    for path, record in zip(paths, ingest.read_many(paths, tags=tags), strict=False):
         assert_record_matches(record, pydicom_values(path, tags))
 
 
 def test_undefined_length_sequence_before_tags(tmp_path):
-    item = b"\xfe\xff\x00\xe0\xff\xff\xff\xff" + b"\x08\x00\x50\x11UI\x04\x001.2\x00" + b"\xfe\xff\x0d\xe0\x00\x00\x00\x00"
+    item = b"\xfe\xff\x00\xe0\xff\xff\xff\xff" + b"\x08\x00\x50\x11UI\x04\x001.2\x00" + b"\xfe\xff\x0d\xe0\x00\x00\x00\x00"  # noqa: E501
     seq = b"\x08\x00\x40\x11SQ\x00\x00\xff\xff\xff\xff" + item * 600 + b"\xfe\xff\xdd\xe0\x00\x00\x00\x00"
     head = make_dicom([(0x00080060, "CS", b"MR")])
     tail = make_dicom([(0x00100010, "PN", b"After^Sequence"), (0x00200013, "IS", b"3")])
@@ -296,7 +296,7 @@ def test_transfer_syntaxes(tmp_path, ct_small):
         (tmp_path / name).write_bytes(data)
         paths.append(tmp_path / name)
     tags = ["Modality", "PatientName", "Rows", "PixelSpacing"]
-    for path, record in zip(paths, ingest.read_many(paths, tags=tags)):
+    for path, record in zip(paths, ingest.read_many(paths, tags=tags), strict=False):
         try:
             expected = pydicom_values(path, tags)
         except Exception:  # noqa: BLE001

@@ -35,7 +35,8 @@ from dcmfast._core.parse cimport (
 cdef extern from "Python.h":
     object PyLong_FromUnicodeObject(object u, int base)
     object PyUnicode_EncodeFSDefault(object u)
-    char* PyOS_double_to_string(double val, char format_code, int precision, int flags, int* ptype) except NULL
+    char* PyOS_double_to_string(double val, char format_code, int precision, int flags,
+                                int* ptype) except NULL
     int Py_DTSF_ADD_DOT_0
     void PyMem_Free(void* p)
     double PyOS_string_to_double(const char* s, char** endptr, PyObject* overflow_exception) except? -1.0
@@ -746,7 +747,7 @@ cdef class Extractor:
 
     cdef bint _values(self, Job* j, list out, Py_ssize_t offset) except -1:
         """Put the plain values of the tags asked for in out[offset:]; False: use the facade."""
-        cdef Py_ssize_t i, k, lo, hi, mid, pos
+        cdef Py_ssize_t i, lo, hi, mid, pos
         cdef int pass_
         cdef Py_ssize_t n = self.n
         cdef Scanner* s

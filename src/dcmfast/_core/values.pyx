@@ -37,7 +37,7 @@ cdef extern from *:
     """
     object dcmfast_subtype_new(PyTypeObject* base, object type, object arg)
 from cpython.unicode cimport PyUnicode_DecodeLatin1
-from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int16_t, int32_t, int64_t
+from libc.stdint cimport uint8_t, uint32_t, uint64_t, int16_t, int32_t, int64_t
 from libc.string cimport memcpy, memchr
 
 from dcmfast._core._bytes cimport load_u16, load_u32, load_u64
@@ -48,7 +48,7 @@ import warnings
 from dcmfast.charset import decode_bytes, DEFAULT as _DEFAULT_ENCODINGS
 from dcmfast.errors import BytesLengthException, UnknownVRError
 from dcmfast.tag import _tag_from_int
-from dcmfast.valuerep import DSfloat, IS, ISfloat, MultiValue, PersonName, UID
+from dcmfast.valuerep import DSfloat, IS, MultiValue, PersonName, UID
 
 cdef enum Kind:
     K_US = 1
