@@ -36,6 +36,29 @@ cdef extern from *:
     }
     """
     object dcmfast_subtype_new(PyTypeObject* base, object type, object arg)
+
+cdef extern from *:
+    """
+    #include "structmember.h"
+    /* The offset of a __slots__ member, from its member descriptor (-1 if it is not one). */
+    static Py_ssize_t dcmfast_slot_offset(PyObject* descr) {
+        if (Py_TYPE(descr) != &PyMemberDescr_Type) return -1;
+        return ((PyMemberDescrObject*)descr)->d_member->offset;
+    }
+    /* A float-subclass instance holding v, with `text` stored in the slot at `offset`. */
+    static PyObject* dcmfast_new_float_sub(PyObject* type, double v, Py_ssize_t offset, PyObject* text) {
+        PyTypeObject* t = (PyTypeObject*)type;
+        PyObject* obj = t->tp_alloc(t, 0);
+        if (obj == NULL) return NULL;
+        ((PyFloatObject*)obj)->ob_fval = v;
+        Py_INCREF(text);
+        *(PyObject**)((char*)obj + offset) = text;
+        return obj;
+    }
+    """
+    Py_ssize_t dcmfast_slot_offset(object descr) except? -2
+    object dcmfast_new_float_sub(object type, double v, Py_ssize_t offset, object text)
+    double PyOS_string_to_double(const char* s, char** endptr, PyObject* overflow_exception) except? -1.0
 from cpython.unicode cimport PyUnicode_DecodeLatin1
 from libc.stdint cimport uint8_t, uint32_t, uint64_t, int16_t, int32_t, int64_t
 from libc.string cimport memcpy, memchr
@@ -192,6 +215,9 @@ cdef object _split(str text, object constructor):
     return MultiValue._wrap(constructor, [constructor(x) for x in items])
 
 
+cdef Py_ssize_t _DS_TEXT_OFFSET = dcmfast_slot_offset(DSfloat.__dict__["original_string"])
+
+
 cdef object _new_ds(str stripped):
     """A DSfloat from a stripped, non-empty string (ValueError if not a number).
 
@@ -200,6 +226,30 @@ cdef object _new_ds(str stripped):
     obj = dcmfast_subtype_new(&PyFloat_Type, DSfloat, stripped)
     obj.original_string = stripped
     return obj
+
+
+cdef object _new_ds_bytes(const uint8_t* p, Py_ssize_t n):
+    """A DSfloat from n stripped, non-blank bytes: plain decimal numbers are parsed in C;
+    anything else (underscores, nan/inf spellings, garbage) goes through float()."""
+    cdef char buf[40]
+    cdef char* end = NULL
+    cdef Py_ssize_t i
+    cdef double v
+    if _DS_TEXT_OFFSET > 0 and n < 40:
+        for i in range(n):
+            c = p[i]
+            if not (0x30 <= c <= 0x39 or c == 0x2B or c == 0x2D or c == 0x2E or c == 0x45 or c == 0x65):
+                break
+        else:
+            memcpy(buf, p, n)
+            buf[n] = 0
+            try:
+                v = PyOS_string_to_double(buf, &end, NULL)
+            except ValueError:
+                end = NULL
+            if end == buf + n:
+                return dcmfast_new_float_sub(DSfloat, v, _DS_TEXT_OFFSET, _latin1(p, n))
+    return _new_ds(_latin1(p, n))
 
 
 cdef object _new_is(str stripped, str item):
@@ -233,7 +283,7 @@ cdef object _number_item(const uint8_t* p, Py_ssize_t start, Py_ssize_t end, bin
     if a == b:
         return _latin1(p + start, end - start)
     if is_ds:
-        return _new_ds(_latin1(p + a, b - a))
+        return _new_ds_bytes(p + a, b - a)
     _validate_regex_vr("IS", p + start, end - start, 12)
     return _new_is(_latin1(p + a, b - a), _latin1(p + start, end - start))
 
