@@ -42,7 +42,7 @@ test: $(NEEDS_BUILD)
 
 lint:
 	$(PYTHON) -m ruff --version && $(PYTHON) -c "import cython_lint"
-	$(PYTHON) -m pytest -p no:cacheprovider tests/test_lint.py -rxX $(PYTEST_ARGS)
+	$(PYTHON) -m pytest -p no:cacheprovider tests/test_lint.py $(PYTEST_ARGS)
 
 typecheck: $(NEEDS_BUILD)
 	$(PYTHON) -m mypy --version

@@ -58,6 +58,8 @@ def test_index_is_capped():
 @pytest.mark.parametrize("name", ["MR_small_RLE.dcm", "SC_rgb_jpeg_dcmtk.dcm",
                                   "MR_small_bigendian.dcm", "liver_1frame.dcm"])
 def test_pixel_output_is_capped(name):
+    if "jpeg" in name:
+        pytest.importorskip("libjpeg", reason="the JPEG case needs pylibjpeg-libjpeg")
     path = next(p for p in seed_paths() if p.name == name)
     ds = dcmfast.dcmread(path)
     nbytes = ds.pixel_array.nbytes

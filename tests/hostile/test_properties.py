@@ -7,16 +7,18 @@ from __future__ import annotations
 import random
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
-from dcmfast import reader as _reader  # noqa: F401  (installs the dictionary tables)
-from dcmfast._core import parse as _parse
+pytest.importorskip("hypothesis")
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 
-from . import conftest
-from .harness import exercise
-from .known import tolerated
-from .mutations import seed_paths
+from dcmfast import reader as _reader  # noqa: F401,E402  (installs the dictionary tables)
+from dcmfast._core import parse as _parse  # noqa: E402
+
+from . import conftest  # noqa: E402
+from .harness import exercise  # noqa: E402
+from .known import tolerated  # noqa: E402
+from .mutations import seed_paths  # noqa: E402
 
 SETTINGS = settings(max_examples=1000, deadline=None, derandomize=True,
                     suppress_health_check=list(HealthCheck))

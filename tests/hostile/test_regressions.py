@@ -61,6 +61,7 @@ def test_scan_target(path):
     from dcmfast import reader  # noqa: F401  (installs the dictionary tables)
     from dcmfast._core import parse
 
+    pytest.importorskip("hypothesis")
     from .test_properties import check_index
 
     data = path.read_bytes()
