@@ -36,19 +36,9 @@ from .tag import BaseTag, Tag, _tag_from_int
 
 __all__ = ["Dataset", "FileDataset", "FileMetaDataset", "PrivateBlock"]
 
-# entry flags (see _core/parse.pxd)
-F_UNDEF = 1
-F_IMPLICIT = 2
-F_ITEM = 4
-F_SEQ = 8
-F_MAYBE_SQ = 16
-F_ERROR = 32
-F_ITEM_IMPLICIT = 512
-
 _TAG_CHARSET = 0x00080005
 _TAG_PIXREP = 0x00280103
 _PIXEL_TAGS = frozenset([0x7FE00008, 0x7FE00009, 0x7FE00010])
-_LUT_DESCRIPTOR_TAGS = frozenset([0x00281101, 0x00281102, 0x00281103, 0x00283002])
 _AMBIGUOUS_US_SS_TAGS = frozenset([
     0x00189810, 0x00221452, 0x00280104, 0x00280105, 0x00280106, 0x00280107,
     0x00280108, 0x00280109, 0x00280110, 0x00280111, 0x00280120, 0x00280121,

@@ -21,7 +21,9 @@ cdef extern from "Python.h":
     dict _PyDict_NewPresized(Py_ssize_t minused)
 import warnings
 
-from dcmfast._core.parse cimport Index, Entry
+from dcmfast._core.parse cimport (
+    F_ERROR, F_ITEM_IMPLICIT, F_MAYBE_SQ, F_SEQ, F_UNDEF, Entry, Index,
+)
 from dcmfast._core cimport values as _cvalues
 from dcmfast._core import values as _values
 
@@ -42,15 +44,6 @@ from dcmfast.errors import InvalidDicomError, UnknownVRError
 from dcmfast.sequence import Sequence
 from dcmfast.tag import BaseTag, Tag, _tag_from_int
 from dcmfast.valuerep import IS, UID, DSfloat, MultiValue, PersonName
-
-cdef enum:
-    F_UNDEF = 1
-    F_IMPLICIT = 2
-    F_ITEM = 4
-    F_SEQ = 8
-    F_MAYBE_SQ = 16
-    F_ERROR = 32
-    F_ITEM_IMPLICIT = 512
 
 BYTES_VR = frozenset(["OB", "OD", "OF", "OL", "OV", "OW", "UN"])
 AMBIGUOUS_VR = frozenset(["US or SS or OW", "US or SS", "US or OW", "OB or OW"])
