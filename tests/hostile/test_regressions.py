@@ -14,8 +14,7 @@ HERE = Path(__file__).resolve().parent
 FILES = sorted(p for d in (HERE / "regressions", HERE.parent / "fuzz" / "regressions")
                if d.is_dir() for p in d.iterdir() if p.is_file() and p.suffix != ".md")
 SCAN = [p for p in FILES if p.name.startswith("scan-")]  # inputs of tests/fuzz/fuzz_scan.py
-OWNED = [p for p in FILES if not p.name.startswith(("lead-", "scan-"))]
-LEAD = [p for p in FILES if p.name.startswith("lead-")]
+OWNED = [p for p in FILES if not p.name.startswith("scan-")]
 
 
 def _escapes(data: bytes, *, strict: bool) -> list:
@@ -32,14 +31,6 @@ def test_fixed(path):
     escapes = _escapes(data, strict=False)
     assert not escapes, escapes
     assert time.perf_counter() - start < 5 * len(OPTION_SETS)
-
-
-@pytest.mark.parametrize("path", LEAD, ids=lambda p: p.name)
-@pytest.mark.xfail(strict=True, reason="non-dcmfast exception from the lead's files: "
-                   "see tests/hostile/regressions/README.md")
-def test_lead_owned(path):
-    escapes = _escapes(path.read_bytes(), strict=True)
-    assert not escapes, escapes
 
 
 def test_quadratic_lookup_is_linear():
