@@ -27,9 +27,7 @@ from .datadict import (
     KEYWORD_TO_TAG,
     dictionary_VR,
     keyword_for_tag,
-    repeater_has_tag,
 )
-from .datadict import MAIN as _MAIN
 from .dataelem import DataElement
 from .errors import AmbiguousVRError
 from .tag import BaseTag, Tag, _tag_from_int
@@ -50,24 +48,6 @@ _OVERLAY_DATA_TAGS = frozenset((g << 16) | 0x3000 for g in range(0x6000, 0x601F,
 _RE_CAMEL_CASE = re.compile(r"(?P<start>(^[A-Za-z])((?=.+?[A-Z])[A-Za-z0-9]+)|(^[A-Z])([a-z0-9]+))"
                             r"(?P<last>[A-Za-z0-9][^_]$)")
 
-# explicit VR codes (two ASCII chars packed in 16 bits) -> VR strings
-_VR_NAMES: dict[int, str] = {}
-
-
-def _vr_name(code: int) -> str:
-    name = _VR_NAMES.get(code)
-    if name is None:
-        name = _VR_NAMES[code] = chr(code >> 8) + chr(code & 0xFF)
-    return name
-
-
-def _dict_vr(tag: int) -> str | None:
-    entry = _MAIN.get(tag)
-    if entry is not None:
-        return entry[0]
-    if not (tag >> 16) & 1 and repeater_has_tag(tag):
-        return dictionary_VR(tag)
-    return None
 
 
 class PrivateBlock:
