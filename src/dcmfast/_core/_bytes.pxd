@@ -29,3 +29,15 @@ cdef inline uint64_t load_u64(const uint8_t* p, bint little) noexcept nogil:
 cdef inline uint32_t load_tag(const uint8_t* p, bint little) noexcept nogil:
     """A tag as group << 16 | element."""
     return (<uint32_t>load_u16(p, little) << 16) | load_u16(p + 2, little)
+
+
+cdef inline Py_ssize_t lower_bound_u32(const uint32_t* a, Py_ssize_t n, uint32_t value) noexcept nogil:
+    """The first index i in the sorted a[0:n] with a[i] >= value (n if none)."""
+    cdef Py_ssize_t lo = 0, hi = n, mid
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if a[mid] < value:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo

@@ -26,7 +26,7 @@ from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int16_t, int32_t
 from libc.stdlib cimport malloc, realloc, free
 from libc.string cimport memcmp, memcpy, memchr, memset, strlen
 
-from dcmfast._core._bytes cimport load_u16, load_u32, load_u64
+from dcmfast._core._bytes cimport load_u16, load_u32, load_u64, lower_bound_u32
 from dcmfast._core._vr cimport *  # noqa: F403 (the VR codes)
 from dcmfast._core.parse cimport (
     Entry, Scanner, scan_dataset,
@@ -714,7 +714,7 @@ cdef class Extractor:
 
     cdef bint _values(self, Job* j, list out, Py_ssize_t offset) except -1:
         """Put the plain values of the tags asked for in out[offset:]; False: use the facade."""
-        cdef Py_ssize_t i, lo, hi, mid, pos
+        cdef Py_ssize_t i, lo, pos
         cdef int pass_
         cdef Py_ssize_t n = self.n
         cdef Scanner* s
@@ -728,14 +728,7 @@ cdef class Extractor:
             i = 0
             while 0 <= i < s.n:
                 tag = s.entries[i].tag
-                lo = 0
-                hi = n
-                while lo < hi:
-                    mid = (lo + hi) >> 1
-                    if self.sorted_want[mid] < tag:
-                        lo = mid + 1
-                    else:
-                        hi = mid
+                lo = lower_bound_u32(self.sorted_want, n, tag)
                 # every entry with a tag asked for (the last one wins, as in the facade);
                 # group 0002 only from the File Meta, the rest only from the data set
                 while lo < n and self.sorted_want[lo] == tag:

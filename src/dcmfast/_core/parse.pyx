@@ -12,7 +12,7 @@ from libc.stdint cimport uint8_t, uint16_t, uint32_t, int32_t, int64_t
 from libc.stdlib cimport realloc, free
 from libc.string cimport memcmp
 
-from dcmfast._core._bytes cimport load_u16, load_u32, load_tag
+from dcmfast._core._bytes cimport load_tag, load_u16, load_u32, lower_bound_u32
 from dcmfast._core._vr cimport *  # noqa: F403 (the VR codes)
 
 cdef enum:
@@ -64,14 +64,8 @@ cdef inline int vr_kind(uint16_t vr) noexcept nogil:
 
 
 cdef bint is_dict_sq(Scanner* s, uint32_t tag) noexcept nogil:
-    cdef Py_ssize_t lo = 0, hi = s.n_sq, mid
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if s.sq_tags[mid] < tag:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo < s.n_sq and s.sq_tags[lo] == tag
+    cdef Py_ssize_t i = lower_bound_u32(s.sq_tags, s.n_sq, tag)
+    return i < s.n_sq and s.sq_tags[i] == tag
 
 
 cdef Py_ssize_t add_entry(Scanner* s, int64_t pos) noexcept nogil:
@@ -398,14 +392,8 @@ cdef object _keep_alive = None
 
 
 cdef bint _known_tag(uint32_t tag) noexcept nogil:
-    cdef Py_ssize_t lo = 0, hi = _n_known, mid
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if _known[mid] < tag:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo < _n_known and _known[lo] == tag
+    cdef Py_ssize_t i = lower_bound_u32(_known, _n_known, tag)
+    return i < _n_known and _known[i] == tag
 
 
 def set_dictionary(sq_tags, known_tags):
