@@ -797,7 +797,9 @@ class FileDataset(Dataset):
         file_meta: FileMetaDataset | None,
         is_implicit_vr: bool,
         is_little_endian: bool,
+        mtime: float | None = None,
     ) -> None:
+        """`mtime`: the file's st_mtime when the reader already has it (from its fstat)."""
         d = self.__dict__
         d["preamble"] = preamble
         d["file_meta"] = file_meta if file_meta is not None else FileMetaDataset()
@@ -822,7 +824,9 @@ class FileDataset(Dataset):
                 d["filename"] = name
         d["timestamp"] = None
         filename = d["filename"]
-        if isinstance(filename, str):
+        if mtime is not None:
+            d["timestamp"] = mtime
+        elif isinstance(filename, str):
             try:
                 d["timestamp"] = os.stat(filename).st_mtime
             except OSError:

@@ -14,6 +14,7 @@ import zlib
 from array import array
 from typing import Any
 
+from ._core import fileio as _fileio
 from ._core import parse as _parse
 from ._core.values import new_buffer
 from .datadict import MAIN
@@ -48,29 +49,33 @@ _VALID_VRS = frozenset(
 ) | {"OB or OW", "US or SS", "US or OW", "US or SS or OW"}
 
 
-def _load(fp: Any, use_mmap: bool) -> tuple[Any, Any, bool]:
-    """(buffer, source for FileDataset, caller owns file)."""
+def _load(fp: Any, use_mmap: bool) -> tuple[Any, Any, bool, float | None]:
+    """(buffer, source for FileDataset, caller owns file, st_mtime of a path if known)."""
     if isinstance(fp, os.PathLike):
         fp = os.fspath(fp)
     if isinstance(fp, str):
+        if not use_mmap:
+            found = _fileio.read_path(fp)
+            if found is not None:
+                return found[0], fp, False, found[1]
         with open(fp, "rb") as f:
             if use_mmap:
                 size = os.fstat(f.fileno()).st_size
                 if size == 0:
-                    return bytearray(), fp, False
-                return _mmap.mmap(f.fileno(), 0, access=_mmap.ACCESS_READ), fp, False
-            return _read_all(f), fp, False
+                    return bytearray(), fp, False, None
+                return _mmap.mmap(f.fileno(), 0, access=_mmap.ACCESS_READ), fp, False, None
+            return _read_all(f), fp, False, None
     if isinstance(fp, (bytes, bytearray, _mmap.mmap)):
-        return fp, fp, True
+        return fp, fp, True, None
     if isinstance(fp, memoryview):
         if not fp.c_contiguous:
             raise TypeError("dcmread: a memoryview input must be C-contiguous")
-        return (fp.cast("B") if fp.format != "B" or fp.ndim != 1 else fp), fp, True
+        return (fp.cast("B") if fp.format != "B" or fp.ndim != 1 else fp), fp, True, None
     if fp is None or not hasattr(fp, "read"):
         raise TypeError(
             f"dcmread: Expected a file path, file-like or readable buffer, but got {type(fp).__name__}"
         )
-    return _read_all(fp), fp, True
+    return _read_all(fp), fp, True, None
 
 
 def _read_all(f: Any) -> bytearray:
@@ -209,9 +214,9 @@ def dcmread(
     :class:`~dcmfast.errors.ResourceLimitError` before the allocation. The default
     (None) is ``max(2 GiB, 256 x the input size)``, which no real file reaches.
     """
-    buffer, source, _owned = _load(fp, mmap)
+    buffer, source, _owned, mtime = _load(fp, mmap)
     return read_buffer(buffer, source, stop_before_pixels=stop_before_pixels, force=force,
-                       specific_tags=specific_tags, max_bytes=max_bytes)
+                       specific_tags=specific_tags, max_bytes=max_bytes, _mtime=mtime)
 
 
 def read_buffer(
@@ -222,6 +227,7 @@ def read_buffer(
     force: bool = False,
     specific_tags: Any = None,
     max_bytes: int | None = None,
+    _mtime: float | None = None,
 ) -> FileDataset:
     size = len(buffer)
     if max_bytes is None:
@@ -313,7 +319,7 @@ def read_buffer(
     ds = FileDataset._from_index(index, 0, len(index), parse_implicit, ("iso8859",), None)
     # as pydicom, original_encoding follows the transfer syntax even where the
     # data had to be parsed with the other VR encoding
-    ds._init_file(source, preamble, file_meta, implicit, little)
+    ds._init_file(source, preamble, file_meta, implicit, little, _mtime)
     ds.__dict__["_buffer"] = data_buffer
     ds.__dict__["_max_bytes"] = max_bytes
     if index.warnings:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import mmap
+import os
 import warnings
 
 import pydicom
@@ -70,7 +71,38 @@ def test_input_kinds(tmp_path):
         assert ds.filename == str(path)
     assert str(dcmfast.dcmread(path, mmap=True)) == expected
     ds = dcmfast.dcmread(str(path))
-    assert ds.filename == str(path) and ds.timestamp is not None
+    assert ds.filename == str(path) and ds.timestamp == os.stat(path).st_mtime
+
+
+def test_path_reads_match_open(tmp_path):
+    """Paths are read by the C reader (open + fstat + read): same bytes and mtime as Python's,
+    the same OSError subclasses, and anything but a regular file left to open()."""
+    from dcmfast._core import fileio
+
+    data = encode(rich_dataset(), "explicit_le")
+    for size in (0, 1, 4095, 4096, 4097, len(data)):
+        path = tmp_path / f"f{size}.dcm"
+        path.write_bytes(data[:size])
+        got, mtime = fileio.read_path(str(path))
+        assert type(got) is bytearray and got == data[:size]
+        assert mtime == os.stat(path).st_mtime
+    os.utime(path, ns=(0, -1_500_000_000))  # before 1970: seconds and nanoseconds both count
+    assert fileio.read_path(str(path))[1] == os.stat(path).st_mtime
+    missing = tmp_path / "missing.dcm"
+    with pytest.raises(FileNotFoundError) as theirs:
+        open(missing, "rb")
+    with pytest.raises(FileNotFoundError) as ours:
+        dcmfast.dcmread(missing)
+    assert (ours.value.errno, ours.value.filename) == (theirs.value.errno, theirs.value.filename)
+    assert fileio.read_path(str(tmp_path)) is None
+    with pytest.raises(IsADirectoryError):
+        dcmfast.dcmread(tmp_path)
+    with pytest.raises(ValueError):
+        fileio.read_path(str(tmp_path) + "\0x")
+    if hasattr(os, "mkfifo"):
+        fifo = tmp_path / "fifo"
+        os.mkfifo(fifo)
+        assert fileio.read_path(str(fifo)) is None  # not opened blocking, not read
 
 
 def test_file_like_read_from_current_position():

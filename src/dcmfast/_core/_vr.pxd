@@ -35,3 +35,19 @@ cdef enum:
     VR_US = 0x5553
     VR_UT = 0x5554
     VR_UV = 0x5556
+
+
+cdef extern from *:
+    """
+    /* The 16-bit code of a VR given as an exact 2-character ASCII str, else 0
+       (a str of another length, such as "OB or OW", or any other object). */
+    static inline unsigned int dcmfast_vr_code(PyObject* s) {
+        const Py_UCS1* d;
+        if (!PyUnicode_CheckExact(s) || PyUnicode_GET_LENGTH(s) != 2
+                || PyUnicode_KIND(s) != PyUnicode_1BYTE_KIND)
+            return 0;
+        d = PyUnicode_1BYTE_DATA(s);
+        return ((unsigned int)d[0] << 8) | d[1];
+    }
+    """
+    unsigned int vr_code "dcmfast_vr_code"(object s) noexcept

@@ -13,7 +13,9 @@ from weakref import ref as _weakref
 
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_INCREF, Py_DECREF
-from cpython.dict cimport PyDict_GetItem
+cdef extern from "Python.h":
+    # unlike PyDict_GetItem, no save and restore of the exception state per call
+    PyObject* PyDict_GetItem "PyDict_GetItemWithError"(object d, object key) except? NULL
 from cpython.object cimport PyObject_GenericGetAttr
 from cpython.unicode cimport PyUnicode_Check, PyUnicode_GET_LENGTH, PyUnicode_READ_CHAR
 
@@ -25,6 +27,7 @@ from dcmfast._core.parse cimport (
     F_ERROR, F_ITEM_IMPLICIT, F_MAYBE_SQ, F_SEQ, F_UNDEF, Entry, Index,
 )
 from dcmfast._core cimport values as _cvalues
+from dcmfast._core._vr cimport VR_SQ, VR_UN, vr_code
 from dcmfast._core import values as _values
 
 from dcmfast.charset import DEFAULT as _DEFAULT_ENCODINGS, convert_encodings
@@ -458,6 +461,8 @@ cdef class View:
     cdef public object sorted_tags
     cdef public object last_in_order  # load_all's elements in order (taken by the dataset)
     cdef dict _building            # load_all's new element dict while it runs
+    cdef unsigned int _creator_tag  # ... and the last private creator it looked up
+    cdef object _creator_elem
     cdef bint _in_charset          # charset() is running (guards against re-entrance)
     cdef bint _ascending           # ... and whether the tags so far ascend
 
@@ -545,10 +550,13 @@ cdef class View:
                 else:
                     elem = self._make(i, cached)
                 ordered[key] = elem
+                if tag == self._creator_tag:  # a repeated creator tag replaces the cached one
+                    self._creator_elem = None
                 in_order.append(elem)
                 i = index.entries[i].end
         finally:
             self._building = None
+            self._creator_elem = None
         self.loaded = True
         if self._ascending:
             # held here only until the dataset takes it: elements refer to this
@@ -588,8 +596,12 @@ cdef class View:
         element is in its new dict already: no index search is needed.
         """
         if self._building is not None:
+            if creator_tag == self._creator_tag and self._creator_elem is not None:
+                return self._creator_elem  # the block's elements follow one another
             found = PyDict_GetItem(self._building, _tag(creator_tag))
             if found != NULL:
+                self._creator_tag = creator_tag
+                self._creator_elem = <object>found
                 return <object>found
             if self._ascending:
                 return None
@@ -620,7 +632,7 @@ cdef class View:
             vr = "SQ"
         elif e.vr:
             vr = _vr_name(e.vr)
-            if vr == "UN":
+            if e.vr == VR_UN:
                 if tag >> 16 & 1:
                     vr = self._private_vr(tag, elements)
                 elif e.length < 0xFFFF or flags & F_UNDEF:
@@ -670,7 +682,7 @@ cdef class View:
         cdef unsigned int tag = e.tag
         cdef object vr = elem.VR
         cdef tuple encodings
-        if vr == "SQ":
+        if vr_code(vr) == VR_SQ:
             if e.flags & F_ERROR:
                 message, etag, offset = index.sequence_error(i)
                 raise InvalidDicomError(f"Unable to read the sequence: {message}", tag=etag, offset=offset)

@@ -64,6 +64,7 @@ from libc.stdint cimport uint8_t, uint32_t, uint64_t, int16_t, int32_t, int64_t
 from libc.string cimport memcpy, memchr
 
 from dcmfast._core._bytes cimport load_u16, load_u32, load_u64
+from dcmfast._core._vr cimport VR_LO, VR_LT, VR_PN, VR_SH, VR_SQ, VR_ST, vr_code
 from dcmfast._core.parse cimport Index, Entry
 
 import warnings
@@ -108,6 +109,33 @@ cdef dict _KINDS = {
     "PN": K_PN, "SQ": K_SQ,
 }
 
+# _KINDS for the 2-character VRs, indexed by the VR's letters: no dict lookup
+# and no string comparison on the hot path
+cdef uint8_t _KIND_TABLE[26 * 26]
+
+
+cdef inline Py_ssize_t _code_slot(unsigned int code) noexcept:
+    """The _KIND_TABLE slot of a VR code, or -1 if it is not two capital letters."""
+    cdef unsigned int a = (code >> 8) - 0x41, b = (code & 0xFF) - 0x41
+    if a < 26 and b < 26:
+        return a * 26 + b
+    return -1
+
+
+for _name, _kind in _KINDS.items():
+    if len(_name) == 2:
+        _KIND_TABLE[_code_slot(vr_code(_name))] = _kind
+
+
+cdef inline int _kind_of(str vr):
+    """The converter kind of a VR name, 0 if it is not one."""
+    cdef Py_ssize_t slot = _code_slot(vr_code(vr))
+    if slot >= 0:
+        return _KIND_TABLE[slot]
+    cdef PyObject* found = PyDict_GetItem(_KINDS, vr)
+    return 0 if found == NULL else <int><object>found
+
+
 # VRs whose empty value is "" (pydicom: STR_VR without DS and IS)
 _EMPTY_STR = frozenset(["AE", "AS", "CS", "DA", "DT", "LO", "LT", "SH", "ST",
                         "TM", "UC", "UI", "UR", "UT"])
@@ -123,9 +151,10 @@ def new_buffer(Py_ssize_t size):
 
 cpdef object empty_value(str vr):
     """The value of an empty element of this VR (pydicom's empty_value_for_VR)."""
-    if vr == "SQ":
+    cdef unsigned int code = vr_code(vr)
+    if code == VR_SQ:
         return []
-    if vr == "PN":
+    if code == VR_PN:
         return PersonName._from_str("", None)
     if vr in _EMPTY_STR:
         return ""
@@ -311,9 +340,14 @@ cdef object _numbers_text(const uint8_t* p, Py_ssize_t n, bint is_ds):
     return MultiValue._wrap(DSfloat if is_ds else IS, items)
 
 
-cdef bint _latin_codec(tuple encodings):
+cdef inline bint _latin_codec(tuple encodings):
     cdef str first = encodings[0]
+    if first is _ISO8859:  # the default, shared by every dataset without a charset
+        return True
     return first == "iso8859" or first == "latin_1"
+
+
+cdef str _ISO8859 = _DEFAULT_ENCODINGS[0]
 
 
 # -- pydicom's validation warnings on read (reading_validation_mode WARN) -----------
@@ -389,13 +423,14 @@ cdef void _validate_pn(str text) except *:
 
 
 cdef Py_ssize_t _max_len(str vr):
-    if vr == "SH":
+    cdef unsigned int code = vr_code(vr)
+    if code == VR_SH:
         return 16
-    if vr == "LO":
+    if code == VR_LO:
         return 64
-    if vr == "ST":
+    if code == VR_ST:
         return 1024
-    if vr == "LT":
+    if code == VR_LT:
         return 10240
     return 0
 
@@ -534,10 +569,9 @@ def convert_bytes(str vr, const uint8_t[::1] data, bint little, tuple encodings=
 
 
 cdef object _convert_vr(str vr, const uint8_t* p, Py_ssize_t length, bint little, tuple encodings):
-    cdef PyObject* found = PyDict_GetItem(_KINDS, vr)
-    if found == NULL or <object>found == K_SQ:
+    cdef int kind = _kind_of(vr)
+    if kind == 0 or kind == K_SQ:
         raise UnknownVRError(f"Unknown Value Representation '{vr}'")
-    cdef int kind = <object>found
     try:
         return _convert(kind, p, length, little, encodings, vr)
     except ValueError:

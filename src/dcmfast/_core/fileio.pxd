@@ -1,0 +1,1 @@
+cpdef object read_path(object path)

@@ -1,0 +1,3 @@
+# Typing stub for the compiled module dcmfast._core.fileio (fileio.pyx).
+# Keep in step with fileio.pyx / fileio.pxd: tests/test_typing.py runs mypy.stubtest on it.
+def read_path(path: str) -> tuple[bytearray, float] | None: ...
