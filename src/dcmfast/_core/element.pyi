@@ -99,6 +99,7 @@ def make_dataset(
     tell_base: int,
 ) -> Any: ...
 
+@disjoint_base
 class DatasetBase:
     def __getattribute__(self, name: str, /) -> Any: ...
 

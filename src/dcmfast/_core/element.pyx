@@ -9,7 +9,6 @@ a whole dataset in one C loop over the index.
 cimport cython
 import copy as _copy
 from sys import intern as _intern
-from weakref import ref as _weakref
 
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_INCREF, Py_DECREF
@@ -21,6 +20,9 @@ from cpython.unicode cimport PyUnicode_Check, PyUnicode_GET_LENGTH, PyUnicode_RE
 
 cdef extern from "Python.h":
     dict _PyDict_NewPresized(Py_ssize_t minused)
+    int PyObject_GC_IsTracked(object op)
+    void PyObject_GC_Track(PyObject* op)
+    void PyObject_GC_UnTrack(PyObject* op)
 import warnings
 
 from dcmfast._core.parse cimport (
@@ -139,7 +141,7 @@ cdef class DataElement:
     @property
     def value(self):
         if self._value is _UNSET:
-            self._value = element_value(self._src, self, self._entry)
+            _set_value(self, element_value(self._src, self, self._entry))
         return self._value
 
     @value.setter
@@ -150,7 +152,7 @@ cdef class DataElement:
                 val = val.split("\\")
             elif isinstance(val, bytes) and b"\\" in val:
                 val = val.split(b"\\")
-        self._value = self._convert_value(val)
+        _set_value(self, self._convert_value(val))
 
     @property
     def file_tell(self):
@@ -219,7 +221,7 @@ cdef class DataElement:
 
     def clear(self):
         self._src = None
-        self._value = self.empty_value
+        _set_value(self, self.empty_value)
 
     @property
     def is_buffered(self):
@@ -381,7 +383,8 @@ cpdef object make_dataset(object cls, Index index, Py_ssize_t first, Py_ssize_t 
     """
     ds = cls.__new__(cls)
     cdef dict d = ds.__dict__
-    cdef View view = View(index, first, stop, tell_base, ds, parent_encoding)
+    cdef View view = View.__new__(View)
+    view._init(index, first, stop, tell_base, ds, parent_encoding)
     view.parent_view = parent_view
     d["_dict"] = {}
     d["_view"] = view
@@ -393,6 +396,9 @@ cpdef object make_dataset(object cls, Index index, Py_ssize_t first, Py_ssize_t 
 cdef dict _KEYWORDS = KEYWORD_TO_TAG
 
 
+cdef class View  # defined below
+
+
 cdef class DatasetBase:
     """The C part of Dataset: attribute access by DICOM keyword.
 
@@ -400,6 +406,14 @@ cdef class DatasetBase:
     first use) instead of through a failed normal lookup and ``__getattr__``.
     Names that are not DICOM keywords are looked up normally.
     """
+
+    cdef View _cview  # the View this dataset was made over; it points back here
+
+    def __del__(self):
+        # The view refers to this dataset by a borrowed pointer: clear it before
+        # anything of the dataset is torn down (elements may outlive it).
+        if self._cview is not None and self._cview._ds == <PyObject*>self:
+            self._cview._ds = NULL
 
     def __getattribute__(self, name):
         cdef PyObject* found
@@ -414,6 +428,8 @@ cdef class DatasetBase:
                 else:
                     elem = (<dict>elements).get(<object>found)
                 if elem is not None:
+                    if type(elem) is DataElement:
+                        return _get_value(<DataElement>elem)
                     return elem.value
                 raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
         try:
@@ -453,7 +469,7 @@ cdef class View:
     cdef readonly Py_ssize_t first
     cdef readonly Py_ssize_t stop
     cdef readonly Py_ssize_t tell_base
-    cdef object _ds_ref
+    cdef PyObject* _ds             # the dataset, borrowed: its finalizer clears this
     cdef readonly tuple parent_encoding
     cdef public object parent_view   # the View of the dataset this one is an item of
     cdef public object encodings
@@ -468,11 +484,22 @@ cdef class View:
 
     def __init__(self, Index index, Py_ssize_t first, Py_ssize_t stop, Py_ssize_t tell_base,
                  object ds, tuple parent_encoding):
+        self._init(index, first, stop, tell_base, ds, parent_encoding)
+
+    cdef void _init(self, Index index, Py_ssize_t first, Py_ssize_t stop, Py_ssize_t tell_base,
+                    object ds, tuple parent_encoding) except *:
         self.index = index
         self.first = first
         self.stop = stop if stop <= index.n else index.n
         self.tell_base = tell_base
-        self._ds_ref = _weakref(ds)
+        cdef View previous
+        self._ds = NULL
+        if isinstance(ds, DatasetBase):
+            previous = (<DatasetBase>ds)._cview
+            if previous is not None and previous._ds == <PyObject*>ds:
+                previous._ds = NULL
+            (<DatasetBase>ds)._cview = self
+            self._ds = <PyObject*>ds
         self.parent_encoding = parent_encoding
         self.parent_view = None
         self.encodings = None
@@ -484,7 +511,10 @@ cdef class View:
     @property
     def ds(self):
         """The dataset (None once it has been freed)."""
-        return self._ds_ref()
+        return self._dataset()
+
+    cdef inline object _dataset(self):
+        return <object>self._ds if self._ds != NULL else None
 
     cpdef object lookup(self, unsigned int tag, dict elements):
         """The element with `tag` directly in this dataset, created if needed; or None."""
@@ -579,7 +609,7 @@ cdef class View:
 
     cdef tuple _compute_charset(self):
         cdef Py_ssize_t i
-        ds = self._ds_ref()
+        ds = self._dataset()
         if ds is not None:
             if (_has_direct(self.index, self.first, self.stop, 0x00080005)
                     or _tag(0x00080005) in ds.__dict__["_dict"]):
@@ -651,6 +681,10 @@ cdef class View:
                     )
                     vr = "UN"
         elem = DataElement.__new__(DataElement)
+        # An element read from the file refers to its tag, VR, view and (soon) its
+        # value; only a value that is itself a GC-tracked container (a Sequence)
+        # can put it on a reference cycle, so it is tracked only then (_set_value).
+        PyObject_GC_UnTrack(<PyObject*>elem)
         elem.tag = btag
         elem.VR = vr
         elem._value = _UNSET
@@ -669,7 +703,7 @@ cdef class View:
                 if creator is not None:
                     elem.private_creator = _get_value(<DataElement>creator)
         if len(<str>vr) != 2 and vr in AMBIGUOUS_VR:
-            ds = self._ds_ref()
+            ds = self._dataset()
             if ds is not None:
                 ds._correct_ambiguous(elem)
         return elem
@@ -733,7 +767,7 @@ cdef class View:
             d["file_tell"] = item_entry.offset - base
             items.append(item)
             j = item_entry.end
-        return Sequence._from_items(items, undefined)
+        return _cvalues.new_sequence(items, undefined)
 
     def value_view(self, DataElement elem):
         """A zero-copy view of `elem`'s value bytes if it was read through this view."""
@@ -747,8 +781,15 @@ cdef class View:
 
 cdef inline object _get_value(DataElement elem):
     if elem._value is _UNSET:
-        elem._value = (<View>elem._src).value_of(elem)
+        _set_value(elem, (<View>elem._src).value_of(elem))
     return elem._value
+
+
+cdef inline void _set_value(DataElement elem, object value):
+    """elem._value = value, tracking elem by the cyclic GC if value is tracked."""
+    elem._value = value
+    if PyObject_GC_IsTracked(value) and not PyObject_GC_IsTracked(elem):
+        PyObject_GC_Track(<PyObject*>elem)
 
 
 cdef object element_value(object src, DataElement elem, Py_ssize_t i):

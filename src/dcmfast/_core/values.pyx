@@ -18,6 +18,9 @@ from cpython.ref cimport Py_INCREF
 from cpython.object cimport PyTypeObject
 
 cdef extern from "Python.h":
+    void PyObject_GC_UnTrack(PyObject* op)
+
+cdef extern from "Python.h":
     PyTypeObject PyFloat_Type
     PyTypeObject PyLong_Type
     PyTypeObject PyUnicode_Type
@@ -55,9 +58,29 @@ cdef extern from *:
         *(PyObject**)((char*)obj + offset) = text;
         return obj;
     }
+    /* An instance of a __slots__ class with two slots set, built by its tp_alloc
+       (no __new__ / __init__ call). */
+    static PyObject* dcmfast_new_slotted2(PyObject* type, Py_ssize_t off1, PyObject* v1,
+                                          Py_ssize_t off2, PyObject* v2) {
+        PyTypeObject* t = (PyTypeObject*)type;
+        PyObject* obj = t->tp_alloc(t, 0);
+        if (obj == NULL) return NULL;
+        Py_INCREF(v1);
+        *(PyObject**)((char*)obj + off1) = v1;
+        Py_INCREF(v2);
+        *(PyObject**)((char*)obj + off2) = v2;
+        return obj;
+    }
+    /* Set the (empty) slot at `off` of a new object. */
+    static void dcmfast_set_slot(PyObject* obj, Py_ssize_t off, PyObject* v) {
+        Py_INCREF(v);
+        *(PyObject**)((char*)obj + off) = v;
+    }
     """
     Py_ssize_t dcmfast_slot_offset(object descr) except? -2
     object dcmfast_new_float_sub(object type, double v, Py_ssize_t offset, object text)
+    object dcmfast_new_slotted2(object type, Py_ssize_t off1, object v1, Py_ssize_t off2, object v2)
+    void dcmfast_set_slot(object obj, Py_ssize_t off, object v)
     double PyOS_string_to_double(const char* s, char** endptr, PyObject* overflow_exception) except? -1.0
 from cpython.unicode cimport PyUnicode_DecodeLatin1
 from libc.stdint cimport uint8_t, uint32_t, uint64_t, int16_t, int32_t, int64_t
@@ -72,6 +95,7 @@ import warnings
 from dcmfast.charset import decode_bytes, DEFAULT as _DEFAULT_ENCODINGS
 from dcmfast.errors import BytesLengthException, UnknownVRError
 from dcmfast.tag import _tag_from_int
+from dcmfast.sequence import Sequence, _validate as _seq_validate
 from dcmfast.valuerep import DSfloat, IS, MultiValue, PersonName, UID
 
 cdef enum Kind:
@@ -240,11 +264,41 @@ cdef object _split(str text, object constructor):
     if len(items) == 1:
         return constructor(items[0]) if constructor is not None else items[0]
     if constructor is None:
-        return MultiValue._wrap(str, items)
-    return MultiValue._wrap(constructor, [constructor(x) for x in items])
+        return wrap_multi(str, items)
+    return wrap_multi(constructor, [constructor(x) for x in items])
 
 
 cdef Py_ssize_t _DS_TEXT_OFFSET = dcmfast_slot_offset(DSfloat.__dict__["original_string"])
+cdef Py_ssize_t _MV_LIST = dcmfast_slot_offset(MultiValue.__dict__["_list"])
+cdef Py_ssize_t _MV_CONSTRUCTOR = dcmfast_slot_offset(MultiValue.__dict__["_constructor"])
+
+
+cdef object wrap_multi(object constructor, list items):
+    """A MultiValue over `items` (already converted by `constructor`): MultiValue._wrap in C.
+
+    The values a MultiValue holds are made by its constructor (numbers, strings,
+    UIDs, tags, person names), never containers, so neither it nor its list can
+    be part of a reference cycle: both are left out of the cyclic GC's tracking,
+    which otherwise walks every one of them on each full collection.
+    """
+    if _MV_LIST < 0 or _MV_CONSTRUCTOR < 0:
+        return MultiValue._wrap(constructor, items)
+    obj = dcmfast_new_slotted2(MultiValue, _MV_LIST, items, _MV_CONSTRUCTOR, constructor)
+    PyObject_GC_UnTrack(<PyObject*>items)
+    PyObject_GC_UnTrack(<PyObject*>obj)
+    return obj
+
+
+cdef Py_ssize_t _SEQ_UNDEFINED = dcmfast_slot_offset(Sequence.__dict__["is_undefined_length"])
+
+
+cdef object new_sequence(list items, bint undefined):
+    """A Sequence over `items` (Datasets): Sequence._from_items in C (tracked by the GC)."""
+    if _MV_LIST < 0 or _MV_CONSTRUCTOR < 0 or _SEQ_UNDEFINED < 0:
+        return Sequence._from_items(items, undefined)
+    obj = dcmfast_new_slotted2(Sequence, _MV_LIST, items, _MV_CONSTRUCTOR, _seq_validate)
+    dcmfast_set_slot(obj, _SEQ_UNDEFINED, True if undefined else False)
+    return obj
 
 
 cdef object _new_ds(str stripped):
@@ -277,7 +331,9 @@ cdef object _new_ds_bytes(const uint8_t* p, Py_ssize_t n):
             except ValueError:
                 end = NULL
             if end == buf + n:
-                return dcmfast_new_float_sub(DSfloat, v, _DS_TEXT_OFFSET, _latin1(p, n))
+                obj = dcmfast_new_float_sub(DSfloat, v, _DS_TEXT_OFFSET, _latin1(p, n))
+                PyObject_GC_UnTrack(<PyObject*>obj)  # its slots hold a str and a bool: no cycle
+                return obj
     return _new_ds(_latin1(p, n))
 
 
@@ -337,7 +393,7 @@ cdef object _numbers_text(const uint8_t* p, Py_ssize_t n, bint is_ds):
         if end >= n:
             break
         i = end + 1
-    return MultiValue._wrap(DSfloat if is_ds else IS, items)
+    return wrap_multi(DSfloat if is_ds else IS, items)
 
 
 cdef inline bint _latin_codec(tuple encodings):
@@ -452,7 +508,7 @@ cdef object _text(const uint8_t* p, Py_ssize_t length, tuple encodings, str vr):
         _warn_length(vr, len(<str>v), maxlen)
     if len(values) == 1:
         return (<str>values[0]).rstrip("\x00 ")
-    return MultiValue._wrap(str, [(<str>v).rstrip("\x00 ") for v in values])
+    return wrap_multi(str, [(<str>v).rstrip("\x00 ") for v in values])
 
 
 _object_new = object.__new__
@@ -480,7 +536,7 @@ cdef object _pn(const uint8_t* p, Py_ssize_t length, tuple encodings):
     values = (<str>_decode(p, length, encodings)).split("\\")
     if len(values) == 1:
         return _new_pn(values[0], encodings)
-    return MultiValue._wrap(PersonName, [_new_pn(v, encodings) for v in values])
+    return wrap_multi(PersonName, [_new_pn(v, encodings) for v in values])
 
 
 cdef object _ui(const uint8_t* p, Py_ssize_t length):
@@ -498,14 +554,14 @@ cdef object _ui(const uint8_t* p, Py_ssize_t length):
             _validate_regex_vr("UI", p + start, i - start, 64)
             items.append(UID(_latin1(p + start, i - start)))
             start = i + 1
-    return MultiValue._wrap(UID, items)
+    return wrap_multi(UID, items)
 
 
 cdef object _string(const uint8_t* p, Py_ssize_t length):
     length = _rstrip_sp_nul(p, length)
     if not _has_backslash(p, length):
         return _latin1(p, length)
-    return MultiValue._wrap(str, _latin1(p, length).split("\\"))
+    return wrap_multi(str, _latin1(p, length).split("\\"))
 
 
 cdef object _at(const uint8_t* p, Py_ssize_t length, bint little):
@@ -517,7 +573,7 @@ cdef object _at(const uint8_t* p, Py_ssize_t length, bint little):
         length -= length % 4
     tags = [_tag_from_int((<uint32_t>load_u16(p + i, little) << 16) | load_u16(p + i + 2, little))
             for i in range(0, length, 4)]
-    return MultiValue._wrap(_tag_from_int, tags)
+    return wrap_multi(_tag_from_int, tags)
 
 
 cdef object _convert(int kind, const uint8_t* p, Py_ssize_t length, bint little, tuple encodings,
@@ -547,7 +603,7 @@ cdef object _convert(int kind, const uint8_t* p, Py_ssize_t length, bint little,
         return text.rstrip("\x00 ")
     if kind == K_AE:
         items = [s.strip() for s in _latin1(p, length).split("\\")]
-        return items[0] if len(items) == 1 else MultiValue._wrap(str, items)
+        return items[0] if len(items) == 1 else wrap_multi(str, items)
     if kind == K_UR:
         return _latin1(p, length).rstrip()
     if kind == K_AT:
