@@ -368,6 +368,28 @@ cdef inline str _vr_name(unsigned int code):
 cdef object _dataset_class = None
 
 
+cdef extern from *:
+    """
+    /* cls.__new__(cls) through the type's tp_new slot, without the attribute
+       lookup and argument wrapping of a Python-level call (a class defining
+       __new__ in Python has slot_tp_new there, which calls it). */
+    static PyObject* dcmfast_new_instance(PyObject* cls) {
+        PyTypeObject* t = (PyTypeObject*)cls;
+        PyObject* args = PyTuple_New(0);
+        PyObject* obj;
+        if (args == NULL) return NULL;
+        obj = t->tp_new(t, args, NULL);
+        Py_DECREF(args);
+        return obj;
+    }
+    """
+    object dcmfast_new_instance(object cls)
+
+
+cdef inline object _new_instance(object cls):
+    return dcmfast_new_instance(cls)
+
+
 def set_dataset_class(cls):
     """Install the Dataset class sequence items are made of (dcmfast.dataset does this)."""
     global _dataset_class
@@ -381,7 +403,7 @@ cpdef object make_dataset(object cls, Index index, Py_ssize_t first, Py_ssize_t 
     `parent_view` is the View of the dataset holding the sequence this one is an
     item of (None at the top): a strong reference to it makes no cycle.
     """
-    ds = cls.__new__(cls)
+    ds = _new_instance(cls)
     cdef dict d = ds.__dict__
     cdef View view = View.__new__(View)
     view._init(index, first, stop, tell_base, ds, parent_encoding)
