@@ -15,7 +15,7 @@ from cpython.ref cimport Py_INCREF, Py_DECREF
 cdef extern from "Python.h":
     # unlike PyDict_GetItem, no save and restore of the exception state per call
     PyObject* PyDict_GetItem "PyDict_GetItemWithError"(object d, object key) except? NULL
-from cpython.object cimport PyObject_GenericGetAttr
+from cpython.object cimport PyObject_GenericGetAttr, PyObject_GenericSetAttr
 from cpython.unicode cimport PyUnicode_Check, PyUnicode_GET_LENGTH, PyUnicode_READ_CHAR
 
 cdef extern from "Python.h":
@@ -404,14 +404,15 @@ cpdef object make_dataset(object cls, Index index, Py_ssize_t first, Py_ssize_t 
     item of (None at the top): a strong reference to it makes no cycle.
     """
     ds = _new_instance(cls)
-    cdef dict d = ds.__dict__
     cdef View view = View.__new__(View)
     view._init(index, first, stop, tell_base, ds, parent_encoding)
     view.parent_view = parent_view
-    d["_dict"] = {}
-    d["_view"] = view
-    d["_read_implicit"] = implicit
-    d["_read_little"] = index.little_endian
+    # object.__setattr__: the attributes go to the instance's inline values (shared
+    # keys), so no __dict__ object is made until Python code asks for one
+    PyObject_GenericSetAttr(ds, "_dict", {})
+    PyObject_GenericSetAttr(ds, "_view", view)
+    PyObject_GenericSetAttr(ds, "_read_implicit", implicit)
+    PyObject_GenericSetAttr(ds, "_read_little", index.little_endian)
     return ds
 
 
@@ -634,7 +635,7 @@ cdef class View:
         ds = self._dataset()
         if ds is not None:
             if (_has_direct(self.index, self.first, self.stop, 0x00080005)
-                    or _tag(0x00080005) in ds.__dict__["_dict"]):
+                    or _tag(0x00080005) in PyObject_GenericGetAttr(ds, "_dict")):
                 return ds._character_set_tuple()
             return self.parent_encoding
         i = self.index.find(self.first, self.stop, 0x00080005)
@@ -782,11 +783,11 @@ cdef class View:
             item_entry = &index.entries[j]
             item = make_dataset(_dataset_class, index, j + 1, item_entry.end,
                                 (item_entry.flags & F_ITEM_IMPLICIT) != 0, encodings, self, item_base)
-            d = item.__dict__
             if item_entry.flags & F_UNDEF:
-                d["is_undefined_length_sequence_item"] = True
-            d["seq_item_tell"] = item_entry.offset - base
-            d["file_tell"] = item_entry.offset - base
+                PyObject_GenericSetAttr(item, "is_undefined_length_sequence_item", True)
+            tell = item_entry.offset - base
+            PyObject_GenericSetAttr(item, "seq_item_tell", tell)
+            PyObject_GenericSetAttr(item, "file_tell", tell)
             items.append(item)
             j = item_entry.end
         return _cvalues.new_sequence(items, undefined)
