@@ -195,7 +195,7 @@ class Dataset(_elem.DatasetBase):
         view = self._view
         if view is not None and not view.loaded:
             d = self.__dict__
-            d["_dict"] = view.load_all(self._dict)
+            object.__setattr__(self, "_dict", view.load_all(self._dict))
             d["_sorted_elements"] = view.last_in_order
             view.last_in_order = None
 
@@ -697,7 +697,7 @@ class Dataset(_elem.DatasetBase):
         self._load_all()
         new = type(self).__new__(type(self))
         new.__dict__.update(self.__dict__)
-        new.__dict__["_dict"] = dict(self._dict)
+        new._dict = dict(self._dict)
         if self._view is not None:
             new.__dict__["_parent_encoding"] = self._view.parent_encoding
         new.__dict__["_view"] = None
@@ -714,11 +714,13 @@ class Dataset(_elem.DatasetBase):
             else:
                 new.__dict__[key] = copy.deepcopy(value, memo)
         new.__dict__.pop("_private_blocks", None)
+        new._dict = copy.deepcopy(self._dict, memo)
         return new
 
     def __getstate__(self) -> dict[str, Any]:
         self._materialize()
         state = dict(self.__dict__)
+        state["_dict"] = self._dict  # a slot of the compiled base, not in __dict__
         state.pop("_buffer", None)
         state.pop("buffer", None)
         state.pop("_private_blocks", None)
@@ -726,6 +728,8 @@ class Dataset(_elem.DatasetBase):
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        state = dict(state)
+        self._dict = state.pop("_dict", {})
         self.__dict__.update(state)
 
     def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:

@@ -409,7 +409,7 @@ cpdef object make_dataset(object cls, Index index, Py_ssize_t first, Py_ssize_t 
     view.parent_view = parent_view
     # object.__setattr__: the attributes go to the instance's inline values (shared
     # keys), so no __dict__ object is made until Python code asks for one
-    PyObject_GenericSetAttr(ds, "_dict", {})
+    (<DatasetBase>ds)._elements = {}
     PyObject_GenericSetAttr(ds, "_view", view)
     PyObject_GenericSetAttr(ds, "_read_implicit", implicit)
     PyObject_GenericSetAttr(ds, "_read_little", index.little_endian)
@@ -431,6 +431,20 @@ cdef class DatasetBase:
     """
 
     cdef View _cview  # the View this dataset was made over; it points back here
+    # The element dict (tag -> DataElement), kept here rather than in the instance
+    # __dict__: then that __dict__ holds only atomic values (flags, file positions) and
+    # the cyclic GC never tracks it -- one tracked object fewer per dataset and item.
+    cdef object _elements
+
+    @property
+    def _dict(self):
+        if self._elements is None:  # a half-built instance (e.g. during unpickling)
+            return {}
+        return self._elements
+
+    @_dict.setter
+    def _dict(self, value):
+        self._elements = value
 
     def __del__(self):
         # The view refers to this dataset by a borrowed pointer: clear it before
@@ -445,7 +459,9 @@ cdef class DatasetBase:
             found = PyDict_GetItem(_KEYWORDS, name)
             if found != NULL:
                 view = PyObject_GenericGetAttr(self, "_view")
-                elements = PyObject_GenericGetAttr(self, "_dict")
+                elements = self._elements
+                if elements is None:
+                    elements = {}
                 if view is not None:
                     elem = (<View>view).lookup(<object>found, <dict>elements)
                 else:
@@ -455,12 +471,7 @@ cdef class DatasetBase:
                         return _get_value(<DataElement>elem)
                     return elem.value
                 raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
-        try:
-            return PyObject_GenericGetAttr(self, name)
-        except AttributeError:
-            if name == "_dict":
-                return {}
-            raise
+        return PyObject_GenericGetAttr(self, name)
 
 
 cdef bint _has_direct(Index index, Py_ssize_t i, Py_ssize_t stop, unsigned int tag):
@@ -635,7 +646,7 @@ cdef class View:
         ds = self._dataset()
         if ds is not None:
             if (_has_direct(self.index, self.first, self.stop, 0x00080005)
-                    or _tag(0x00080005) in PyObject_GenericGetAttr(ds, "_dict")):
+                    or _tag(0x00080005) in ds._dict):
                 return ds._character_set_tuple()
             return self.parent_encoding
         i = self.index.find(self.first, self.stop, 0x00080005)
