@@ -77,7 +77,17 @@ cdef Py_ssize_t add_entry(Scanner* s, int64_t pos) noexcept nogil:
         s.err_offset = pos
         return -1
     if s.n == s.cap:
-        newcap = s.cap * 2 if s.cap else 64
+        if s.cap:
+            newcap = s.cap * 2
+        elif s.stop_group >= 0:
+            newcap = 64  # the File Meta group: a few elements
+        else:
+            # a guess from the bytes left (elements average well over 32 bytes), so
+            # that a large file is not copied by realloc a dozen times as it grows;
+            # scan() gives back what is not used
+            newcap = (s.size - pos) // 32
+            if newcap < 64:
+                newcap = 64
         if s.max_entries > 0 and newcap > s.max_entries:
             newcap = s.max_entries
         if newcap > 0x7FFFFFF0:
@@ -559,6 +569,7 @@ def scan(object buffer, Py_ssize_t start, bint implicit, bint little,
     cdef const uint8_t[::1] view = buffer
     cdef Index index = Index.__new__(Index)
     cdef Scanner s
+    cdef Entry* shrunk
     cdef int rc
     cdef int64_t after = 0
     cdef int64_t size = view.shape[0]
@@ -589,6 +600,11 @@ def scan(object buffer, Py_ssize_t start, bint implicit, bint little,
         if s.entries != NULL:
             free(s.entries)
         raise ValueError(_MESSAGES.get(s.err, "indexing failed"), s.err_tag, s.err_offset)
+    if s.cap > 2 * s.n + 64:  # return the unused part of the first guess
+        shrunk = <Entry*>realloc(s.entries, (s.n if s.n else 1) * sizeof(Entry))
+        if shrunk != NULL:
+            s.entries = shrunk
+            s.cap = s.n if s.n else 1
     index.entries = s.entries
     index.n = s.n
     index.cap = s.cap
