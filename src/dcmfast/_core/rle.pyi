@@ -13,3 +13,18 @@ def decode_frame(
     base_offset: int = 0,
     scratch: Buffer | None = None,
 ) -> int: ...
+
+def decode_frames(
+    frames: list[Buffer],
+    rows: int,
+    columns: int,
+    samples_per_pixel: int,
+    bits_allocated: int,
+    out: Buffer,
+    *,
+    segment_order: str = ">",
+    frame_indices: list[int] | None = None,
+    base_offsets: list[int] | None = None,
+    bits_stored: int = 0,
+    signed: bool = False,
+) -> int: ...

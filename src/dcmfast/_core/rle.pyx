@@ -1,24 +1,163 @@
 # cython: language_level=3
 """RLE Lossless (DICOM PS3.5 Annex G) frame decoding into a caller-given buffer.
 
-The 64-byte header is untrusted input: every field is checked, holding the GIL,
-before any byte of segment data is touched. The segments are then decoded
-without the GIL (runs become memcpy / memset) into contiguous byte planes, and
-the planes interleaved into the output, so the frame comes out as
-little-endian, colour-by-pixel (planar configuration 0) samples, ready to be
-viewed as an ndarray. A single-segment frame decodes straight into the output.
+The 64-byte header is untrusted input: every field is checked before any byte
+of segment data is touched. The segments are decoded without the GIL. A
+single-segment frame decodes straight into the output. Several segments decode
+in lockstep, a chunk of pixels at a time, into small buffers that stay in the L1
+cache; each chunk is then interleaved into the output, so the output is written
+once and the frame comes out as little-endian, colour-by-pixel (planar
+configuration 0) samples, ready to be viewed as an ndarray.
+
+Runs are decoded whole. Away from the ends of the segment and of the output
+buffer a run is copied with fixed-size 16-byte moves, possibly writing up to 31
+bytes past its end (the next run overwrites them) - never reading past the
+segment nor writing past the buffer; near either end an exact byte count is
+copied.
+
+:func:`decode_frames` decodes a list of frames in one call without the GIL, so a
+worker thread can take a contiguous share of a multi-frame image.
 """
-from libc.stdint cimport uint8_t, uint16_t, uint32_t
+from cpython.buffer cimport PyBUF_SIMPLE, PyBuffer_Release, PyObject_GetBuffer
+from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc
-from libc.string cimport memcpy, memset
+from libc.string cimport memcpy, memmove, memset
 
 from dcmfast._core._bytes cimport load_u32
+from dcmfast._core.unpack cimport clear_unused_bits
 
 from dcmfast.errors import PixelDataError
 
 cdef enum:
     HEADER_LENGTH = 64
     MAX_SEGMENTS = 15
+    MAX_RUN = 128           # the longest run a header byte describes
+    FAST_IN = MAX_RUN + 2   # source bytes a fast run may look at (header, data, 1 spare)
+    CHUNK_PIXELS = 4096     # pixels per lockstep chunk (per segment buffer: + slack)
+    CHUNK_SLACK = 2 * MAX_RUN + 16  # carry (< 128) + one run (<= 128, rounded up to 16)
+    CHUNK_BUDGET = 32768    # bytes of segment buffers: fewer pixels per chunk above 8 segments
+
+# Header errors found by _parse_header (offset errors add the segment index).
+cdef enum:
+    HDR_OK = 0
+    HDR_TOO_SHORT = 1
+    HDR_BAD_COUNT = 2
+    HDR_COUNT_MISMATCH = 3
+    HDR_BAD_OFFSET = 16
+
+
+cdef inline void _copy16(uint8_t* dst, const uint8_t* src) noexcept nogil:
+    memcpy(dst, src, 16)
+
+
+cdef inline void _fill16(uint8_t* dst, uint64_t v) noexcept nogil:
+    memcpy(dst, &v, 8)
+    memcpy(dst + 8, &v, 8)
+
+
+cdef inline Py_ssize_t _fast_run(const uint8_t* src, Py_ssize_t pos, uint8_t* out,
+                                 Py_ssize_t* pwritten) noexcept nogil:
+    """Decode the literal or replicate run whose header is src[pos] (not 128) into
+    out[written:], written = pwritten[0]; returns the position after it.
+
+    src[pos : pos + 130] and out[written : written + 128] must exist: the first 32
+    bytes are always written (most runs of noisy data are shorter: no branch on the
+    length), longer runs 16 bytes at a time. Up to 31 bytes past the run's end are
+    overwritten with junk, that the next run (or the caller) overwrites.
+    """
+    cdef Py_ssize_t written = pwritten[0]
+    cdef Py_ssize_t run, k
+    cdef uint8_t h = src[pos]
+    cdef uint64_t v
+    if h < 128:  # literal run of h + 1 bytes
+        run = h + 1
+        _copy16(out + written, src + pos + 1)
+        _copy16(out + written + 16, src + pos + 17)
+        k = 32
+        while k < run:
+            _copy16(out + written + k, src + pos + 1 + k)
+            k += 16
+        pwritten[0] = written + run
+        return pos + run + 1
+    # replicate run: the next byte 257 - h times
+    run = 257 - h
+    v = src[pos + 1] * <uint64_t>0x0101010101010101
+    _fill16(out + written, v)
+    _fill16(out + written + 16, v)
+    k = 32
+    while k < run:
+        _fill16(out + written + k, v)
+        k += 16
+    pwritten[0] = written + run
+    return pos + 2
+
+
+cdef inline Py_ssize_t _runs(const uint8_t* src, Py_ssize_t src_len, Py_ssize_t* ppos,
+                             uint8_t* out, Py_ssize_t written, Py_ssize_t target,
+                             Py_ssize_t limit, bint* overrun) noexcept nogil:
+    """Decode whole runs of src[ppos[0]:src_len] into `out` from `written` on, while
+    fewer than `target` bytes are written; returns the new count.
+
+    `out` has room for `limit` (>= target) bytes: a run that would pass `limit` is
+    cut there and `overrun` set. A run cut short by the end of the source yields the
+    bytes that are there (as pydicom does). ppos[0] advances past the runs decoded.
+    """
+    cdef Py_ssize_t pos = ppos[0]
+    cdef Py_ssize_t fast_src = src_len - FAST_IN   # fast run: src[pos : pos + 130] exists
+    cdef Py_ssize_t fast_out = limit - MAX_RUN     # fast run: out[written : written + 128] exists
+    cdef Py_ssize_t run, avail, bound
+    cdef Py_ssize_t tf = target if target < fast_out + 1 else fast_out + 1
+    cdef uint8_t h
+    # Bulk loop: a literal or replicate run of r bytes takes at most 2r source bytes,
+    # so while pos + 2 * (tf - written) stays within the fast source bound (the
+    # invariant pos - 2 * written <= bound), no run can reach the end of the source
+    # and only the output count needs checking; a no-op (1 byte, nothing out) checks
+    # the invariant itself. Below tf, no run passes `limit`.
+    bound = fast_src - 2 * MAX_RUN - 2 * tf
+    if written < tf and pos - 2 * written <= bound:
+        while written < tf:
+            if src[pos] != 128:
+                pos = _fast_run(src, pos, out, &written)
+            elif pos + 1 - 2 * written > bound:
+                break
+            else:
+                pos += 1
+    # Near the end of the source or of the output: the bounds are checked per run.
+    while written < target:
+        if pos <= fast_src and written <= fast_out:
+            if src[pos] != 128:
+                pos = _fast_run(src, pos, out, &written)
+            else:
+                pos += 1
+            continue
+        # exact path, near the end of the source or of the output
+        if pos >= src_len:
+            break
+        h = src[pos]
+        pos += 1
+        if h < 128:
+            run = h + 1
+            avail = src_len - pos
+            if run > avail:
+                run = avail
+            if run > limit - written:
+                run = limit - written
+                overrun[0] = True
+            memcpy(out + written, src + pos, run)
+            pos += run
+            written += run
+        elif h > 128:
+            if pos >= src_len:
+                break
+            run = 257 - h
+            if run > limit - written:
+                run = limit - written
+                overrun[0] = True
+            memset(out + written, src[pos], run)
+            pos += 1
+            written += run
+    ppos[0] = pos
+    return written
 
 
 cdef inline bint _produces_more(const uint8_t* src, Py_ssize_t pos,
@@ -44,37 +183,8 @@ cdef int decode_segment(const uint8_t* src, Py_ssize_t src_len,
     pydicom does). `produced` receives the number of bytes written.
     """
     cdef Py_ssize_t pos = 0
-    cdef Py_ssize_t written = 0
-    cdef Py_ssize_t run, avail
-    cdef uint8_t h
     cdef bint overrun = False
-    while pos < src_len and written < count:
-        h = src[pos]
-        pos += 1
-        if h < 128:
-            # literal run of h + 1 bytes
-            run = h + 1
-            avail = src_len - pos
-            if run > avail:
-                run = avail
-            if run > count - written:
-                run = count - written
-                overrun = True
-            memcpy(out + written, src + pos, run)
-            pos += run
-            written += run
-        elif h > 128:
-            # replicate the next byte 257 - h times
-            if pos >= src_len:
-                break
-            run = 257 - h
-            if run > count - written:
-                run = count - written
-                overrun = True
-            memset(out + written, src[pos], run)
-            pos += 1
-            written += run
-        # h == 128 is a no-op
+    cdef Py_ssize_t written = _runs(src, src_len, &pos, out, 0, count, count, &overrun)
     produced[0] = written
     if written < count:
         return RLE_SHORT
@@ -83,31 +193,175 @@ cdef int decode_segment(const uint8_t* src, Py_ssize_t src_len,
     return RLE_OK
 
 
-cdef void _interleave(const uint8_t* planes, Py_ssize_t pixels, Py_ssize_t nr_planes,
-                      const Py_ssize_t* positions, uint8_t* out) noexcept nogil:
-    """out[i * nr_planes + positions[j]] = planes[j * pixels + i] for every plane j."""
+cdef void _interleave(const uint8_t* planes, Py_ssize_t stride, Py_ssize_t pixels,
+                      Py_ssize_t nr_planes, const Py_ssize_t* positions,
+                      uint8_t* out) noexcept nogil:
+    """out[i * nr_planes + positions[j]] = planes[j * stride + i] for i < pixels, every j."""
     cdef Py_ssize_t i, j
     cdef uint16_t v16
     cdef uint32_t v32
-    cdef const uint8_t* lo
-    cdef const uint8_t* hi
-    if nr_planes == 2 and positions[0] == 1 and positions[1] == 0:
-        hi = planes
-        lo = planes + pixels
-        for i in range(pixels):  # 16-bit, one sample: vectorizes
-            v16 = lo[i] | (<uint16_t>hi[i] << 8)
+    cdef const uint8_t* p0 = planes
+    cdef const uint8_t* p1 = planes + stride
+    cdef const uint8_t* p2 = planes + 2 * stride
+    cdef const uint8_t* p3 = planes + 3 * stride
+    if nr_planes == 2:  # one 16-bit sample: vectorizes
+        if positions[0] == 1:
+            p0, p1 = p1, p0
+        for i in range(pixels):
+            v16 = p0[i] | (<uint16_t>p1[i] << 8)
             memcpy(out + 2 * i, &v16, 2)
         return
+    if nr_planes == 3 and positions[0] == 0 and positions[1] == 1:  # 3 x 8-bit (RGB)
+        for i in range(pixels):
+            out[3 * i] = p0[i]
+            out[3 * i + 1] = p1[i]
+            out[3 * i + 2] = p2[i]
+        return
     if nr_planes == 4 and positions[0] == 3 and positions[1] == 2 and positions[2] == 1:
-        for i in range(pixels):  # 32-bit, one sample
-            v32 = (planes[3 * pixels + i] | (<uint32_t>planes[2 * pixels + i] << 8)
-                   | (<uint32_t>planes[pixels + i] << 16) | (<uint32_t>planes[i] << 24))
+        for i in range(pixels):  # one 32-bit sample, segments most significant first
+            v32 = (p3[i] | (<uint32_t>p2[i] << 8) | (<uint32_t>p1[i] << 16)
+                   | (<uint32_t>p0[i] << 24))
             memcpy(out + 4 * i, &v32, 4)
         return
     for j in range(nr_planes):
-        lo = planes + j * pixels
+        p0 = planes + j * stride
+        p1 = out + positions[j]
         for i in range(pixels):
-            out[i * nr_planes + positions[j]] = lo[i]
+            (<uint8_t*>p1)[i * nr_planes] = p0[i]
+
+
+cdef int _parse_header(const uint8_t* s, Py_ssize_t src_len, Py_ssize_t expected,
+                       Py_ssize_t* nr_segments, Py_ssize_t* starts,
+                       Py_ssize_t* ends) noexcept nogil:
+    """Check the header of the frame s[0:src_len] and find its segments."""
+    cdef Py_ssize_t i, lower, n
+    if src_len < HEADER_LENGTH:
+        return HDR_TOO_SHORT
+    n = load_u32(s, True)
+    nr_segments[0] = n
+    if n < 1 or n > MAX_SEGMENTS:
+        return HDR_BAD_COUNT
+    if n != expected:
+        return HDR_COUNT_MISMATCH
+    for i in range(n):
+        starts[i] = load_u32(s + 4 * (i + 1), True)
+        lower = HEADER_LENGTH if i == 0 else starts[i - 1] + 1
+        if starts[i] < lower or starts[i] >= src_len:
+            return HDR_BAD_OFFSET + i
+    for i in range(n):
+        ends[i] = starts[i + 1] if i + 1 < n else src_len
+    return HDR_OK
+
+
+cdef Py_ssize_t _chunk_pixels(Py_ssize_t nr_segments) noexcept nogil:
+    cdef Py_ssize_t n = CHUNK_BUDGET // nr_segments - CHUNK_SLACK
+    if n > CHUNK_PIXELS:
+        n = CHUNK_PIXELS
+    return n & ~<Py_ssize_t>63
+
+
+cdef Py_ssize_t _work_bytes(Py_ssize_t nr_segments) noexcept nogil:
+    """Size of the segment buffers _decode_segments needs (0 for one segment)."""
+    if nr_segments == 1:
+        return 0
+    return nr_segments * (_chunk_pixels(nr_segments) + CHUNK_SLACK)
+
+
+cdef void _decode_segments(const uint8_t* s, const Py_ssize_t* starts, const Py_ssize_t* ends,
+                           Py_ssize_t nr_segments, Py_ssize_t pixels,
+                           const Py_ssize_t* positions, uint8_t* o, uint8_t* work,
+                           int* status, Py_ssize_t* produced) noexcept nogil:
+    """Decode the segments of a checked frame into `o` (pixels * nr_segments bytes).
+
+    `work` holds _work_bytes(nr_segments) bytes. status[i] / produced[i] receive
+    decode_segment's result for segment i. A segment that runs short leaves zeros.
+    """
+    cdef Py_ssize_t i, done, n, stride, chunk, written
+    cdef Py_ssize_t pos[MAX_SEGMENTS]
+    cdef Py_ssize_t carry[MAX_SEGMENTS]
+    cdef bint overrun[MAX_SEGMENTS]
+    cdef uint8_t* buf
+    if nr_segments == 1:
+        status[0] = decode_segment(s + starts[0], ends[0] - starts[0], o, pixels, &produced[0])
+        if status[0] == RLE_SHORT:  # leave the rest defined
+            memset(o + produced[0], 0, pixels - produced[0])
+        return
+    chunk = _chunk_pixels(nr_segments)
+    stride = chunk + CHUNK_SLACK
+    for i in range(nr_segments):
+        pos[i] = 0
+        carry[i] = 0
+        overrun[i] = False
+        produced[i] = 0
+        status[i] = RLE_OK
+    done = 0
+    while done < pixels:
+        n = pixels - done
+        if n > chunk:
+            n = chunk
+        for i in range(nr_segments):
+            buf = work + i * stride
+            # the bytes the last run wrote past the previous chunk come first
+            if carry[i]:
+                memmove(buf, buf + chunk, carry[i])
+            if status[i] == RLE_SHORT:
+                memset(buf, 0, n)
+                continue
+            # a run starts before n, ends before n + 128: never cut, never past the buffer
+            written = _runs(s + starts[i], ends[i] - starts[i], &pos[i], buf, carry[i], n,
+                            n + MAX_RUN, &overrun[i])
+            if written < n:  # the segment ran out
+                status[i] = RLE_SHORT
+                produced[i] = done + written
+                memset(buf + written, 0, n - written)
+                carry[i] = 0
+            else:
+                carry[i] = written - n
+        _interleave(work, stride, n, nr_segments, positions, o + done * nr_segments)
+        done += n
+    for i in range(nr_segments):
+        if status[i] == RLE_SHORT:
+            continue
+        produced[i] = pixels
+        # bytes past the frame's end, or runs left that would produce some: long
+        if carry[i] or _produces_more(s + starts[i], pos[i], ends[i] - starts[i]):
+            status[i] = RLE_LONG
+
+
+cdef void _positions(Py_ssize_t nr_segments, Py_ssize_t bytes_per_sample, bint little_segments,
+                     Py_ssize_t* positions) noexcept nogil:
+    # Segment i holds byte j of sample (i // bytes_per_sample), j counted from
+    # the most significant byte unless the segment order is little endian.
+    cdef Py_ssize_t i, sample, byte
+    for i in range(nr_segments):
+        sample = i // bytes_per_sample
+        byte = i % bytes_per_sample
+        if not little_segments:
+            byte = bytes_per_sample - 1 - byte
+        positions[i] = sample * bytes_per_sample + byte
+
+
+cdef Py_ssize_t _check_geometry(Py_ssize_t rows, Py_ssize_t columns, Py_ssize_t samples_per_pixel,
+                                Py_ssize_t bits_allocated, str segment_order,
+                                Py_ssize_t frame_index) except -1:
+    """Segments per frame for this geometry, or raise."""
+    cdef Py_ssize_t expected
+    where = f"RLE frame {frame_index}"
+    if segment_order not in (">", "<"):
+        raise ValueError(f"segment_order must be '>' or '<', not {segment_order!r}")
+    if bits_allocated <= 0 or bits_allocated % 8:
+        raise PixelDataError(
+            f"{where}: RLE Lossless needs a (0028,0100) 'Bits Allocated' that is a "
+            f"multiple of 8, not {bits_allocated}")
+    if rows <= 0 or columns <= 0 or samples_per_pixel <= 0:
+        raise PixelDataError(
+            f"{where}: invalid frame size {rows} x {columns} x {samples_per_pixel}")
+    expected = samples_per_pixel * (bits_allocated // 8)
+    if expected > MAX_SEGMENTS:
+        raise PixelDataError(
+            f"{where}: {samples_per_pixel} samples of {bits_allocated} bits need "
+            f"{expected} segments, RLE Lossless allows at most {MAX_SEGMENTS}")
+    return expected
 
 
 def decode_frame(const uint8_t[::1] src, Py_ssize_t rows, Py_ssize_t columns,
@@ -122,108 +376,64 @@ def decode_frame(const uint8_t[::1] src, Py_ssize_t rows, Py_ssize_t columns,
     configuration 0). `segment_order` is ">" (the standard: the first segment
     holds the most significant bytes) or "<". `frame_index` and `base_offset`
     (the frame's offset inside the Pixel Data value) only serve error messages.
-    `scratch`, a writable buffer of at least ``rows * columns * segments`` bytes,
-    saves allocating the segment planes for every frame (one per thread).
-    Returns the number of segments that decoded long (their extra data is
-    ignored, as pydicom with pylibjpeg-rle does). Raises PixelDataError for a
-    malformed header or a segment that decodes short.
+    `scratch` is accepted for compatibility and unused: segments decode through
+    small chunk buffers. Returns the number of segments that decoded long (their
+    extra data is ignored, as pydicom with pylibjpeg-rle does). Raises
+    PixelDataError for a malformed header or a segment that decodes short.
     """
     cdef Py_ssize_t src_len = src.shape[0]
-    cdef Py_ssize_t bytes_per_sample, nr_segments, expected, pixels, frame_length
-    cdef Py_ssize_t i, sample, byte, lower, nr_long
+    cdef Py_ssize_t expected, pixels, frame_length, i, nr_long, nr_segments = 0
     cdef Py_ssize_t starts[MAX_SEGMENTS]
     cdef Py_ssize_t ends[MAX_SEGMENTS]
     cdef Py_ssize_t positions[MAX_SEGMENTS]
     cdef Py_ssize_t produced[MAX_SEGMENTS]
     cdef int status[MAX_SEGMENTS]
+    cdef int err
     cdef const uint8_t* s
-    cdef uint8_t* o
-    cdef bint little_segments
+    cdef uint8_t* work = NULL
 
+    expected = _check_geometry(rows, columns, samples_per_pixel, bits_allocated,
+                               segment_order, frame_index)
     where = f"RLE frame {frame_index}"
-    if segment_order not in (">", "<"):
-        raise ValueError(f"segment_order must be '>' or '<', not {segment_order!r}")
-    little_segments = segment_order == "<"
-    if bits_allocated <= 0 or bits_allocated % 8:
-        raise PixelDataError(
-            f"{where}: RLE Lossless needs a (0028,0100) 'Bits Allocated' that is a "
-            f"multiple of 8, not {bits_allocated}")
-    if rows <= 0 or columns <= 0 or samples_per_pixel <= 0:
-        raise PixelDataError(
-            f"{where}: invalid frame size {rows} x {columns} x {samples_per_pixel}")
-    bytes_per_sample = bits_allocated // 8
-    expected = samples_per_pixel * bytes_per_sample
-    if expected > MAX_SEGMENTS:
-        raise PixelDataError(
-            f"{where}: {samples_per_pixel} samples of {bits_allocated} bits need "
-            f"{expected} segments, RLE Lossless allows at most {MAX_SEGMENTS}")
     pixels = rows * columns
     frame_length = pixels * expected
 
     # --- the header: untrusted, checked field by field ---
-    if src_len < HEADER_LENGTH:
+    s = &src[0] if src_len else NULL
+    err = _parse_header(s, src_len, expected, &nr_segments, starts, ends)
+    if err == HDR_TOO_SHORT:
         raise PixelDataError(
             f"{where}: {src_len} bytes is too short for the {HEADER_LENGTH}-byte "
             f"RLE header [at byte offset {base_offset}]")
-    s = &src[0]
-    nr_segments = load_u32(s, True)
-    if nr_segments < 1 or nr_segments > MAX_SEGMENTS:
+    if err == HDR_BAD_COUNT:
         raise PixelDataError(
             f"{where}: the RLE header declares {nr_segments} segments, it must be "
             f"1 to {MAX_SEGMENTS} [at byte offset {base_offset}]")
-    if nr_segments != expected:
+    if err == HDR_COUNT_MISMATCH:
         raise PixelDataError(
             f"{where}: the RLE header declares {nr_segments} segments but "
             f"{samples_per_pixel} samples of {bits_allocated} bits need {expected} "
             f"[at byte offset {base_offset}]")
-    for i in range(nr_segments):
-        starts[i] = load_u32(s + 4 * (i + 1), True)
-        lower = HEADER_LENGTH if i == 0 else starts[i - 1] + 1
-        if starts[i] < lower or starts[i] >= src_len:
-            raise PixelDataError(
-                f"{where}: segment {i} offset {starts[i]} is invalid: offsets must "
-                f"increase from {HEADER_LENGTH} and stay inside the {src_len}-byte "
-                f"frame [at byte offset {base_offset + 4 * (i + 1)}]")
-    for i in range(nr_segments):
-        ends[i] = starts[i + 1] if i + 1 < nr_segments else src_len
+    if err >= HDR_BAD_OFFSET:
+        i = err - HDR_BAD_OFFSET
+        raise PixelDataError(
+            f"{where}: segment {i} offset {starts[i]} is invalid: offsets must "
+            f"increase from {HEADER_LENGTH} and stay inside the {src_len}-byte "
+            f"frame [at byte offset {base_offset + 4 * (i + 1)}]")
 
     if out.shape[0] != frame_length:
         raise ValueError(
             f"{where}: 'out' holds {out.shape[0]} bytes, the frame needs {frame_length}")
 
-    # Segment i holds byte j of sample (i // bytes_per_sample), j counted from
-    # the most significant byte unless the segment order is little endian.
-    for i in range(nr_segments):
-        sample = i // bytes_per_sample
-        byte = i % bytes_per_sample
-        if not little_segments:
-            byte = bytes_per_sample - 1 - byte
-        positions[i] = sample * bytes_per_sample + byte
-
-    o = &out[0]
-    cdef uint8_t* planes = NULL
-    cdef bint own_planes = False
+    _positions(nr_segments, bits_allocated // 8, segment_order == "<", positions)
     if nr_segments > 1:
-        # segments decode contiguously (memcpy / memset runs), then interleave
-        if scratch is not None and scratch.shape[0] >= nr_segments * pixels:
-            planes = &scratch[0]
-        else:
-            planes = <uint8_t*>malloc(nr_segments * pixels)
-            own_planes = True
-            if planes == NULL:
-                raise MemoryError()
+        work = <uint8_t*>malloc(_work_bytes(nr_segments))
+        if work == NULL:
+            raise MemoryError()
     with nogil:
-        for i in range(nr_segments):
-            status[i] = decode_segment(s + starts[i], ends[i] - starts[i],
-                                       o if planes == NULL else planes + i * pixels,
-                                       pixels, &produced[i])
-        if planes != NULL:
-            for i in range(nr_segments):
-                if status[i] == RLE_SHORT:  # leave the rest undefined but initialised
-                    memset(planes + i * pixels + produced[i], 0, pixels - produced[i])
-            _interleave(planes, pixels, nr_segments, positions, o)
-            if own_planes:
-                free(planes)
+        _decode_segments(s, starts, ends, nr_segments, pixels, positions, &out[0], work,
+                         status, produced)
+        free(work)
 
     nr_long = 0
     for i in range(nr_segments):
@@ -233,4 +443,109 @@ def decode_frame(const uint8_t[::1] src, Py_ssize_t rows, Py_ssize_t columns,
                 f"expected [segment at byte offset {base_offset + starts[i]}]")
         if status[i] == RLE_LONG:
             nr_long += 1
+    return nr_long
+
+
+cdef Py_ssize_t _frames_nogil(Py_ssize_t nr_frames, const Py_buffer* srcs, Py_ssize_t expected,
+                              Py_ssize_t pixels, Py_ssize_t itemsize,
+                              const Py_ssize_t* positions, uint8_t* out, uint8_t* work,
+                              int bits_stored, bint signed, Py_ssize_t* nr_long) noexcept nogil:
+    """Decode frames 0 .. nr_frames - 1 into consecutive frames of `out` (fixing the
+    unused bits when 0 < bits_stored < 8 * itemsize); returns the index of the first
+    frame that fails (bad header or short segment), or nr_frames."""
+    cdef Py_ssize_t k, i, nr_segments, frame_length = pixels * expected
+    cdef Py_ssize_t starts[MAX_SEGMENTS]
+    cdef Py_ssize_t ends[MAX_SEGMENTS]
+    cdef Py_ssize_t produced[MAX_SEGMENTS]
+    cdef int status[MAX_SEGMENTS]
+    cdef const uint8_t* s
+    cdef uint8_t* o
+    cdef bint fix = 0 < bits_stored < 8 * itemsize
+    for k in range(nr_frames):
+        s = <const uint8_t*>srcs[k].buf
+        if _parse_header(s, srcs[k].len, expected, &nr_segments, starts, ends) != HDR_OK:
+            return k
+        o = out + k * frame_length
+        _decode_segments(s, starts, ends, nr_segments, pixels, positions, o, work,
+                         status, produced)
+        for i in range(nr_segments):
+            if status[i] == RLE_SHORT:
+                return k
+            if status[i] == RLE_LONG:
+                nr_long[0] += 1
+        if fix:
+            if itemsize == 1:
+                clear_unused_bits(o, frame_length, bits_stored, signed, <uint8_t>0)
+            elif itemsize == 2:
+                clear_unused_bits(o, frame_length // 2, bits_stored, signed, <uint16_t>0)
+            elif itemsize == 4:
+                clear_unused_bits(o, frame_length // 4, bits_stored, signed, <uint32_t>0)
+            elif itemsize == 8:
+                clear_unused_bits(o, frame_length // 8, bits_stored, signed, <uint64_t>0)
+    return nr_frames
+
+
+def decode_frames(list frames, Py_ssize_t rows, Py_ssize_t columns,
+                  Py_ssize_t samples_per_pixel, Py_ssize_t bits_allocated,
+                  uint8_t[:, ::1] out, *, str segment_order=">", list frame_indices=None,
+                  list base_offsets=None, int bits_stored=0, bint signed=False):
+    """Decode the RLE Lossless frames `frames` (bytes-like objects) into the rows of
+    `out`, a writable ``(len(frames), frame bytes)`` uint8 array, in one call that
+    holds the GIL only to take and give back the frames' buffers.
+
+    Each row comes out as :func:`decode_frame` gives it; with ``0 < bits_stored <
+    bits_allocated`` the unused bits are then set as pydicom's
+    ``correct_unused_bits`` does (`signed`: the pixel representation).
+    `frame_indices` and `base_offsets` (one per frame) only serve error messages.
+    Returns the number of segments that decoded long. The first frame that is
+    malformed raises the PixelDataError :func:`decode_frame` raises for it; the
+    frames before it are decoded, the ones after it are not.
+    """
+    cdef Py_ssize_t nr_frames = len(frames)
+    cdef Py_ssize_t expected, pixels, frame_length, k, acquired = 0, failed, nr_long = 0
+    cdef Py_ssize_t itemsize = bits_allocated // 8
+    cdef Py_ssize_t positions[MAX_SEGMENTS]
+    cdef Py_buffer* bufs = NULL
+    cdef uint8_t* work = NULL
+    cdef uint8_t* o
+
+    if frame_indices is not None and len(frame_indices) != nr_frames:
+        raise ValueError("frame_indices must hold one index per frame")
+    if base_offsets is not None and len(base_offsets) != nr_frames:
+        raise ValueError("base_offsets must hold one offset per frame")
+    expected = _check_geometry(rows, columns, samples_per_pixel, bits_allocated, segment_order,
+                               frame_indices[0] if frame_indices else 0)
+    pixels = rows * columns
+    frame_length = pixels * expected
+    if out.shape[0] != nr_frames or out.shape[1] != frame_length:
+        raise ValueError(
+            f"'out' has shape ({out.shape[0]}, {out.shape[1]}), the frames need "
+            f"({nr_frames}, {frame_length})")
+    if nr_frames == 0:
+        return 0
+    o = &out[0, 0]
+    _positions(expected, itemsize, segment_order == "<", positions)
+    bufs = <Py_buffer*>malloc(nr_frames * sizeof(Py_buffer))
+    work = <uint8_t*>malloc(_work_bytes(expected) + 1)
+    try:
+        if bufs == NULL or work == NULL:
+            raise MemoryError()
+        for k in range(nr_frames):
+            PyObject_GetBuffer(frames[k], &bufs[k], PyBUF_SIMPLE)
+            acquired += 1
+        with nogil:
+            failed = _frames_nogil(nr_frames, bufs, expected, pixels, itemsize, positions, o,
+                                   work, bits_stored, signed, &nr_long)
+    finally:
+        for k in range(acquired):
+            PyBuffer_Release(&bufs[k])
+        free(bufs)
+        free(work)
+    if failed < nr_frames:  # decode it again, holding the GIL, for the exact error
+        index = frame_indices[failed] if frame_indices is not None else failed
+        offset = base_offsets[failed] if base_offsets is not None else 0
+        decode_frame(frames[failed], rows, columns, samples_per_pixel, bits_allocated,
+                     out[failed], segment_order=segment_order, frame_index=index,
+                     base_offset=offset)
+        raise PixelDataError(f"RLE frame {index}: malformed")  # not reached
     return nr_long

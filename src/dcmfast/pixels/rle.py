@@ -1,5 +1,6 @@
-"""RLE Lossless pixel data: frames decoded by :func:`dcmfast._core.rle.decode_frame`
-(GIL-free) straight into one preallocated array, over a pool of threads.
+"""RLE Lossless pixel data: frames decoded by :func:`dcmfast._core.rle.decode_frames`
+(GIL-free, one call per worker over a contiguous share of the frames) straight into
+one preallocated array. Worker threads come from one long-lived pool.
 """
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from typing import Any
 import numpy as np
 
 from dcmfast._core import rle as _rle
-from dcmfast._core import unpack
 from dcmfast.errors import PixelDataError
 
 from . import encaps
@@ -26,18 +26,56 @@ LOGGER = logging.getLogger(__name__)
 # A 2-byte replicate run gives at most 128 bytes: no segment expands more than 64x.
 MAX_RATIO = 64
 
-
-# Below this many decoded bytes the default decodes on the calling thread.
-THREADS_MIN_BYTES = 2 * 1024 * 1024
+# Each worker thread gets at least this many decoded bytes: handing a share of the
+# frames to another thread costs tens of microseconds, decoding 1 MiB about a
+# millisecond. Less work than two shares decodes on the calling thread alone.
+MIN_BYTES_PER_WORKER = 1024 * 1024
 
 
 def resolve_threads(threads: int | None, jobs: int) -> int:
     """Worker count for `jobs` independent frames (default: every CPU)."""
     if threads is None:
-        threads = os.cpu_count() or 1
+        threads = _cpus()
     if threads < 1:
         raise ValueError(f"threads must be at least 1, not {threads}")
     return max(1, min(threads, jobs))
+
+
+def _cpus() -> int:
+    """CPUs this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not on every platform
+        return os.cpu_count() or 1
+
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _shared_pool() -> ThreadPoolExecutor:
+    """The process's RLE worker pool, created on first use (its threads start lazily).
+
+    The calling thread decodes a share itself, so one thread fewer than the CPUs is
+    enough: decoding is CPU-bound, more shares than CPUs would only queue.
+    """
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=max(1, _cpus() - 1),
+                                       thread_name_prefix="dcmfast-rle")
+        return _pool
+
+
+def _forget_pool() -> None:
+    """In a forked child the pool's threads are gone: start a new pool when needed."""
+    global _pool, _pool_lock
+    _pool = None
+    _pool_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
 
 
 def decode(desc: PixelDescription, indices: list[int] | None, *, threads: int | None = None,
@@ -48,6 +86,8 @@ def decode(desc: PixelDescription, indices: list[int] | None, *, threads: int | 
     Also corrects unused bits (pydicom's ``correct_unused_bits``) frame by frame in
     the worker threads.
     """
+    if threads is not None and threads < 1:
+        raise ValueError(f"threads must be at least 1, not {threads}")
     if desc.bits_allocated % 8:
         raise PixelDataError(
             f"Unable to decode RLE Lossless pixel data with {desc.bits_allocated} bits allocated")
@@ -72,34 +112,47 @@ def decode(desc: PixelDescription, indices: list[int] | None, *, threads: int | 
     desc.check_alloc(len(wanted) * frame_bytes, "the decoded RLE frames")
     out = np.empty((len(wanted), desc.frame_pixels), dtype=desc.dtype_str)
     out_bytes = out.view(np.uint8)
-    itemsize = out.dtype.itemsize
     fix_bits = correct_unused_bits and desc.bits_stored < desc.bits_allocated
-    local = threading.local()  # one scratch buffer for the segment planes per thread
+    data = [frames[i].data for i in wanted]
+    offsets = [frames[i].offset for i in wanted]
 
-    def work(k: int) -> int:
-        i = wanted[k]
-        frame = frames[i]
-        scratch = getattr(local, "scratch", None)
-        if scratch is None:
-            scratch = local.scratch = np.empty(frame_bytes, dtype=np.uint8)
-        nr_long = _rle.decode_frame(
-            frame.data, desc.rows, desc.columns, desc.samples_per_pixel, desc.bits_allocated,
-            out_bytes[k], segment_order=segment_order, frame_index=i, base_offset=frame.offset,
-            scratch=scratch)
-        if fix_bits:
-            unpack.correct_unused_bits(out_bytes[k], itemsize, desc.bits_stored,
-                                       bool(desc.pixel_representation))
-        return nr_long
+    def work(start: int, stop: int) -> int:
+        return _rle.decode_frames(
+            data[start:stop], desc.rows, desc.columns, desc.samples_per_pixel,
+            desc.bits_allocated, out_bytes[start:stop], segment_order=segment_order,
+            frame_indices=wanted[start:stop], base_offsets=offsets[start:stop],
+            bits_stored=desc.bits_stored if fix_bits else 0,
+            signed=bool(desc.pixel_representation))
 
-    workers = resolve_threads(threads, len(wanted))
-    if threads is None and len(wanted) * frame_bytes < THREADS_MIN_BYTES:
-        workers = 1  # starting threads costs more than decoding a little data
-    if workers == 1:
-        nr_long = sum(map(work, range(len(wanted))))
+    # no more workers than CPUs (CPU-bound work) nor than shares worth a thread
+    workers = min(len(wanted), len(wanted) * frame_bytes // MIN_BYTES_PER_WORKER)
+    if workers > 1:
+        workers = 1 if threads == 1 else min(workers, resolve_threads(threads, len(wanted)), _cpus())
+    if workers <= 1:
+        nr_long = work(0, len(wanted))
     else:
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dcmfast-rle") as pool:
-            nr_long = sum(pool.map(work, range(len(wanted))))
+        # contiguous shares; the calling thread decodes the first one
+        bounds = [len(wanted) * w // workers for w in range(workers + 1)]
+        pool = _shared_pool()
+        futures = [pool.submit(work, bounds[w], bounds[w + 1]) for w in range(1, workers)]
+        try:
+            nr_long = work(bounds[0], bounds[1])
+        finally:
+            # wait for every share (none may still write into `out`), then raise the
+            # error of the first malformed frame
+            results = []
+            for future in futures:
+                try:
+                    results.append(future.result())
+                except BaseException as exc:  # noqa: BLE001 - re-raised below, in order
+                    results.append(exc)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+        nr_long += sum(results)
     if nr_long:
         LOGGER.debug("%d RLE segments held more data than their frame needs; it was ignored",
                      nr_long)
-    return Decoded(out.reshape(-1), desc.replace(planar_configuration=0), len(wanted), True)
+    if desc.planar_configuration != 0:  # the frames come out colour-by-pixel
+        desc = desc.replace(planar_configuration=0)
+    return Decoded(out.reshape(-1), desc, len(wanted), True)
