@@ -52,8 +52,16 @@ def pytest_terminal_summary(terminalreporter):
             write(f"  {label:<50} {r[a] / r[b]:6.2f}x")
 
     ratio("read_many 1 worker / open+read+close (target <= 3)", "read_many_1_worker", "open_read_close")
+    ratio("open+read+close 1 thread / 2 threads", "open_read_close", "open_read_close_2_threads")
     ratio("read_many 1 worker / 2 workers (target >= 1.7)", "read_many_1_worker", "read_many_2_workers")
     ratio("pydicom loop / read_many 1 worker (target >= 30)", "pydicom_loop", "read_many_1_worker")
     ratio("pydicom loop / read_many 2 workers", "pydicom_loop", "read_many_2_workers")
-    ratio("index_sqlite 1 worker / read_many 1 worker", "index_sqlite_1_worker", "read_many_1_worker")
-    ratio("index_sqlite 2 workers / read_many 2 workers", "index_sqlite_2_workers", "read_many_2_workers")
+    ratio("index_sqlite 1 worker / read_many 1 worker (bound ~1.3)", "index_sqlite_1_worker",
+          "read_many_1_worker")
+    ratio("index_sqlite 2 workers / read_many 2 workers (bound ~1.3)", "index_sqlite_2_workers",
+          "read_many_2_workers")
+    ratio("index_sqlite 1 worker / 2 workers", "index_sqlite_1_worker", "index_sqlite_2_workers")
+    load = os.getloadavg() if hasattr(os, "getloadavg") else None
+    if load is not None:
+        write(f"  load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} "
+              f"({os.cpu_count()} CPUs; ratios need the CPUs free)")

@@ -47,6 +47,26 @@ def test_open_read_close(benchmark, ct_copies):
 
 
 @pytest.mark.benchmark(group=GROUP)
+def test_open_read_close_2_threads(benchmark, ct_copies):
+    """The floor with two threads (each reads every other file)."""
+    import threading
+
+    def part(paths):
+        for path in paths:
+            with open(path, "rb") as f:
+                f.read()
+
+    def run():
+        other = threading.Thread(target=part, args=(ct_copies[1::2],))
+        other.start()
+        part(ct_copies[::2])
+        other.join()
+
+    benchmark.pedantic(run, rounds=ROUNDS, warmup_rounds=1)
+    record(benchmark, "open_read_close_2_threads")
+
+
+@pytest.mark.benchmark(group=GROUP)
 @pytest.mark.parametrize("workers", [1, 2])
 def test_read_many(benchmark, ct_copies, workers):
     result = benchmark.pedantic(

@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from ._core import ingest as _cingest
@@ -276,19 +277,51 @@ class _Unchecked(str):
     __slots__ = ()
 
 
-def _inputs(inputs: Any, visited: set[tuple[int, int]]) -> Iterator[str | PathError]:
-    """Inputs with globs expanded; plain paths are not looked at (no stat) but marked."""
+def _inputs(inputs: Any, visited: set[tuple[int, int]], mark: bool = True) -> Iterator[str | PathError]:
+    """Inputs with globs expanded; plain paths are not looked at (no stat).
+
+    With `mark`, they are yielded as _Unchecked (they may be folders); without,
+    as plain str (the reader finds folders when it opens them).
+    """
     if isinstance(inputs, (str, bytes, os.PathLike)):
         inputs = [inputs]
     for item in inputs:
-        if isinstance(item, (PathError, _Unchecked)):
-            yield item
+        if type(item) is str:
+            path = item
+        elif isinstance(item, (PathError, _Unchecked)):
+            yield item if mark or type(item) is PathError else str(item)
             continue
-        path = os.fsdecode(os.fspath(item))
-        if _GLOB_MAGIC.search(path) and not os.path.lexists(path):
+        else:
+            path = os.fsdecode(os.fspath(item))
+        if _has_magic(path) and not os.path.lexists(path):
             yield from _glob(path, visited)
         else:
-            yield _Unchecked(path)
+            yield _Unchecked(path) if mark else path
+
+
+def _has_magic(text: str) -> bool:
+    """Whether text has glob characters (as _GLOB_MAGIC.search, without the regex)."""
+    return "*" in text or "?" in text or "[" in text
+
+
+_STR_ONLY = {str}
+
+
+def _input_chunks(inputs: Any, visited: set[tuple[int, int]], size: int) -> Iterator[list[Any]]:
+    """_inputs(inputs, mark=False) in lists of at most `size` (fewer at folders and globs).
+
+    A list or tuple of plain str paths with no glob characters is passed on
+    in slices, without a Python-level step per path.
+    """
+    if type(inputs) in (list, tuple):
+        for start in range(0, len(inputs), size):
+            part = inputs[start : start + size]
+            if set(map(type, part)) == _STR_ONLY and not _has_magic("\0".join(part)):
+                yield list(part) if type(part) is tuple else part
+            else:
+                yield from _chunks(_inputs(part, visited, mark=False), size)
+        return
+    yield from _chunks(_inputs(inputs, visited, mark=False), size)
 
 
 def _glob(pattern: str, visited: set[tuple[int, int]]) -> Iterator[str | PathError]:
@@ -395,6 +428,9 @@ def default_workers() -> int:
     return max(1, min(32, os.cpu_count() or 1))
 
 
+_Walk = Callable[[Iterable[Any]], Iterator[list[Any]]]
+
+
 class _Folder(NamedTuple):
     """In a chunk's rows: this path is a folder, to be walked in its place."""
 
@@ -415,11 +451,15 @@ class _Reader:
         on_error: str = "record",
         adapt: Callable[[list[Any]], None] | None = None,
         prefix: int = 8192,
+        as_dict: bool = False,
+        compact: bool = False,
     ) -> None:
         if on_error not in ("record", "raise"):
             raise ValueError("on_error must be 'record' or 'raise'")
         self.columns = resolve_tags(tags)
         self.names = RECORD_FIELDS + tuple(c.name for c in self.columns)
+        self.as_dict = as_dict
+        self.compact = compact
         self.tags = [c.tag for c in self.columns]
         self.stop_before_pixels = stop_before_pixels
         self.raise_errors = on_error == "raise"
@@ -432,32 +472,38 @@ class _Reader:
             prefix=prefix,
             charsets=PYTHON_ENCODING,
             list_encoder=_JSON.encode if adapt is _sqlite_adapt else None,
+            keys=self.names if as_dict else None,
+            compact=compact,
         )
         self._empty = [None] * len(self.columns)
 
     # one chunk, called in the worker threads
     def read_chunk(self, paths: list[Any]) -> list[Any]:
-        """The rows of a chunk of paths (str, PathError): lists, or _Folder markers."""
-        if any(type(p) is PathError for p in paths):
+        """The rows of a chunk of paths (str, PathError): lists (dicts with as_dict), or
+        _Folder markers."""
+        if PathError in map(type, paths):
             return self._read_mixed(paths)
         if _cingest.HAVE_FD_IO:
             rows, others = self.extractor.read_rows(paths)
         else:
             rows, others = self._read_python(paths)
-            if self.adapt is not None:
-                for row in rows:
-                    if row is not None:
-                        self.adapt(row)
         # (rows from read_rows are adapted for SQLite already: lists as JSON)
         for k, status, size, mtime_ns, extra in others:
-            rows[k] = self._slow(str(paths[k]), status, size, mtime_ns, extra)
+            row = self._slow(str(paths[k]), status, size, mtime_ns, extra)
+            rows[k] = self._record(row) if type(row) is list else row
         return rows
+
+    def _record(self, row: list[Any]) -> Any:
+        """A row made in Python as read_rows makes it: a dict with as_dict, compacted with compact."""
+        if self.as_dict:
+            return dict(zip(self.names, row, strict=True))
+        return _cingest.compact_row(row) if self.compact else row
 
     def _read_mixed(self, paths: list[Any]) -> list[Any]:
         files = [p for p in paths if type(p) is not PathError]
         read = iter(self.read_chunk(files) if files else [])
         return [
-            self._error_row(p.path, None, None, p.error_type, p.error, None)
+            self._record(self._error_row(p.path, None, None, p.error_type, p.error, None))
             if type(p) is PathError else next(read)
             for p in paths
         ]
@@ -484,7 +530,8 @@ class _Reader:
                 continue
             status, ts, values = self.extractor.extract(data)
             if status == _cingest.STATUS_OK:
-                rows[k] = [str(path), st.st_size, st.st_mtime_ns, ts, None, None, *values]
+                # (values are adapted for SQLite already: lists as JSON)
+                rows[k] = self._record([str(path), st.st_size, st.st_mtime_ns, ts, None, None, *values])
             else:
                 others.append((k, status, st.st_size, st.st_mtime_ns, None))
         return rows, others
@@ -546,59 +593,89 @@ class _Reader:
         *,
         accept: Callable[[str], bool] | None = None,
         chunk_size: int = 64,
+    ) -> Iterator[Any]:
+        """The rows of the files named by `inputs` (see iter_paths), in input order."""
+        for rows in self.row_chunks(inputs, workers, accept=accept, chunk_size=chunk_size):
+            yield from rows
+
+    def row_chunks(
+        self,
+        inputs: Any,
+        workers: int | None = None,
+        *,
+        accept: Callable[[str], bool] | None = None,
+        chunk_size: int = 64,
     ) -> Iterator[list[Any]]:
-        """The rows of the files named by `inputs` (see iter_paths), in input order.
+        """The rows of the files named by `inputs` (see iter_paths), in input order, as lists.
 
         `workers` threads read chunks of `chunk_size` files; `accept(path)`
         (if given) chooses the paths to read. Folders given as inputs are
         found when they are read (no stat beforehand) and walked in place.
+        Yielding lists rather than rows keeps the per-file work of the thread
+        that consumes them (it competes with the workers for the GIL) small.
         """
         nworkers = default_workers() if workers is None else int(workers)
         if nworkers < 1:
             raise ValueError("workers must be at least 1")
         visited: set[tuple[int, int]] = set()
 
-        def select(items: Iterable[Any]) -> Iterator[Any]:
-            for item in items:
-                if accept is None or type(item) is PathError or accept(item):
-                    yield item
+        def select(chunks: Iterable[list[Any]]) -> Iterator[list[Any]]:
+            if accept is None:
+                yield from chunks
+                return
+            for chunk in chunks:
+                chosen = [item for item in chunk if type(item) is PathError or accept(item)]
+                if chosen:
+                    yield chosen
+
+        def split(rows: list[Any], walk: _Walk) -> Iterator[list[Any]]:
+            """rows as they are, or in pieces around the folders found (walked in place)."""
+            if _Folder not in map(type, rows):
+                yield rows
+                return
+            done = 0
+            for k, row in enumerate(rows):
+                if type(row) is _Folder:
+                    if k > done:
+                        yield rows[done:k]
+                    yield from walk(_walk(row.path, visited))
+                    done = k + 1
+            if done < len(rows):
+                yield rows[done:]
 
         if nworkers == 1:
 
-            def serial(items: Iterable[Any]) -> Iterator[list[Any]]:
-                for chunk in _chunks(select(items), chunk_size):
-                    for row in self.read_chunk(chunk):
-                        if type(row) is _Folder:
-                            yield from serial(_walk(row.path, visited))
-                        else:
-                            yield row
+            def serial(chunks: Iterable[list[Any]]) -> Iterator[list[Any]]:
+                for chunk in select(chunks):
+                    yield from split(self.read_chunk(chunk), walk_serial)
 
-            yield from serial(_inputs(inputs, visited))
+            def walk_serial(items: Iterable[Any]) -> Iterator[list[Any]]:
+                return serial(_chunks(items, chunk_size))
+
+            yield from serial(_input_chunks(inputs, visited, chunk_size))
             return
 
         with ThreadPoolExecutor(nworkers, thread_name_prefix="dcmfast-ingest") as pool:
 
-            def parallel(items: Iterable[Any]) -> Iterator[list[Any]]:
+            def parallel(chunks: Iterable[list[Any]]) -> Iterator[list[Any]]:
                 pending: deque[Any] = deque()
                 try:
-                    for chunk in _chunks(select(items), chunk_size):
+                    for chunk in select(chunks):
                         pending.append(pool.submit(self.read_chunk, chunk))
-                        if len(pending) >= 2 * nworkers:
-                            yield from expand(pending.popleft().result())
+                        # 4 chunks a thread in flight: a thread that finishes one finds the
+                        # next queued even while this thread waits for the GIL
+                        if len(pending) >= 4 * nworkers:
+                            yield from split(pending.popleft().result(), walk_parallel)
                     while pending:
-                        yield from expand(pending.popleft().result())
+                        yield from split(pending.popleft().result(), walk_parallel)
                 finally:
                     for future in pending:
                         future.cancel()
 
-            def expand(rows: list[Any]) -> Iterator[list[Any]]:
-                for row in rows:
-                    if type(row) is _Folder:
-                        yield from parallel(_walk(row.path, visited))
-                    else:
-                        yield row
+            def walk_parallel(items: Iterable[Any]) -> Iterator[list[Any]]:
+                return parallel(_chunks(items, chunk_size))
 
-            yield from parallel(_inputs(inputs, visited))
+            yield from parallel(_input_chunks(inputs, visited, chunk_size))
 
 
 def _element(ds: Any, tag: int) -> Any:
@@ -629,10 +706,9 @@ def read_many(
     error is raised instead. `workers` threads read the files (default: the
     CPU count); 1 reads in the calling thread.
     """
-    reader = _Reader(tags, stop_before_pixels=stop_before_pixels, on_error=on_error)
-    names = reader.names
-    for row in reader.rows(paths, workers):
-        yield dict(zip(names, row, strict=False))
+    reader = _Reader(tags, stop_before_pixels=stop_before_pixels, on_error=on_error, as_dict=True)
+    for records in reader.row_chunks(paths, workers):
+        yield from records
 
 
 # -- Arrow / Parquet -----------------------------------------------------------------------
@@ -889,12 +965,17 @@ def _prepare_db(con: sqlite3.Connection, columns: Sequence[Column]) -> tuple[boo
         "path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, transfer_syntax TEXT, "
         "error_type TEXT, error TEXT"
     )
-    con.execute(f"CREATE TABLE IF NOT EXISTS instances ({fixed})")
+
+    def column(col: Column) -> str:
+        return f"{_quote(col.name)} {'TEXT' if col.multi else _SQL_TYPES[col.kind]}".rstrip()
+
     existing = {row[1] for row in con.execute("PRAGMA table_info(instances)")}
-    for col in columns:
-        if col.name not in existing:
-            sql_type = "TEXT" if col.multi else _SQL_TYPES[col.kind]
-            con.execute(f"ALTER TABLE instances ADD COLUMN {_quote(col.name)} {sql_type}")
+    if not existing:
+        con.execute(f"CREATE TABLE instances ({', '.join([fixed, *map(column, columns)])})")
+    else:
+        for col in columns:
+            if col.name not in existing:
+                con.execute(f"ALTER TABLE instances ADD COLUMN {column(col)}")
     have = {row[1] for row in con.execute("PRAGMA index_list(instances)")}
     missing = []
     for name in INDEXED:
@@ -911,53 +992,180 @@ def _prepare_db(con: sqlite3.Connection, columns: Sequence[Column]) -> tuple[boo
     return stale, missing
 
 
-class _Writer:
-    """Commits batches of rows in a thread of its own (sqlite3 releases the GIL while it works).
+def _known_files(con: sqlite3.Connection, columns: Sequence[Column]) -> dict[str, tuple[int, int]]:
+    """path -> (size, mtime_ns) of the files in the index (none when it was made with other tags)."""
+    tables = {
+        row[0]
+        for row in con.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('dcmfast_meta', 'instances')"
+        )
+    }
+    if tables != {"dcmfast_meta", "instances"}:
+        return {}
+    row = con.execute("SELECT value FROM dcmfast_meta WHERE key = 'tags'").fetchone()
+    if row is not None and row[0] != json.dumps([c.tag for c in columns]):
+        return {}  # stale: read every file again
+    rows = con.execute("SELECT path, size, mtime_ns FROM instances")
+    return {path: (size, mtime) for path, size, mtime in rows}
 
-    put() hands over a batch (waiting while two are queued); close() commits
-    what was handed over and stops; an error in the thread is raised by the
-    next put() or close().
+
+def _setup_db(con: sqlite3.Connection, columns: Sequence[Column]) -> list[str]:
+    """WAL mode and the schema (see _prepare_db); the CREATE INDEX statements still to run."""
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        _stale, create_indexes = _prepare_db(con, columns)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return create_indexes
+
+
+class _Writer:
+    """Writes rows in a thread of its own, in transactions the caller delimits.
+
+    setup (if given) runs first in the thread (its result: setup_result).
+    put(rows) hands over rows (waiting while a few are queued): the first rows
+    after a commit open a transaction. commit() ends it: those rows are then
+    in the database (and, every few thousand rows, the WAL is checkpointed
+    into the database file, here rather than when the connection closes).
+    close() stops the thread; rows handed over since the last commit() are
+    rolled back (an interrupted run keeps whole batches only). An error in
+    the thread is raised by the next put(), commit() or close().
+
+    Handing rows over a chunk at a time (rather than a batch at a time) lets
+    the thread write while the files are read, so that little is left to
+    write when the reading ends.
     """
 
-    def __init__(self, con: sqlite3.Connection, insert: str) -> None:
+    CHECKPOINT_ROWS = 256
+
+    def __init__(
+        self,
+        con: sqlite3.Connection,
+        table: str,
+        names: Sequence[str],
+        setup: Callable[[], Any] | None = None,
+    ) -> None:
         import queue
         import threading
 
         self.con = con
-        self.insert = insert
-        self.queue: Any = queue.Queue(maxsize=2)
+        self.setup = setup
+        self.setup_result: Any = None
+        self.head = f"INSERT OR REPLACE INTO {table} ("
+        self.names = [_quote(n) for n in names]
+        self.statements: dict[tuple[int, int], str] = {}
+        self.queue: Any = queue.Queue(maxsize=4)
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="dcmfast-sqlite-writer", daemon=True)
         self.thread.start()
 
+    def _statement(self, mask: int, shared: int, n: int) -> str:
+        """The INSERT of a group of n rows from _cingest.insert_groups.
+
+        Its columns are those of the bits of mask (the others are NULL); the
+        parameters are numbered: ?1 the mask (bound, not used), then the
+        shared values (named by every row), then each row's others.
+        """
+        key = (mask, shared, n)
+        sql = self.statements.get(key)
+        if sql is None:
+            columns = [name for i, name in enumerate(self.names) if mask >> i & 1]
+            slots = range(1, len(columns) + 1)
+            shared_no = {c: 2 + i for i, c in enumerate(c for c in slots if shared >> c & 1)}
+            own = [c for c in slots if not shared >> c & 1]
+            base = 2 + len(shared_no)
+            rows = []
+            for r in range(n):
+                own_no = {c: base + r * len(own) + i for i, c in enumerate(own)}
+                rows.append("(" + ", ".join(f"?{shared_no.get(c) or own_no[c]}" for c in slots) + ")")
+            sql = f"{self.head}{', '.join(columns)}) VALUES {', '.join(rows)}"
+            if len(self.statements) > 256:
+                self.statements.clear()
+            self.statements[key] = sql
+        return sql
+
+    def _write(self, rows: list[Any]) -> None:
+        """Insert compact rows (see _cingest.compact_row), many rows a statement.
+
+        sqlite3 binds the parameters with the GIL held, and releases and takes
+        it back around each statement; the reader threads want it too: the
+        fewer statements and the fewer parameters, the better.
+        """
+        con = self.con
+        for mask, shared, n, params in _cingest.insert_groups(rows):
+            con.execute(self._statement(mask, shared, n), params)
+
     def _run(self) -> None:
-        while True:
-            batch = self.queue.get()
-            if batch is None:
-                return
-            if self.error is not None:
-                continue
+        con = self.con
+        open_ = False
+        since_checkpoint = 0
+        if self.setup is not None:
             try:
-                self.con.execute("BEGIN")
-                try:
-                    self.con.executemany(self.insert, batch)
-                    self.con.execute("COMMIT")
-                except BaseException:
-                    self.con.execute("ROLLBACK")
-                    raise
+                self.setup_result = self.setup()
             except BaseException as exc:  # noqa: BLE001 - handed to the caller
                 self.error = exc
+        while True:
+            item = self.queue.get()
+            try:
+                if self.error is not None:
+                    if item is None:
+                        return
+                    continue
+                if item is None:
+                    if open_:
+                        con.execute("ROLLBACK")
+                    return
+                if item is _COMMIT or item is _LAST_COMMIT:
+                    if open_:
+                        con.execute("COMMIT")
+                        open_ = False
+                        # (not after the last: closing the connection checkpoints)
+                        if item is _COMMIT and since_checkpoint >= self.CHECKPOINT_ROWS:
+                            con.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                            since_checkpoint = 0
+                    continue
+                if not open_:
+                    con.execute("BEGIN IMMEDIATE")
+                    open_ = True
+                self._write(item)
+                since_checkpoint += len(item)
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller
+                self.error = exc
+                if open_:
+                    open_ = False
+                    try:
+                        con.execute("ROLLBACK")
+                    except sqlite3.Error:
+                        pass
+                if item is None:
+                    return
 
-    def put(self, batch: list[Any]) -> None:
+    def _check(self) -> None:
         if self.error is not None:
             raise self.error
-        self.queue.put(batch)
+
+    def put(self, rows: list[Any]) -> None:
+        self._check()
+        if rows:
+            self.queue.put(rows)
+
+    def commit(self, last: bool = False) -> None:
+        self._check()
+        self.queue.put(_LAST_COMMIT if last else _COMMIT)
 
     def close(self) -> None:
         self.queue.put(None)
         self.thread.join()
-        if self.error is not None:
-            raise self.error
+        self._check()
+
+
+_COMMIT = object()
+_LAST_COMMIT = object()
+_MASK = itemgetter(0)
+_ERROR_BIT = 1 << 4  # error_type is not None
 
 
 def index_sqlite(
@@ -986,26 +1194,21 @@ def index_sqlite(
     end. Indexes (made at the end of the first run): PatientID, PatientName
     (case-insensitive), StudyInstanceUID, SeriesInstanceUID, StudyDate and
     Modality.
+
+    The database is in WAL mode with ``synchronous=NORMAL``: a commit is not
+    flushed to the disk at once but written to the WAL in order, so a crashed
+    or killed process loses nothing committed, and a power failure can at
+    worst lose the last transactions (which a re-run reads again), never
+    leave the database corrupt.
     """
-    reader = _Reader(tags, stop_before_pixels=stop_before_pixels, adapt=_sqlite_adapt)
+    reader = _Reader(tags, stop_before_pixels=stop_before_pixels, adapt=_sqlite_adapt, compact=True)
     stats = IndexStats()
     batch_size = max(1, int(batch_size))
     con = sqlite3.connect(os.fspath(db), isolation_level=None, check_same_thread=False)
     try:
-        con.execute("PRAGMA journal_mode=WAL")
         con.execute("PRAGMA synchronous=NORMAL")
         con.execute("PRAGMA cache_size=-65536")
-        con.execute("BEGIN IMMEDIATE")
-        try:
-            stale, create_indexes = _prepare_db(con, reader.columns)
-            known = {} if stale else {
-                path: (size, mtime)
-                for path, size, mtime in con.execute("SELECT path, size, mtime_ns FROM instances")
-            }
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+        known = _known_files(con, reader.columns)
         seen: set[str] | None = set() if prune else None
 
         def accept(path: str) -> bool:
@@ -1022,36 +1225,52 @@ def index_sqlite(
                     return False
             return True
 
-        names = ", ".join(_quote(n) for n in reader.names)
-        marks = ", ".join("?" * len(reader.names))
-        writer = _Writer(con, f"INSERT OR REPLACE INTO instances ({names}) VALUES ({marks})")
-        batch: list[list[Any]] = []
+        # the schema is made (or updated) by the writer thread while the first files are read
+        writer = _Writer(con, "instances", reader.names, setup=lambda: _setup_db(con, reader.columns))
+        error_bit = _ERROR_BIT.__and__
+        in_batch = 0
         last_report = time.perf_counter()
         try:
-            for row in reader.rows(paths, workers, accept=accept):
-                batch.append(row)
-                stats.read += 1
-                if row[4] is not None:
-                    stats.errors += 1
-                if _interrupt_after is not None and stats.read >= _interrupt_after:
-                    raise KeyboardInterrupt(f"interrupted after {stats.read} files (test hook)")
-                if len(batch) >= batch_size:
-                    writer.put(batch)
-                    batch = []
+            chunks = reader.row_chunks(paths, workers, accept=accept if known or seen is not None else None)
+            for rows in chunks:
+                interrupt = _interrupt_after is not None and stats.read + len(rows) >= _interrupt_after
+                if interrupt:
+                    # as if interrupted while the file _interrupt_after was read
+                    rows = rows[: max(0, _interrupt_after - 1 - stats.read)]
+                stats.read += len(rows)
+                stats.errors += sum(map(error_bit, map(_MASK, rows))) // _ERROR_BIT
+                # hand the rows over, committing at every batch_size rows
+                while in_batch + len(rows) >= batch_size:
+                    cut = batch_size - in_batch
+                    writer.put(rows[:cut])
+                    writer.commit()
+                    rows = rows[cut:]
+                    in_batch = 0
+                writer.put(rows)
+                in_batch += len(rows)
+                if interrupt:
+                    raise KeyboardInterrupt(f"interrupted after {_interrupt_after} files (test hook)")
                 if progress is not None:
                     now = time.perf_counter()
                     if now - last_report >= progress_interval:
                         last_report = now
                         stats._tick()
                         progress(stats)
-            if batch:
-                writer.put(batch)
+            writer.commit(last=True)
         finally:
-            # the batches handed over are committed (also when interrupted); a
-            # partial batch is not: a re-run reads those files again
+            # what was committed stays (also when interrupted); a partial batch
+            # is rolled back: a re-run reads those files again
             writer.close()
-        for statement in create_indexes:
-            con.execute(statement)
+        create_indexes = writer.setup_result
+        if create_indexes:
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in create_indexes:
+                    con.execute(statement)
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
         if seen is not None:
             stats.removed = _prune(con, seen)
     finally:

@@ -17,7 +17,10 @@ character sets) is not handled here: the file gets status ``S_FALLBACK`` and
 ``dcmfast.ingest`` reads it through ``dcmread``, so the results are the
 facade's in every case.
 """
-from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING
+from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING, PyBytes_GET_SIZE
+from cpython.dict cimport PyDict_Copy, PyDict_SetItem
+from cpython.list cimport PyList_GetSlice
+from cpython.tuple cimport PyTuple_GET_ITEM
 from cpython.float cimport PyFloat_FromString
 from cpython.ref cimport PyObject
 from cpython.unicode cimport PyUnicode_DecodeLatin1, PyUnicode_Decode
@@ -26,7 +29,7 @@ from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int16_t, int32_t
 from libc.stdlib cimport malloc, realloc, free
 from libc.string cimport memcmp, memcpy, memchr, memset, strlen
 
-from dcmfast._core._bytes cimport load_u16, load_u32, load_u64, lower_bound_u32
+from dcmfast._core._bytes cimport load_u16, load_u32, load_u64
 from dcmfast._core._vr cimport *  # noqa: F403 (the VR codes)
 from dcmfast._core.parse cimport (
     Entry, Scanner, scan_dataset,
@@ -36,6 +39,10 @@ from dcmfast._core.parse cimport (
 cdef extern from "Python.h":
     object PyLong_FromUnicodeObject(object u, int base)
     object PyUnicode_EncodeFSDefault(object u)
+    bint PyUnicode_IS_COMPACT_ASCII(object u)
+    void* PyUnicode_DATA(object u)
+    Py_ssize_t PyUnicode_GET_LENGTH(object u)
+    Py_ssize_t PY_SSIZE_T_MAX
     char* PyOS_double_to_string(double val, char format_code, int precision, int flags,
                                 int* ptype) except NULL
     int Py_DTSF_ADD_DOT_0
@@ -60,18 +67,16 @@ cdef extern from *:
     #define O_CLOEXEC 0
     #endif
     /* open for reading and fstat: the fd, or -1 (errno set).
-       kind: 0 regular file, 1 directory, 2 anything else */
+       kind: 0 regular file, 1 directory, 2 anything else.
+       O_NONBLOCK: opening a FIFO must not wait for a writer. It is left set on
+       regular files (Linux and the BSDs ignore it there; dcmfast_read clears it
+       if a read ever says EAGAIN), which spares two fcntl calls per file. */
     static int dcmfast_open(const char* path, int64_t* size, int64_t* mtime_ns, int* kind) {
         int fd, e;
         struct stat st;
-        /* O_NONBLOCK: opening a FIFO must not wait for a writer */
         do { fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); } while (fd < 0 && errno == EINTR);
         if (fd < 0) return -1;
         if (fstat(fd, &st) != 0) { e = errno; close(fd); errno = e; return -1; }
-        if (S_ISREG(st.st_mode)) {
-            int flags = fcntl(fd, F_GETFL);
-            if (flags >= 0) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
-        }
         *size = (int64_t)st.st_size;
     #if defined(__APPLE__)
         *mtime_ns = (int64_t)st.st_mtimespec.tv_sec * 1000000000LL + st.st_mtimespec.tv_nsec;
@@ -84,10 +89,21 @@ cdef extern from *:
     /* read n bytes, fewer only at the end of the file; -1 on error (errno set) */
     static int64_t dcmfast_read(int fd, uint8_t* buf, int64_t n) {
         int64_t got = 0;
+        int blocking = 0;
         while (got < n) {
             int64_t want = n - got;
             ssize_t r = read(fd, buf + got, (size_t)(want > 0x40000000 ? 0x40000000 : want));
-            if (r < 0) { if (errno == EINTR) continue; return -1; }
+            if (r < 0) {
+                if (errno == EINTR) continue;
+                if ((errno == EAGAIN || errno == EWOULDBLOCK) && !blocking) {
+                    /* a file system that honours O_NONBLOCK on regular files */
+                    int flags = fcntl(fd, F_GETFL);
+                    if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) return -1;
+                    blocking = 1;
+                    continue;
+                }
+                return -1;
+            }
             if (r == 0) break;
             got += r;
         }
@@ -129,6 +145,7 @@ cdef enum:
     DEFAULT_PREFIX = 8192
     KEEP_BUFFER = 262144     # per-job buffers up to this size are reused across batches
     KEEP_ENTRIES = 4096
+    MEMO_MAX = 128           # values up to this many bytes are remembered per tag
 
 cdef object _FALLBACK = object()   # a value the facade must produce
 
@@ -186,7 +203,12 @@ cdef void _reset_job(Job* j) noexcept nogil:
     cdef Py_ssize_t mcap = j.meta.cap
     cdef Entry* de = j.data.entries
     cdef Py_ssize_t dcap = j.data.cap
+    cdef Entry** hits = j.hits
+    cdef uint16_t* hit_vr = j.hit_vr
     memset(j, 0, sizeof(Job))
+    j.hits = hits
+    j.hit_vr = hit_vr
+    j.cs_offset = -1
     j.buf = buf
     j.cap = cap
     j.meta.entries = me
@@ -298,6 +320,90 @@ cdef int _index(Extractor x, Job* j) noexcept nogil:
     return S_OK
 
 
+cdef inline bint _is_text_vr(uint16_t vr) noexcept nogil:
+    """VRs whose value is decoded with the Specific Character Set."""
+    return (vr == VR_SH or vr == VR_LO or vr == VR_UC or vr == VR_PN or vr == VR_LT
+            or vr == VR_ST or vr == VR_UT)
+
+
+cdef int _match(Extractor x, Job* j) noexcept nogil:
+    """Find the entries of the tags asked for and the VR of each: S_OK or S_FALLBACK.
+
+    Every entry with a tag asked for is checked (the last one is used, as in the
+    facade); group 0002 only from the File Meta, the rest only from the data
+    set. Anything the facade must decide makes the file S_FALLBACK.
+    """
+    cdef Py_ssize_t i, lo, k, pos, count, n = x.n
+    cdef int pass_
+    cdef Scanner* s
+    cdef Entry* e
+    cdef Entry* entries
+    cdef const uint32_t* want = x.sorted_want
+    cdef uint32_t tag, prev, next_want
+    cdef uint16_t vr
+    cdef bint need_codec = False
+    for i in range(n):
+        j.hits[i] = NULL
+    j.cs_offset = -1
+    if n == 0:
+        return S_OK
+    for pass_ in range(2):
+        s = &j.meta if pass_ == 0 else &j.data
+        entries = s.entries
+        count = s.n
+        i = 0
+        lo = 0
+        prev = 0
+        next_want = want[0]
+        while 0 <= i < count:
+            # the elements of a data set come in tag order: merge them with the sorted
+            # tags asked for (a step back in the file starts the merge over)
+            e = &entries[i]
+            i = e.end
+            tag = e.tag
+            if tag < prev:
+                lo = 0
+                next_want = want[0]
+            prev = tag
+            if tag < next_want:
+                continue
+            while lo < n and want[lo] < tag:
+                lo += 1
+            next_want = want[lo] if lo < n else 0xFFFFFFFF
+            k = lo
+            while k < n and want[k] == tag:
+                if (pass_ == 0) == ((tag >> 16) == 2):
+                    pos = x.sorted_pos[k]
+                    vr = e.vr
+                    if x.dict_vr[pos] == VR_FACADE:
+                        return S_FALLBACK
+                    if e.flags & (F_UNDEF | F_SEQ | F_MAYBE_SQ | F_ERROR | F_TRUNCATED
+                                  | F_ENCAPS | F_ITEM):
+                        return S_FALLBACK
+                    if vr == 0 or (vr == VR_UN and e.length < 0xFFFF):
+                        # implicit VR, or a public tag stored as UN: the dictionary's
+                        # VR (as the facade); 0 for private / unknown / ambiguous
+                        vr = x.dict_vr[pos]
+                        if vr == 0:
+                            return S_FALLBACK
+                    if vr == VR_UN or vr == VR_SQ:
+                        return S_FALLBACK
+                    j.hits[pos] = e
+                    j.hit_vr[pos] = vr
+                    if pass_ == 1 and _is_text_vr(vr):
+                        need_codec = True
+                k += 1
+    if need_codec:
+        i = _find_top(&j.data, TAG_CHARSET)
+        if i >= 0 and j.data.entries[i].length != 0:
+            e = &j.data.entries[i]
+            if e.vr != 0 and e.vr != VR_CS:
+                return S_FALLBACK
+            j.cs_offset = e.value_offset
+            j.cs_length = e.length
+    return S_OK
+
+
 cdef int _grow(Job* j, int64_t cap) noexcept nogil:
     cdef uint8_t* grown
     if cap <= j.cap:
@@ -311,7 +417,10 @@ cdef int _grow(Job* j, int64_t cap) noexcept nogil:
 
 
 cdef int _run(Extractor x, Job* j) noexcept nogil:
-    """Open, read and index one file (no GIL); leaves the buffer and index in j."""
+    """Open, read, index one file and find the tags asked for (no GIL).
+
+    Leaves the buffer, the index and the entries found (j.hits) in j.
+    """
     cdef int kind = 0, rc
     cdef int64_t want, got
     cdef int fd = dcmfast_open(j.path, &j.size, &j.mtime_ns, &kind)
@@ -338,6 +447,9 @@ cdef int _run(Extractor x, Job* j) noexcept nogil:
         j.complete = j.len + got < want or want >= j.size
         j.len += got
         rc = _index(x, j)
+        if rc == S_OK:
+            rc = _match(x, j)
+            break
         if rc != S_NEED_MORE:
             break
         if j.complete:
@@ -623,6 +735,139 @@ cdef object _json_numbers(list value, object fallback):
     return "[" + ", ".join(parts) + "]"
 
 
+cdef object _memo_value(_Workspace ws, Py_ssize_t k, uint16_t vr, const uint8_t* p, Py_ssize_t n,
+                        bint little, object codec, object list_encoder):
+    """The plain value of one tag (_convert, lists as JSON when list_encoder is given).
+
+    A value with the same bytes (and VR, byte order and codec) as the last one
+    converted for this tag in this workspace is the same object (a copy for a
+    list): the files of a series mostly repeat their values.
+    """
+    cdef uint8_t* raw = ws.memo_raw + k * MEMO_MAX
+    if (ws.memo_len[k] == n and ws.memo_vr[k] == vr and ws.memo_little[k] == little
+            and ws.memo_codec[k] is codec and memcmp(raw, p, n) == 0):
+        value = ws.memo_value[k]
+        if type(value) is list:
+            return PyList_GetSlice(value, 0, PY_SSIZE_T_MAX)
+        return value
+    value = _convert(vr, p, n, little, codec)
+    if value is _FALLBACK:
+        return value
+    if list_encoder is not None and type(value) is list:
+        value = _json_numbers(<list>value, list_encoder)
+    if n <= MEMO_MAX:
+        ws.memo_len[k] = -1
+        memcpy(raw, p, n)
+        ws.memo_vr[k] = vr
+        ws.memo_little[k] = little
+        ws.memo_codec[k] = codec
+        ws.memo_value[k] = PyList_GetSlice(value, 0, PY_SSIZE_T_MAX) if type(value) is list else value
+        ws.memo_len[k] = n
+    return value
+
+
+cdef object _ts_value(Job* j, _Workspace ws):
+    """The transfer syntax UID, trimmed as reader._uid_value (the last one is reused)."""
+    cdef bytes raw = ws.ts_raw
+    if j.ts_offset < 0:
+        return None
+    if (raw is not None and PyBytes_GET_SIZE(raw) == j.ts_length
+            and memcmp(PyBytes_AS_STRING(raw), j.buf + j.ts_offset, j.ts_length) == 0):
+        return ws.ts_value
+    value = _latin1(j.buf + j.ts_offset, j.ts_length).rstrip("\x00 ").strip()
+    ws.ts_raw = PyBytes_FromStringAndSize(<const char*>j.buf + j.ts_offset, j.ts_length)
+    ws.ts_value = value
+    return value
+
+
+cpdef list compact_row(list row):
+    """[mask, *the values of row that are not None]: bit i of mask is set when row[i] is not None.
+
+    The form of the rows written to SQLite: None values are left out of the
+    statement (their columns default to NULL) rather than bound, because
+    sqlite3 binds None through its adapter protocol (attribute lookups that
+    fail), which costs more than the rest of the row.
+    """
+    cdef Py_ssize_t i, n = len(row)
+    cdef uint64_t bits = 0
+    cdef list out = [None]
+    big = 0
+    for i in range(n):
+        v = row[i]
+        if v is not None:
+            out.append(v)
+            if i < 63:
+                bits |= (<uint64_t>1) << i
+            else:
+                big |= (<object>1) << i   # a Python int: no C overflow
+    out[0] = bits | big if big else bits
+    return out
+
+
+cdef inline bint _same(object a, object b):
+    """a and b are stored alike by SQLite: the same object, or equal str / int."""
+    if a is b:
+        return True
+    t = type(a)
+    return t is type(b) and (t is str or t is int) and a == b
+
+
+def insert_groups(list rows, Py_ssize_t max_rows=32, Py_ssize_t max_params=999):
+    """Split compact rows (compact_row) into groups for multi-row INSERT statements.
+
+    Returns a list of (mask, shared, n, params): n consecutive rows with the
+    same mask; bit c of shared is set when every one of them has the same
+    value at c (bound once, and named by every row of the statement);
+    params: the mask, the shared values, then each row's other values. The
+    files of a series share most of their values, and binding a value is
+    most of the cost of an INSERT through sqlite3 (with the GIL held).
+    """
+    cdef Py_ssize_t start = 0, end, n = len(rows), k, c, r, unique, count
+    cdef list first, row, params, out = []
+    cdef uint64_t shared
+    while start < n:
+        first = <list>rows[start]
+        k = len(first)
+        mask = first[0]
+        if k > 64:
+            max_group = 1
+        else:
+            max_group = max_rows
+        # the run of rows with this mask (as many as fit in one statement)
+        end = start + 1
+        while end < n and end - start < max_group and (<list>rows[end])[0] == mask:
+            end += 1
+        shared = 0
+        if end - start > 1:
+            for c in range(1, k):
+                v = first[c]
+                for r in range(start + 1, end):
+                    if not _same(v, (<list>rows[r])[c]):
+                        break
+                else:
+                    shared |= (<uint64_t>1) << c
+        count = 0
+        for c in range(1, k):
+            if shared >> c & 1:
+                count += 1
+        unique = k - 1 - count
+        # at most max_params parameters a statement
+        if 1 + count + (end - start) * unique > max_params:
+            end = start + max(1, (max_params - 1 - count) // max(1, unique))
+        params = [mask]
+        for c in range(1, k):
+            if shared >> c & 1:
+                params.append(first[c])
+        for r in range(start, end):
+            row = <list>rows[r]
+            for c in range(1, k):
+                if not (shared >> c & 1):
+                    params.append(row[c])
+        out.append((mask, shared, end - start, params))
+        start = end
+    return out
+
+
 cdef class Extractor:
     """Reads batches of files and extracts the values of a fixed set of top-level tags.
 
@@ -630,7 +875,10 @@ cdef class Extractor:
     the file does not say (implicit VR): a two-letter VR, or "" when only the
     facade can tell (unknown, private, ambiguous, sequence) or "*" to always
     use the facade for this tag. sq_tags: the sorted uint32 array of tags whose
-    dictionary VR is SQ (as given to ``parse.set_dictionary``).
+    dictionary VR is SQ (as given to ``parse.set_dictionary``). keys: when
+    given (the 6 record fields then one name per tag), read_rows makes dicts
+    instead of lists. compact: read_rows makes rows in the form of
+    compact_row() (for SQLite).
     """
 
     def __cinit__(self):
@@ -647,13 +895,26 @@ cdef class Extractor:
         free(self.sorted_pos)
 
     def __init__(self, tags, vrs, sq_tags, *, bint stop_before_pixels=True,
-                 Py_ssize_t prefix=DEFAULT_PREFIX, dict charsets=None, object list_encoder=None):
+                 Py_ssize_t prefix=DEFAULT_PREFIX, dict charsets=None, object list_encoder=None,
+                 object keys=None, bint compact=False):
         cdef Py_ssize_t i, n = len(tags)
         cdef const uint32_t[::1] sq = sq_tags
         if len(vrs) != n:
             raise ValueError("one VR per tag")
         if prefix < 256:
             raise ValueError("prefix must be at least 256 bytes")
+        if keys is not None and compact:
+            raise ValueError("keys and compact exclude each other")
+        self.compact = compact
+        if keys is not None:
+            keys = tuple(keys)
+            if len(keys) != 6 + n or not all(type(k) is str for k in keys) or len(set(keys)) != len(keys):
+                raise ValueError("keys: 6 record fields and one name per tag, distinct str")
+            self._keys = keys
+            self._template = dict.fromkeys(keys)
+        else:
+            self._keys = None
+            self._template = None
         self.want = <uint32_t*>malloc(max(n, 1) * sizeof(uint32_t))
         self.dict_vr = <uint16_t*>malloc(max(n, 1) * sizeof(uint16_t))
         self.sorted_want = <uint32_t*>malloc(max(n, 1) * sizeof(uint32_t))
@@ -691,20 +952,10 @@ cdef class Extractor:
             elif codec in _SINGLE_BYTE:
                 self._codecs[term] = codec.encode("ascii")
 
-    cdef object _codec(self, Job* j, bint* ok):
-        """The data set's text codec (None: latin-1); ok False when not handled here."""
-        cdef Py_ssize_t i = _find_top(&j.data, TAG_CHARSET)
-        cdef Entry* e
+    cdef object _codec_of(self, const uint8_t* p, Py_ssize_t n, bint* ok):
+        """The codec of a Specific Character Set value (None: latin-1); ok False when not handled here."""
         ok[0] = True
-        if i < 0:
-            return None
-        e = &j.data.entries[i]
-        if e.length == 0:
-            return None
-        if e.vr != 0 and e.vr != VR_CS:
-            ok[0] = False
-            return None
-        text = _latin1(j.buf + e.value_offset, e.length).rstrip(" \x00")
+        text = _latin1(p, n).rstrip(" \x00")
         if not text:
             return None
         if "\\" in text or text not in self._codecs:
@@ -712,78 +963,59 @@ cdef class Extractor:
             return None
         return self._codecs[text]
 
-    cdef bint _values(self, Job* j, list out, Py_ssize_t offset) except -1:
-        """Put the plain values of the tags asked for in out[offset:]; False: use the facade."""
-        cdef Py_ssize_t i, lo, pos
-        cdef int pass_
-        cdef Py_ssize_t n = self.n
-        cdef Scanner* s
+    cdef bint _values(self, Job* j, _Workspace ws, list out, object d, Py_ssize_t offset) except -1:
+        """The plain values of the tags asked for (found by _match): into out[offset:], or
+        into the dict d (keys[offset:]) when d is not None; False: use the facade."""
+        cdef Py_ssize_t k, n = self.n
         cdef Entry* e
-        cdef uint32_t tag
         cdef uint16_t vr
-        cdef bint codec_ok = True, codec_known = False, little
+        cdef bint ok = True, meta
+        cdef bytes raw
         codec = None
-        for pass_ in range(2):
-            s = &j.meta if pass_ == 0 else &j.data
-            i = 0
-            while 0 <= i < s.n:
-                tag = s.entries[i].tag
-                lo = lower_bound_u32(self.sorted_want, n, tag)
-                # every entry with a tag asked for (the last one wins, as in the facade);
-                # group 0002 only from the File Meta, the rest only from the data set
-                while lo < n and self.sorted_want[lo] == tag:
-                    if (pass_ == 0) == ((tag >> 16) == 2):
-                        pos = self.sorted_pos[lo]
-                        e = &s.entries[i]
-                        vr = e.vr
-                        if self.dict_vr[pos] == VR_FACADE:
-                            return False
-                        if e.flags & (F_UNDEF | F_SEQ | F_MAYBE_SQ | F_ERROR | F_TRUNCATED
-                                      | F_ENCAPS | F_ITEM):
-                            return False
-                        if vr == 0 or (vr == VR_UN and e.length < 0xFFFF):
-                            # implicit VR, or a public tag stored as UN: the dictionary's
-                            # VR (as the facade); 0 for private / unknown / ambiguous
-                            vr = self.dict_vr[pos]
-                            if vr == 0:
-                                return False
-                        if vr == VR_UN or vr == VR_SQ:
-                            return False
-                        if pass_ == 1 and (vr == VR_SH or vr == VR_LO or vr == VR_UC
-                                           or vr == VR_PN or vr == VR_LT or vr == VR_ST
-                                           or vr == VR_UT):
-                            if not codec_known:
-                                codec = self._codec(j, &codec_ok)
-                                codec_known = True
-                            if not codec_ok:
-                                return False
-                            value = _convert(vr, j.buf + e.value_offset, e.length, j.little, codec)
-                        else:
-                            little = True if pass_ == 0 else j.little
-                            value = _convert(vr, j.buf + e.value_offset, e.length, little, None)
-                        if value is _FALLBACK:
-                            return False
-                        out[offset + pos] = value
-                    lo += 1
-                i = s.entries[i].end
+        if j.cs_offset >= 0:
+            raw = ws.cs_raw
+            if (raw is not None and PyBytes_GET_SIZE(raw) == j.cs_length
+                    and memcmp(PyBytes_AS_STRING(raw), j.buf + j.cs_offset, j.cs_length) == 0):
+                codec = ws.cs_codec
+                ok = ws.cs_ok
+            else:
+                codec = self._codec_of(j.buf + j.cs_offset, j.cs_length, &ok)
+                ws.cs_raw = PyBytes_FromStringAndSize(<const char*>j.buf + j.cs_offset, j.cs_length)
+                ws.cs_codec = codec
+                ws.cs_ok = ok
+            if not ok:
+                return False
+        keys = self._keys
+        for k in range(n):
+            e = j.hits[k]
+            if e == NULL:
+                continue
+            vr = j.hit_vr[k]
+            meta = (self.want[k] >> 16) == 2
+            value = _memo_value(ws, k, vr, j.buf + e.value_offset, e.length,
+                                True if meta else j.little,
+                                codec if not meta and _is_text_vr(vr) else None,
+                                self.list_encoder)
+            if value is _FALLBACK:
+                return False
+            if d is None:
+                out[offset + k] = value
+            elif value is not None:
+                PyDict_SetItem(d, <object>PyTuple_GET_ITEM(keys, offset + k), value)
         return True
-
-    cdef object _transfer_syntax(self, Job* j):
-        if j.ts_offset < 0:
-            return None
-        return _latin1(j.buf + j.ts_offset, j.ts_length).rstrip("\x00 ").strip()
 
     def read_rows(self, list paths):
         """Read a batch of files: (rows, others).
 
-        paths: str (or bytes) paths. rows[k] is the record row of paths[k] as a
-        list [path, size, mtime_ns, transfer_syntax, None, None, *values], or
-        None when the file needs more: then others holds (k, status, size,
-        mtime_ns, extra) with the errno (STATUS_IO_ERROR) or the exception
-        (STATUS_BAD_PATH) as extra. The I/O and indexing of the whole batch run
+        paths: str (or bytes) paths. rows[k] is the record of paths[k]: a list
+        [path, size, mtime_ns, transfer_syntax, None, None, *values] (a dict
+        with the keys given instead, when keys were given), or None when the
+        file needs more: then others holds (k, status, size, mtime_ns, extra)
+        with the errno (STATUS_IO_ERROR) or the exception (STATUS_BAD_PATH) as
+        extra. The I/O, indexing and finding of the tags of the whole batch run
         without the GIL; safe to call from several threads at once.
         """
-        cdef Py_ssize_t n = len(paths), i, k, nv = self.n
+        cdef Py_ssize_t n = len(paths), i, nv = self.n
         cdef _Workspace ws
         cdef Job* jobs
         cdef Job* j
@@ -791,23 +1023,32 @@ cdef class Extractor:
         cdef list rows = [None] * n
         cdef list others = []
         cdef list row
+        cdef bint as_dict = self._keys is not None
+        cdef const char* data
         if not DCMFAST_HAVE_FD_IO:
             raise NotImplementedError("read_rows needs POSIX file I/O: use extract()")
         if n == 0:
             return rows, others
-        # a workspace (job array, buffers, entry arrays) from the pool: reusing
-        # its memory spares a page fault per 4 KiB read
+        # a workspace (job array, buffers, entry arrays, memos) from the pool:
+        # reusing its memory spares a page fault per 4 KiB read
         try:
             ws = self._pool.pop()
         except IndexError:
             ws = _Workspace()
-        ws.ensure(n)
+        ws.ensure(n, nv)
         jobs = ws.jobs
+        keys = self._keys
         try:
             for i in range(n):
                 j = &jobs[i]
                 _reset_job(j)
                 p = paths[i]
+                if type(p) is str and PyUnicode_IS_COMPACT_ASCII(p):
+                    # an ASCII path is its own file system encoding: no bytes object
+                    data = <const char*>PyUnicode_DATA(p)
+                    if memchr(data, 0, PyUnicode_GET_LENGTH(p)) == NULL:
+                        j.path = data
+                        continue
                 try:
                     raw = PyUnicode_EncodeFSDefault(p) if isinstance(p, str) else p
                     if not isinstance(raw, bytes):
@@ -827,18 +1068,26 @@ cdef class Extractor:
             for i in range(n):
                 j = &jobs[i]
                 if j.status == S_OK:
-                    row = [None] * (6 + nv)
-                    row[0] = p if type(p := paths[i]) is str else str(p)
-                    row[1] = j.size
-                    row[2] = j.mtime_ns
-                    row[3] = self._transfer_syntax(j)
-                    if self._values(j, row, 6):
-                        if self.list_encoder is not None:
-                            for k in range(6, 6 + nv):
-                                if type(row[k]) is list:
-                                    row[k] = _json_numbers(<list>row[k], self.list_encoder)
-                        rows[i] = row
-                        continue
+                    p = paths[i]
+                    path = p if type(p) is str else str(p)
+                    if as_dict:
+                        d = PyDict_Copy(self._template)
+                        PyDict_SetItem(d, <object>PyTuple_GET_ITEM(keys, 0), path)
+                        PyDict_SetItem(d, <object>PyTuple_GET_ITEM(keys, 1), j.size)
+                        PyDict_SetItem(d, <object>PyTuple_GET_ITEM(keys, 2), j.mtime_ns)
+                        PyDict_SetItem(d, <object>PyTuple_GET_ITEM(keys, 3), _ts_value(j, ws))
+                        if self._values(j, ws, None, d, 6):
+                            rows[i] = d
+                            continue
+                    else:
+                        row = [None] * (6 + nv)
+                        row[0] = path
+                        row[1] = j.size
+                        row[2] = j.mtime_ns
+                        row[3] = _ts_value(j, ws)
+                        if self._values(j, ws, row, None, 6):
+                            rows[i] = compact_row(row) if self.compact else row
+                            continue
                     others.append((i, S_FALLBACK, j.size, j.mtime_ns, None))
                 elif j.status == S_IO_ERROR:
                     others.append((i, S_IO_ERROR, None, None, j.err_no))
@@ -859,43 +1108,78 @@ cdef class Extractor:
     def extract(self, object buffer):
         """Extract from the whole content of one file already in memory.
 
-        Returns (status, transfer_syntax, values) as read_paths does (size and
-        mtime are the caller's business).
+        Returns (status, transfer_syntax, values) as read_rows does (size and
+        mtime are the caller's business); values is a list in tag order (lists
+        as JSON text when a list_encoder was given).
         """
         cdef const uint8_t[::1] view = buffer
-        cdef Job j
-        memset(&j, 0, sizeof(Job))
-        j.ts_offset = -1
+        cdef _Workspace ws
+        cdef Job* j
+        try:
+            ws = self._pool.pop()
+        except IndexError:
+            ws = _Workspace()
+        ws.ensure(1, self.n)
+        j = &ws.jobs[0]
+        _reset_job(j)
+        _release_job(j, False)
         j.buf = <uint8_t*>&view[0] if view.shape[0] else <uint8_t*>b""
         j.len = view.shape[0]
         j.size = j.len
         j.complete = True
         try:
             with nogil:
-                j.status = _index(self, &j)
+                j.status = _index(self, j)
+                if j.status == S_OK:
+                    j.status = _match(self, j)
             if j.status != S_OK:
                 return (j.status, None, None)
             values = [None] * self.n
-            if not self._values(&j, values, 0):
+            if not self._values(j, ws, values, None, 0):
                 return (S_FALLBACK, None, None)
-            return (S_OK, self._transfer_syntax(&j), values)
+            return (S_OK, _ts_value(j, ws), values)
         finally:
             j.buf = NULL
-            _release_job(&j, False)
+            j.cap = 0
+            j.len = 0
+            _release_job(j, False)
+            if len(self._pool) < 64:
+                self._pool.append(ws)
 
 
 cdef class _Workspace:
-    """Jobs whose buffers and entry arrays are kept between batches."""
-
-    cdef Job* jobs
-    cdef Py_ssize_t cap
+    """Jobs whose buffers and entry arrays are kept between batches, and the memos."""
 
     def __cinit__(self):
         self.jobs = NULL
         self.cap = 0
+        self.ntags = -1
+        self.hits = NULL
+        self.hit_vr = NULL
+        self.memo_raw = NULL
+        self.memo_len = NULL
+        self.memo_vr = NULL
+        self.memo_little = NULL
 
-    cdef int ensure(self, Py_ssize_t n) except -1:
+    cdef int ensure(self, Py_ssize_t n, Py_ssize_t ntags) except -1:
         cdef Job* grown
+        cdef Entry** hits
+        cdef uint16_t* hit_vr
+        cdef Py_ssize_t i, m = max(ntags, 1)
+        if self.ntags < 0:
+            self.memo_raw = <uint8_t*>malloc(m * MEMO_MAX)
+            self.memo_len = <Py_ssize_t*>malloc(m * sizeof(Py_ssize_t))
+            self.memo_vr = <uint16_t*>malloc(m * sizeof(uint16_t))
+            self.memo_little = <uint8_t*>malloc(m)
+            if not (self.memo_raw and self.memo_len and self.memo_vr and self.memo_little):
+                raise MemoryError()
+            for i in range(m):
+                self.memo_len[i] = -1
+            self.memo_codec = [None] * m
+            self.memo_value = [None] * m
+            self.ntags = ntags
+        elif ntags != self.ntags:
+            raise ValueError("a workspace serves one Extractor")
         if n <= self.cap:
             return 0
         grown = <Job*>realloc(self.jobs, n * sizeof(Job))
@@ -904,6 +1188,17 @@ cdef class _Workspace:
         memset(grown + self.cap, 0, (n - self.cap) * sizeof(Job))
         self.jobs = grown
         self.cap = n
+        hits = <Entry**>realloc(self.hits, n * m * sizeof(Entry*))
+        if hits == NULL:
+            raise MemoryError()
+        self.hits = hits
+        hit_vr = <uint16_t*>realloc(self.hit_vr, n * m * sizeof(uint16_t))
+        if hit_vr == NULL:
+            raise MemoryError()
+        self.hit_vr = hit_vr
+        for i in range(n):
+            self.jobs[i].hits = self.hits + i * m
+            self.jobs[i].hit_vr = self.hit_vr + i * m
         return 0
 
     def __dealloc__(self):
@@ -912,3 +1207,9 @@ cdef class _Workspace:
             for i in range(self.cap):
                 _release_job(&self.jobs[i], False)
             free(self.jobs)
+        free(self.hits)
+        free(self.hit_vr)
+        free(self.memo_raw)
+        free(self.memo_len)
+        free(self.memo_vr)
+        free(self.memo_little)
