@@ -675,11 +675,49 @@ def case_ingest(paths: list[Path], title: str, key: str) -> Case:
 
         return records_from(get, (dicomsdl.open(n, 0x7FE00000) for n in names))
 
+    import sqlite3
+    import tempfile
+
+    from dcmfast.ingest import index_sqlite
+
+    db_dir = tempfile.mkdtemp(prefix="dcmfast-bench-")  # removed with the process's tmp
+
+    def run_sqlite(workers: int | None) -> Callable[[], Any]:
+        db = os.path.join(db_dir, f"index-{workers}.sqlite")
+
+        def run() -> list[dict[str, Any]]:
+            for suffix in ("", "-wal", "-shm"):  # a new database each time: every file read
+                if os.path.exists(db + suffix):
+                    os.remove(db + suffix)
+            index_sqlite(names, db, tags=tags, workers=workers)
+            return [db]  # read back untimed, by check_sqlite
+
+        return run
+
+    keys = ["PatientID", "StudyInstanceUID", "SeriesInstanceUID", "Modality", "StudyDate"]
+
+    def check_sqlite(result: list[str]) -> bool:
+        con = sqlite3.connect(result[0])
+        try:
+            rows = con.execute(
+                "SELECT path, error_type, " + ", ".join(keys) + " FROM instances").fetchall()
+        finally:
+            con.close()
+        by_path = {r[0]: r for r in rows}
+        if len(rows) != len(names) or any(r[1] is not None for r in rows):
+            return False
+        return all([canon(v) for v in by_path[n][2:]] == [canon(rec.get(k)) for k in keys]
+                   for n, rec in zip(names, ref(), strict=True))
+
     return Case(key, "ingest", title, [
         Impl("dcmfast", _quiet(lambda: list(read_many(names, tags=tags))), check,
              note="ingest.read_many, default workers"),
         Impl("dcmfast read_many workers=1", _quiet(lambda: list(read_many(names, tags=tags, workers=1))),
              check),
+        Impl("dcmfast index_sqlite", _quiet(run_sqlite(None)), check_sqlite,
+             note="a new SQLite index each time, default workers; key columns checked"),
+        Impl("dcmfast index_sqlite workers=1", _quiet(run_sqlite(1)), check_sqlite,
+             note="a new SQLite index each time; key columns checked"),
         Impl("dcmfast dcmread loop", _quiet(lambda: records_from(
             pyd_get, (dcmfast.dcmread(p, stop_before_pixels=True) for p in paths))), check),
         _peer("pydicom", lambda: records_from(
@@ -688,7 +726,28 @@ def case_ingest(paths: list[Path], title: str, key: str) -> Case:
         _peer("dicomsdl", run_dicomsdl, check),
         Impl("gdcm", skip="not written for gdcm") if _installed("gdcm") else _missing("gdcm"),
         *_floors(paths),
+        Impl(FLOOR_READ + ", 2 threads", _read_all_threads(paths, 2), floor=True),
     ], sum(p.stat().st_size for p in paths))
+
+
+def _read_all_threads(paths: list[Path], threads: int) -> Callable[[], int]:
+    """The open+read+close floor split over `threads` threads (each an equal share)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    shares = [paths[i::threads] for i in range(threads)]
+
+    def read_share(share: list[Path]) -> int:
+        n = 0
+        for p in share:
+            with open(p, "rb") as f:
+                n += len(f.read())
+        return n
+
+    def run() -> int:
+        with ThreadPoolExecutor(threads) as pool:
+            return sum(pool.map(read_share, shares))
+
+    return run
 
 
 def case_import(module: str, name: str) -> Impl:
