@@ -86,6 +86,11 @@ def test_path_reads_match_open(tmp_path):
         got, mtime = fileio.read_path(str(path))
         assert type(got) is bytearray and got == data[:size]
         assert mtime == os.stat(path).st_mtime
+    big = tmp_path / "big.dcm"  # above 32 MiB the buffer is advised to use huge pages
+    blob = os.urandom(1 << 16) * 520 + b"end"
+    big.write_bytes(blob)
+    assert fileio.read_path(str(big))[0] == blob
+    big.unlink()
     os.utime(path, ns=(0, -1_500_000_000))  # before 1970: seconds and nanoseconds both count
     assert fileio.read_path(str(path))[1] == os.stat(path).st_mtime
     missing = tmp_path / "missing.dcm"

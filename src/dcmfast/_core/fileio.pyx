@@ -14,9 +14,35 @@ from libc.stdint cimport int64_t, uint8_t
 
 from dcmfast._core._fileio cimport DCMFAST_HAVE_FD_IO, dcmfast_close, dcmfast_open, dcmfast_read
 
+cdef extern from *:
+    """
+    #if defined(__linux__)
+    #include <sys/mman.h>
+    #endif
+    #include <stdint.h>
+    /* Ask for transparent huge pages for the page-aligned part of a large
+       buffer before it is first written: a 50 MB file then costs a few dozen
+       page faults instead of ~12,000. Advice only: any failure is ignored. */
+    static void dcmfast_advise_huge(void* p, size_t n) {
+    #if defined(__linux__) && defined(MADV_HUGEPAGE)
+        const uintptr_t huge = (uintptr_t)2 << 20;
+        uintptr_t start = ((uintptr_t)p + huge - 1) & ~(huge - 1);
+        uintptr_t end = ((uintptr_t)p + n) & ~(huge - 1);
+        if (end > start) (void)madvise((void*)start, end - start, MADV_HUGEPAGE);
+    #else
+        (void)p; (void)n;
+    #endif
+    }
+    """
+    void dcmfast_advise_huge(void* p, size_t n) noexcept nogil
+
 cdef extern from "Python.h":
     object PyUnicode_EncodeFSDefault(object u)
     object PyErr_SetFromErrnoWithFilenameObject(object exc, object filename)
+
+
+cdef enum:
+    HUGE_ADVICE_BYTES = 32 << 20  # smaller buffers come from the reused malloc heap
 
 
 cpdef object read_path(object path):
@@ -53,6 +79,8 @@ cpdef object read_path(object path):
         data = PyByteArray_FromStringAndSize(NULL, size)  # not zeroed: the read fills it
         out = <uint8_t*>PyByteArray_AS_STRING(data)
         with nogil:
+            if size >= HUGE_ADVICE_BYTES:
+                dcmfast_advise_huge(out, <size_t>size)
             got = dcmfast_read(fd, out, size)
             if got == size:  # the file may have grown since fstat: read to the end
                 more = dcmfast_read(fd, tail, sizeof(tail))
