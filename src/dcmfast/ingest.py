@@ -16,6 +16,7 @@ size and mtime did not change are skipped), and :func:`find` to query it.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
@@ -655,12 +656,26 @@ class _Reader:
             yield from serial(_input_chunks(inputs, visited, chunk_size))
             return
 
+        # A single chunk of files (no folder among them) is read on this thread: starting
+        # the pool would cost more than it saves.
+        top = select(_input_chunks(inputs, visited, chunk_size))
+        first = next(top, None)
+        if first is None:
+            return
+        second = next(top, None)
+        first_rows = None
+        if second is None:
+            first_rows = self.read_chunk(first)
+            if _Folder not in map(type, first_rows):
+                yield first_rows
+                return
+
         with ThreadPoolExecutor(nworkers, thread_name_prefix="dcmfast-ingest") as pool:
 
-            def parallel(chunks: Iterable[list[Any]]) -> Iterator[list[Any]]:
+            def parallel(chunks: Iterable[list[Any]], selected: bool = False) -> Iterator[list[Any]]:
                 pending: deque[Any] = deque()
                 try:
-                    for chunk in select(chunks):
+                    for chunk in (chunks if selected else select(chunks)):
                         pending.append(pool.submit(self.read_chunk, chunk))
                         # 4 chunks a thread in flight: a thread that finishes one finds the
                         # next queued even while this thread waits for the GIL
@@ -675,7 +690,10 @@ class _Reader:
             def walk_parallel(items: Iterable[Any]) -> Iterator[list[Any]]:
                 return parallel(_chunks(items, chunk_size))
 
-            yield from parallel(_input_chunks(inputs, visited, chunk_size))
+            if first_rows is not None:  # one chunk, with folders to walk
+                yield from split(first_rows, walk_parallel)
+            else:
+                yield from parallel(itertools.chain((first, second), top), selected=True)
 
 
 def _element(ds: Any, tag: int) -> Any:

@@ -331,3 +331,29 @@ def test_plain_value():
     assert type(ingest.plain_value(pydicom.uid.UID("1.2"))) is str
     assert ingest.plain_value(b"\x00") == b"\x00"
     assert ingest.plain_value(None) is None
+
+
+def test_small_inputs_and_folders_same_with_threads(tmp_path, ct_small):
+    """One chunk of files is read without the pool; a folder among the inputs is
+    still walked in parallel; every shape gives the serial records, in order."""
+    import shutil
+    import threading
+
+    def pool_threads() -> int:
+        return sum(t.name.startswith("dcmfast-ingest") for t in threading.enumerate())
+
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    for k in range(150):  # more than one chunk inside the folder
+        shutil.copy(ct_small, folder / f"f{k:03d}.dcm")
+    few = [str(folder / f"f{k:03d}.dcm") for k in range(5)]
+    for inputs, count, pooled in ((few, 5, False), ([str(folder)], 150, True),
+                                  (few + [str(folder)], 155, True)):
+        serial = list(ingest.read_many(inputs, workers=1))
+        assert len(serial) == count and all(r["error_type"] is None for r in serial)
+        threaded, seen = [], 0
+        for record in ingest.read_many(inputs, workers=2):  # threads looked for mid-run
+            threaded.append(record)
+            seen = max(seen, pool_threads())
+        assert (seen > 0) == pooled
+        assert threaded == serial
