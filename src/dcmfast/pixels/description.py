@@ -183,7 +183,18 @@ def _raw_view(ds: Any, tag: int) -> memoryview | None:
 
 
 def _element_value(ds: Any, tag: int) -> Any:
+    lookup = getattr(ds, "_lookup", None)  # a dcmfast Dataset: one call, no KeyError
+    if lookup is not None:
+        elem = lookup(tag)
+        return None if elem is None else elem.value
     return ds[tag].value if tag in ds else None
+
+
+def _has(ds: Any, tag: int) -> bool:
+    lookup = getattr(ds, "_lookup", None)
+    if lookup is not None:
+        return lookup(tag) is not None
+    return tag in ds
 
 
 def from_dataset(ds: Any) -> PixelDescription:
@@ -212,7 +223,7 @@ def _from_dataset(ds: Any) -> PixelDescription:
             "Unable to decode the pixel data: the dataset's file meta has no "
             "(0002,0010) 'Transfer Syntax UID'")
 
-    present = [kw for kw, tag in PIXEL_KEYWORDS.items() if tag in ds]
+    present = [kw for kw, tag in PIXEL_KEYWORDS.items() if _has(ds, tag)]
     if not present:
         raise PixelDataError(
             "The dataset has no 'Pixel Data', 'Float Pixel Data' or 'Double Float "
