@@ -11,7 +11,6 @@ def decode_frame(
     segment_order: str = ">",
     frame_index: int = 0,
     base_offset: int = 0,
-    scratch: Buffer | None = None,
 ) -> int: ...
 
 def decode_frames(

@@ -367,8 +367,7 @@ cdef Py_ssize_t _check_geometry(Py_ssize_t rows, Py_ssize_t columns, Py_ssize_t 
 def decode_frame(const uint8_t[::1] src, Py_ssize_t rows, Py_ssize_t columns,
                  Py_ssize_t samples_per_pixel, Py_ssize_t bits_allocated,
                  uint8_t[::1] out, *, str segment_order=">",
-                 Py_ssize_t frame_index=0, Py_ssize_t base_offset=0,
-                 uint8_t[::1] scratch=None):
+                 Py_ssize_t frame_index=0, Py_ssize_t base_offset=0):
     """Decode one RLE Lossless frame into `out`, a writable byte buffer.
 
     The output holds ``rows * columns * samples_per_pixel`` little-endian
@@ -376,10 +375,10 @@ def decode_frame(const uint8_t[::1] src, Py_ssize_t rows, Py_ssize_t columns,
     configuration 0). `segment_order` is ">" (the standard: the first segment
     holds the most significant bytes) or "<". `frame_index` and `base_offset`
     (the frame's offset inside the Pixel Data value) only serve error messages.
-    `scratch` is accepted for compatibility and unused: segments decode through
-    small chunk buffers. Returns the number of segments that decoded long (their
-    extra data is ignored, as pydicom with pylibjpeg-rle does). Raises
-    PixelDataError for a malformed header or a segment that decodes short.
+    Segments decode through small chunk buffers (no frame-sized scratch). Returns the
+    number of segments that decoded long (their extra data is ignored, as pydicom with
+    pylibjpeg-rle does). Raises PixelDataError for a malformed header or a segment that
+    decodes short.
     """
     cdef Py_ssize_t src_len = src.shape[0]
     cdef Py_ssize_t expected, pixels, frame_length, i, nr_long, nr_segments = 0

@@ -258,16 +258,6 @@ cdef inline str _latin1(const uint8_t* p, Py_ssize_t n):
     return PyUnicode_DecodeLatin1(<const char*>p, n, NULL)
 
 
-cdef object _split(str text, object constructor):
-    """pydicom's multi_string: rstrip, split on backslash, construct each."""
-    items = text.rstrip(" \x00").split("\\")
-    if len(items) == 1:
-        return constructor(items[0]) if constructor is not None else items[0]
-    if constructor is None:
-        return wrap_multi(str, items)
-    return wrap_multi(constructor, [constructor(x) for x in items])
-
-
 cdef Py_ssize_t _DS_TEXT_OFFSET = dcmfast_slot_offset(DSfloat.__dict__["original_string"])
 cdef Py_ssize_t _MV_LIST = dcmfast_slot_offset(MultiValue.__dict__["_list"])
 cdef Py_ssize_t _MV_CONSTRUCTOR = dcmfast_slot_offset(MultiValue.__dict__["_constructor"])
