@@ -68,6 +68,10 @@ cdef bint is_dict_sq(Scanner* s, uint32_t tag) noexcept nogil:
     return i < s.n_sq and s.sq_tags[i] == tag
 
 
+cdef enum:
+    FIRST_GUESS_MAX = 1 << 20  # entries (40 MiB) the first allocation may reserve
+
+
 cdef Py_ssize_t add_entry(Scanner* s, int64_t pos) noexcept nogil:
     """Append an entry, returning its index, or -1 (s.err set)."""
     cdef Py_ssize_t newcap
@@ -88,6 +92,8 @@ cdef Py_ssize_t add_entry(Scanner* s, int64_t pos) noexcept nogil:
             newcap = (s.size - pos) // 32
             if newcap < 64:
                 newcap = 64
+            elif newcap > FIRST_GUESS_MAX:  # a huge file of few, large values: grow instead
+                newcap = FIRST_GUESS_MAX
         if s.max_entries > 0 and newcap > s.max_entries:
             newcap = s.max_entries
         if newcap > 0x7FFFFFF0:
