@@ -13,78 +13,13 @@ from typing import Any, TypeVar, overload
 
 __all__ = ["DSfloat", "IS", "ISfloat", "PersonName", "UID", "MultiValue", "DS"]
 
+from ._core.dsfloat import DSfloat  # compiled: DS values are made by the thousand
+
 logger = logging.getLogger("dcmfast")
 _T = TypeVar("_T")
 
 
-class DSfloat(float):
-    """Decimal String value: a float that keeps the string it was read from."""
-
-    __slots__ = ("original_string", "_auto_format")
-
-    def __new__(cls, val: Any, auto_format: bool = False, validation_mode: int | None = None) -> Any:
-        if val is None:
-            return val
-        if isinstance(val, str) and val.strip() == "":
-            return val
-        return super().__new__(cls, val)
-
-    def __init__(self, val: Any, auto_format: bool = False, validation_mode: int | None = None) -> None:
-        if isinstance(val, str):
-            self.original_string = val.strip()
-        elif isinstance(val, DSfloat):
-            auto_format = auto_format or val.auto_format
-            if hasattr(val, "original_string"):
-                self.original_string = val.original_string
-        if auto_format:
-            self._auto_format = True
-            self.original_string = _format_ds(float(self))
-
-    @property
-    def auto_format(self) -> bool:
-        return getattr(self, "_auto_format", False)
-
-    @auto_format.setter
-    def auto_format(self, value: bool) -> None:
-        self._auto_format = bool(value)
-
-    def __eq__(self, other: Any) -> bool:
-        if isinstance(other, str):
-            return str(self) == other
-        return float(self) == other
-
-    def __ne__(self, other: Any) -> bool:
-        return not self == other
-
-    __hash__ = float.__hash__
-
-    def __str__(self) -> str:
-        if hasattr(self, "original_string"):
-            return self.original_string
-        return repr(self)[1:-1]
-
-    def __repr__(self) -> str:
-        if hasattr(self, "original_string"):
-            return f"'{self.original_string}'"
-        return f"'{float.__repr__(self)}'"
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (DSfloat, (str(self),))
-
-
 DS = DSfloat
-
-
-def _format_ds(value: float) -> str:
-    """Format a float in at most 16 characters (the DS limit)."""
-    text = repr(value)
-    if len(text) <= 16:
-        return text
-    for precision in range(15, 0, -1):
-        text = f"{value:.{precision}g}"
-        if len(text) <= 16:
-            return text
-    return text
 
 
 class IS(int):

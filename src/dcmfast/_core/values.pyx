@@ -48,16 +48,6 @@ cdef extern from *:
         if (Py_TYPE(descr) != &PyMemberDescr_Type) return -1;
         return ((PyMemberDescrObject*)descr)->d_member->offset;
     }
-    /* A float-subclass instance holding v, with `text` stored in the slot at `offset`. */
-    static PyObject* dcmfast_new_float_sub(PyObject* type, double v, Py_ssize_t offset, PyObject* text) {
-        PyTypeObject* t = (PyTypeObject*)type;
-        PyObject* obj = t->tp_alloc(t, 0);
-        if (obj == NULL) return NULL;
-        ((PyFloatObject*)obj)->ob_fval = v;
-        Py_INCREF(text);
-        *(PyObject**)((char*)obj + offset) = text;
-        return obj;
-    }
     /* An instance of a __slots__ class with two slots set, built by its tp_alloc
        (no __new__ / __init__ call). */
     static PyObject* dcmfast_new_slotted2(PyObject* type, Py_ssize_t off1, PyObject* v1,
@@ -78,7 +68,6 @@ cdef extern from *:
     }
     """
     Py_ssize_t dcmfast_slot_offset(object descr) except? -2
-    object dcmfast_new_float_sub(object type, double v, Py_ssize_t offset, object text)
     object dcmfast_new_slotted2(object type, Py_ssize_t off1, object v1, Py_ssize_t off2, object v2)
     void dcmfast_set_slot(object obj, Py_ssize_t off, object v)
     double PyOS_string_to_double(const char* s, char** endptr, PyObject* overflow_exception) except? -1.0
@@ -89,6 +78,7 @@ from libc.string cimport memcpy, memchr
 from dcmfast._core._bytes cimport load_u16, load_u32, load_u64
 from dcmfast._core._vr cimport VR_LO, VR_LT, VR_PN, VR_SH, VR_SQ, VR_ST, vr_code
 from dcmfast._core.parse cimport Index, Entry
+from dcmfast._core.dsfloat cimport DSfloat, new_dsfloat
 
 import warnings
 
@@ -96,7 +86,7 @@ from dcmfast.charset import decode_bytes, DEFAULT as _DEFAULT_ENCODINGS
 from dcmfast.errors import BytesLengthException, UnknownVRError
 from dcmfast.tag import _tag_from_int
 from dcmfast.sequence import Sequence, _validate as _seq_validate
-from dcmfast.valuerep import DSfloat, IS, MultiValue, PersonName, UID
+from dcmfast.valuerep import IS, MultiValue, PersonName, UID
 
 cdef enum Kind:
     K_US = 1
@@ -258,7 +248,6 @@ cdef inline str _latin1(const uint8_t* p, Py_ssize_t n):
     return PyUnicode_DecodeLatin1(<const char*>p, n, NULL)
 
 
-cdef Py_ssize_t _DS_TEXT_OFFSET = dcmfast_slot_offset(DSfloat.__dict__["original_string"])
 cdef Py_ssize_t _MV_LIST = dcmfast_slot_offset(MultiValue.__dict__["_list"])
 cdef Py_ssize_t _MV_CONSTRUCTOR = dcmfast_slot_offset(MultiValue.__dict__["_constructor"])
 
@@ -292,12 +281,9 @@ cdef object new_sequence(list items, bint undefined):
 
 
 cdef object _new_ds(str stripped):
-    """A DSfloat from a stripped, non-empty string (ValueError if not a number).
-
-    Built through float's own constructor, not DSfloat.__new__ (Python code).
-    """
-    obj = dcmfast_subtype_new(&PyFloat_Type, DSfloat, stripped)
-    obj.original_string = stripped
+    """A DSfloat from a stripped, non-empty string (ValueError if not a number)."""
+    cdef DSfloat obj = DSfloat.__new__(DSfloat, stripped)
+    obj._text = stripped
     return obj
 
 
@@ -308,7 +294,7 @@ cdef object _new_ds_bytes(const uint8_t* p, Py_ssize_t n):
     cdef char* end = NULL
     cdef Py_ssize_t i
     cdef double v
-    if _DS_TEXT_OFFSET > 0 and n < 40:
+    if n < 40:
         for i in range(n):
             c = p[i]
             if not (0x30 <= c <= 0x39 or c == 0x2B or c == 0x2D or c == 0x2E or c == 0x45 or c == 0x65):
@@ -321,9 +307,7 @@ cdef object _new_ds_bytes(const uint8_t* p, Py_ssize_t n):
             except ValueError:
                 end = NULL
             if end == buf + n:
-                obj = dcmfast_new_float_sub(DSfloat, v, _DS_TEXT_OFFSET, _latin1(p, n))
-                PyObject_GC_UnTrack(<PyObject*>obj)  # its slots hold a str and a bool: no cycle
-                return obj
+                return new_dsfloat(v, _latin1(p, n))
     return _new_ds(_latin1(p, n))
 
 

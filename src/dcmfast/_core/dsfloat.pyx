@@ -1,0 +1,134 @@
+# cython: language_level=3
+"""DSfloat: a Decimal String value, a float that keeps the string it was read from.
+
+Compiled, and not a GC type: its fields are a str and a flag, so it can never
+be on a reference cycle, and DS values are made by the thousand per file (every
+allocation of a GC type, tracked or not, counts towards the interpreter's next
+collection; a class statement always makes a GC type). ``DSfloat(None)`` is
+None and a blank string comes back as it is, as with pydicom's ``DSfloat``: an
+extension type's ``__new__`` cannot return another object, so its ``tp_new``
+slot is wrapped in C for that.
+"""
+cimport cython
+from cpython.object cimport PyObject
+
+cdef extern from "Python.h":
+    ctypedef struct PyFloatObject:
+        double ob_fval
+
+cdef extern from *:
+    """
+    static newfunc dcmfast_ds_base_new = NULL;
+    /* DSfloat(None) -> None and DSfloat(<blank str>) -> that str (pydicom's rules);
+       otherwise the type's own tp_new, given only the value: the other arguments
+       (auto_format, validation_mode) are for __init__. */
+    static PyObject* dcmfast_ds_new(PyTypeObject* type, PyObject* args, PyObject* kwds) {
+        PyObject* val = NULL;
+        PyObject* one;
+        PyObject* obj;
+        if (args != NULL && PyTuple_GET_SIZE(args) > 0) val = PyTuple_GET_ITEM(args, 0);
+        else if (kwds != NULL) val = PyDict_GetItemString(kwds, "val");
+        if (val == NULL) return dcmfast_ds_base_new(type, args, NULL);
+        if (val == Py_None) { Py_INCREF(val); return val; }
+        if (PyUnicode_Check(val)) {
+            Py_ssize_t n = PyUnicode_GET_LENGTH(val), i;
+            int kind = PyUnicode_KIND(val);
+            const void* data = PyUnicode_DATA(val);
+            for (i = 0; i < n; i++)
+                if (!Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, i))) break;
+            if (i == n) { Py_INCREF(val); return val; }
+        }
+        one = PyTuple_Pack(1, val);
+        if (one == NULL) return NULL;
+        obj = dcmfast_ds_base_new(type, one, NULL);
+        Py_DECREF(one);
+        return obj;
+    }
+    static void dcmfast_ds_install_new(PyObject* type) {
+        PyTypeObject* t = (PyTypeObject*)type;
+        if (dcmfast_ds_base_new == NULL) {
+            dcmfast_ds_base_new = t->tp_new;
+            t->tp_new = dcmfast_ds_new;
+            PyType_Modified(t);
+        }
+    }
+    """
+    void dcmfast_ds_install_new(object type)
+
+
+@cython.no_gc
+cdef class DSfloat(float):
+    """Decimal String value: a float that keeps the string it was read from."""
+
+    def __init__(self, val, auto_format=False, validation_mode=None):
+        cdef bint checked = False
+        if isinstance(val, str):
+            self._text = (<str>val).strip()
+        elif isinstance(val, DSfloat):
+            if (<DSfloat>val)._auto:
+                auto_format = checked = True  # its string was made valid already
+            if (<DSfloat>val)._text is not None:
+                self._text = (<DSfloat>val)._text
+        self._auto = bool(auto_format)
+        if self._auto and not checked:
+            # pydicom's rules (a cold path: its functions are used as they are):
+            # keep a valid DS string, else format the number in at most 16 characters
+            from pydicom.valuerep import format_number_as_ds, is_valid_ds
+
+            if self._text is None:
+                self._text = format_number_as_ds(float(self))
+            elif not is_valid_ds(self._text):
+                self._text = format_number_as_ds(float(self._text))
+
+    @property
+    def original_string(self):
+        if self._text is None:
+            raise AttributeError("'DSfloat' object has no attribute 'original_string'")
+        return self._text
+
+    @original_string.setter
+    def original_string(self, value):
+        self._text = value
+
+    @property
+    def auto_format(self):
+        return self._auto
+
+    @auto_format.setter
+    def auto_format(self, value):
+        self._auto = bool(value)
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            return str(self) == other
+        return float(self) == other
+
+    def __ne__(self, other):
+        return not self == other
+
+    def __hash__(self):
+        return float.__hash__(self)
+
+    def __str__(self):
+        if self._text is not None:
+            return self._text
+        return repr(self)[1:-1]
+
+    def __repr__(self):
+        if self._text is not None:
+            return f"'{self._text}'"
+        return f"'{float.__repr__(self)}'"
+
+    def __reduce__(self):
+        return (DSfloat, (str(self),))
+
+
+dcmfast_ds_install_new(DSfloat)
+
+
+cdef DSfloat new_dsfloat(double value, str text):
+    """A DSfloat of `value` read from `text` (already stripped), without parsing."""
+    cdef DSfloat obj = DSfloat.__new__(DSfloat)
+    (<PyFloatObject*><PyObject*>obj).ob_fval = value
+    obj._text = text
+    return obj
