@@ -104,3 +104,30 @@ def test_user_made_cycles_are_collected():
     del ds, item
     gc.collect()
     assert ref() is None
+
+
+def test_subclass_finalizer_not_calling_super():
+    """Item datasets of a subclass whose __del__ skips the base's: the view's pointer
+    to the dataset is still cleared when the dataset is freed (no dangling pointer)."""
+    from dcmfast._core import element
+    from dcmfast.dataset import Dataset
+
+    finalized = []
+
+    class Mine(Dataset):
+        def __del__(self):
+            finalized.append(type(self).__name__)
+
+    path = get_testdata_file("rtplan.dcm")
+    expected = pydicom.dcmread(path).BeamSequence[0].BeamName
+    element.set_dataset_class(Mine)
+    try:
+        ds = dcmfast.dcmread(path)
+        item = ds.BeamSequence[0]
+        assert type(item) is Mine
+        elem = item["BeamName"]  # value not converted yet: it needs the view
+        del ds, item
+        gc.collect()
+    finally:
+        element.set_dataset_class(Dataset)
+    assert finalized and elem.value == expected

@@ -449,6 +449,13 @@ cdef class DatasetBase:
     def __del__(self):
         # The view refers to this dataset by a borrowed pointer: clear it before
         # anything of the dataset is torn down (elements may outlive it).
+        self._release_view()
+
+    def __dealloc__(self):
+        # again, for a subclass whose own __del__ does not call this one's
+        self._release_view()
+
+    cdef inline void _release_view(self) noexcept:
         if self._cview is not None and self._cview._ds == <PyObject*>self:
             self._cview._ds = NULL
 
