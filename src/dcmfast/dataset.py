@@ -454,6 +454,7 @@ class Dataset(_elem.DatasetBase):
         if elem_tag == _TAG_CHARSET and self._view is not None:
             self._view.encodings = None
         self._changed()
+        self._adopt(elem)  # may end a file tree's pristine state (see _core.element.TreeState)
         self._dict[elem_tag] = elem
 
     def add(self, data_element: DataElement) -> None:
@@ -469,6 +470,7 @@ class Dataset(_elem.DatasetBase):
                     value = FileMetaDataset(value)
                 else:
                     raise TypeError(f"'{type(self).__name__}.file_meta' must be a 'FileMetaDataset' instance")
+            self._touch(value)
             object.__setattr__(self, name, value)
             return
         tag = KEYWORD_TO_TAG.get(name)
@@ -485,6 +487,7 @@ class Dataset(_elem.DatasetBase):
                 f"Camel case attribute '{name}' used which is not in the element keyword data dictionary",
                 stacklevel=2,
             )
+        self._touch(value)
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:

@@ -20,7 +20,10 @@ def _validate(item: Any) -> Any:
 class Sequence(MultiValue[Any]):
     """A DICOM sequence value: a list of :class:`~dcmfast.Dataset` items."""
 
-    __slots__ = ("is_undefined_length",)
+    # _origin: the TreeState of the file tree a sequence read from a file belongs to
+    # (None otherwise); its mutators touch it before adding items (see
+    # dcmfast._core.element.TreeState: such a sequence may be untracked by the GC)
+    __slots__ = ("is_undefined_length", "_origin")
 
     def __init__(self, iterable: Iterable[Any] | None = None) -> None:
         from .dataset import Dataset
@@ -29,6 +32,7 @@ class Sequence(MultiValue[Any]):
             raise TypeError("The Sequence constructor requires an iterable")
         super().__init__(_validate, iterable or [])
         self.is_undefined_length = False
+        self._origin = None
 
     @classmethod
     def _from_items(cls, items: list[Any], undefined_length: bool) -> Sequence:
@@ -36,13 +40,28 @@ class Sequence(MultiValue[Any]):
         self._constructor = _validate
         self._list = items
         self.is_undefined_length = undefined_length
+        self._origin = None
         return self
+
+    def _touch(self) -> None:
+        origin = self._origin
+        if origin is not None:
+            origin.touch()
+
+    def append(self, item: Any) -> None:
+        self._touch()
+        super().append(item)
+
+    def insert(self, position: int, item: Any) -> None:
+        self._touch()
+        super().insert(position, item)
 
     def extend(self, val: Iterable[Any]) -> None:
         from .dataset import Dataset
 
         if isinstance(val, Dataset):
             raise TypeError("An iterable of 'Dataset' is required")
+        self._touch()
         super().extend(val)
 
     def __setitem__(self, index: Any, val: Any) -> None:
@@ -50,6 +69,7 @@ class Sequence(MultiValue[Any]):
 
         if isinstance(index, slice) and isinstance(val, Dataset):
             raise TypeError("Can only assign an iterable of 'Dataset'")
+        self._touch()
         super().__setitem__(index, val)
 
     def __str__(self) -> str:

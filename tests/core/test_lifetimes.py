@@ -90,7 +90,9 @@ def test_untracked_values_and_elements():
     assert all(type(v) is type(value[0]) for v in value)
     seq_file = dcmfast.dcmread(get_testdata_file("rtplan.dcm"))
     seq_elem = seq_file["BeamSequence"]
-    seq_elem.value  # noqa: B018 - a Sequence holds datasets: the element is tracked now
+    seq_elem.value  # noqa: B018 - a Sequence of the file's pristine tree: untracked
+    assert not gc.is_tracked(seq_elem) and not gc.is_tracked(seq_elem.value)
+    seq_elem.value.append(dcmfast.Dataset())  # a change: the tree is tracked from now on
     assert gc.is_tracked(seq_elem) and gc.is_tracked(seq_elem.value)
     elem.value = [1.0, 2.0, 3.0]  # set by the user: a MultiValue of the user's values
     assert elem.value == [1.0, 2.0, 3.0]

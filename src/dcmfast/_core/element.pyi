@@ -1,6 +1,6 @@
 # Typing stub for the compiled module dcmfast._core.element (element.pyx).
 # Keep in step with element.pyx: tests/test_typing.py runs mypy.stubtest on it.
-from typing import Any, ClassVar
+from typing import Any, ClassVar, final
 
 from typing_extensions import disjoint_base
 
@@ -99,9 +99,17 @@ def make_dataset(
     tell_base: int,
 ) -> Any: ...
 
+@final
+class TreeState:
+    @property
+    def is_pristine(self) -> bool: ...
+    def touch(self) -> None: ...
+
 @disjoint_base
 class DatasetBase:
     def __getattribute__(self, name: str, /) -> Any: ...
+    def _touch(self, value: object) -> None: ...
+    def _adopt(self, elem: object) -> None: ...
 
 @disjoint_base
 class View:
@@ -129,6 +137,8 @@ class View:
         ds: object,
         parent_encoding: tuple[str, ...],
     ) -> None: ...
+    @property
+    def tree(self) -> TreeState | None: ...
     @property
     def ds(self) -> Any: ...
     def lookup(self, tag: int, elements: dict[BaseTag, DataElement]) -> DataElement | None: ...

@@ -269,14 +269,25 @@ cdef object wrap_multi(object constructor, list items):
 
 
 cdef Py_ssize_t _SEQ_UNDEFINED = dcmfast_slot_offset(Sequence.__dict__["is_undefined_length"])
+cdef Py_ssize_t _SEQ_ORIGIN = dcmfast_slot_offset(Sequence.__dict__["_origin"])
 
 
-cdef object new_sequence(list items, bint undefined):
-    """A Sequence over `items` (Datasets): Sequence._from_items in C (tracked by the GC)."""
-    if _MV_LIST < 0 or _MV_CONSTRUCTOR < 0 or _SEQ_UNDEFINED < 0:
-        return Sequence._from_items(items, undefined)
-    obj = dcmfast_new_slotted2(Sequence, _MV_LIST, items, _MV_CONSTRUCTOR, _seq_validate)
-    dcmfast_set_slot(obj, _SEQ_UNDEFINED, True if undefined else False)
+cdef object new_sequence(list items, bint undefined, object origin, bint untracked):
+    """A Sequence over `items` (Datasets): Sequence._from_items in C.
+
+    `origin`: the TreeState of the file tree it belongs to (its mutators touch it);
+    `untracked`: leave it and its list out of the cyclic GC (a pristine tree).
+    """
+    if _MV_LIST < 0 or _MV_CONSTRUCTOR < 0 or _SEQ_UNDEFINED < 0 or _SEQ_ORIGIN < 0:
+        obj = Sequence._from_items(items, undefined)
+        obj._origin = origin
+    else:
+        obj = dcmfast_new_slotted2(Sequence, _MV_LIST, items, _MV_CONSTRUCTOR, _seq_validate)
+        dcmfast_set_slot(obj, _SEQ_UNDEFINED, True if undefined else False)
+        dcmfast_set_slot(obj, _SEQ_ORIGIN, origin)
+    if untracked:
+        PyObject_GC_UnTrack(<PyObject*>items)
+        PyObject_GC_UnTrack(<PyObject*>obj)
     return obj
 
 
