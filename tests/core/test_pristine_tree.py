@@ -238,3 +238,14 @@ def test_per_frame_groups_untracked():
         assert str(mine) == str(other)
     assert not any(gc.is_tracked(x) or gc.is_tracked(x._dict) for x in ours)
     assert ds._view.tree.is_pristine
+
+
+@pytest.mark.parametrize("attr", ["private_creator", "validation_mode"])
+def test_cycle_through_element_attributes(attr):
+    ds, item, inner = _read()
+    elem = inner["GantryAngle"]
+    setattr(elem, attr, [Holder(ds)])
+    assert not ds._view.tree.is_pristine and gc.is_tracked(elem)
+    ref = weakref.ref(ds)
+    del ds, item, inner, elem
+    assert _collected(ref)

@@ -107,8 +107,8 @@ cdef class DataElement:
     cdef Py_ssize_t _tell          # file_tell from the index (no int object until asked)
     cdef object _tell_set          # file_tell when set explicitly (_UNSET otherwise)
     cdef public bint is_undefined_length
-    cdef public object private_creator
-    cdef public object validation_mode
+    cdef object _private_creator
+    cdef object _validation_mode
     cdef object _value
     cdef object _src
     cdef Py_ssize_t _entry
@@ -160,6 +160,31 @@ cdef class DataElement:
             elif isinstance(val, bytes) and b"\\" in val:
                 val = val.split(b"\\")
         _set_value(self, self._convert_value(val))
+
+    @property
+    def private_creator(self):
+        return self._private_creator
+
+    @private_creator.setter
+    def private_creator(self, value):
+        self._private_creator = self._container_ok(value)
+
+    @property
+    def validation_mode(self):
+        return self._validation_mode
+
+    @validation_mode.setter
+    def validation_mode(self, value):
+        self._validation_mode = self._container_ok(value)
+
+    cdef object _container_ok(self, value):
+        """`value` about to be held by this element: a container may make a cycle, so the
+        element is tracked by the GC (and its file tree leaves its pristine state)."""
+        if PyObject_IS_GC(value):
+            if self._state is not None:
+                self._state.touch()
+            _track(self)
+        return value
 
     @property
     def file_tell(self):
@@ -928,7 +953,7 @@ cdef class View:
             if creator_tag != tag:
                 creator = self._creator(creator_tag, elements)
                 if creator is not None:
-                    elem.private_creator = _get_value(<DataElement>creator)
+                    elem._private_creator = _get_value(<DataElement>creator)
         if len(<str>vr) != 2 and vr in AMBIGUOUS_VR:
             ds = self._dataset()
             if ds is not None:
