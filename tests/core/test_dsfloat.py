@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import copy
 import gc
+import math
 import pickle
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydicom.valuerep import DSfloat as PydicomDS
 
 from dcmfast.valuerep import DS, DSfloat
@@ -46,3 +49,38 @@ def test_original_string_settable():
         value.original_string  # noqa: B018
     value.original_string = "2.00"
     assert (str(value), repr(value)) == ("2.00", "'2.00'")
+
+
+_DECIMAL = st.from_regex(r"\A[+-]?[0-9]{0,18}(\.[0-9]{0,24})?\Z")
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_DECIMAL)
+def test_short_decimal_fast_path_is_float(text):
+    """The C fast path for plain decimal DS text gives float()'s value, bit for bit,
+    wherever it applies (and declines the rest)."""
+    from dcmfast._core.values import _parse_short_decimal
+
+    got = _parse_short_decimal(text.encode())
+    if got is None:
+        return
+    expected = float(text)
+    assert got == expected and math.copysign(1.0, got) == math.copysign(1.0, expected)
+
+
+@pytest.mark.parametrize("text", [
+    "0", "-0", "-0.0", "+.5", "1.", "123456789012345", "0.000000000000000000000123",
+    "9007199254740993", "1234567890123456", "0.1", "-175.0", "3.14159265358979",
+    "1e5", "1.5E-3", ".", "-", "+", "1..2", "nan", "1_0",
+])
+def test_short_decimal_edges(text):
+    from dcmfast._core.values import _parse_short_decimal
+
+    got = _parse_short_decimal(text.encode())
+    try:
+        expected = float(text)
+    except ValueError:
+        assert got is None
+        return
+    if got is not None:
+        assert got == expected and math.copysign(1.0, got) == math.copysign(1.0, expected)
