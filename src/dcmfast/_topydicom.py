@@ -61,8 +61,8 @@ def _dataset(ds: Dataset, target: Any) -> Any:
     target.set_original_encoding(*ds.original_encoding, ds.original_character_set)
     target.is_undefined_length_sequence_item = ds.is_undefined_length_sequence_item
     for name in ("file_tell", "seq_item_tell"):
-        if name in ds.__dict__:
-            setattr(target, name, ds.__dict__[name])
+        if hasattr(ds, name):
+            setattr(target, name, getattr(ds, name))
     return target
 
 

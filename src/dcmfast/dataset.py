@@ -77,13 +77,18 @@ class PrivateBlock:
         self.dataset.add_new(self.get_tag(element_offset), VR, value)
 
 
+# attributes the compiled base keeps in C fields (see DatasetBase._c_attributes)
+_C_ATTRIBUTES = frozenset(
+    ["_read_implicit", "_read_little", "is_undefined_length_sequence_item", "seq_item_tell", "file_tell"]
+)
+
+
 class Dataset(_elem.DatasetBase):
     """A collection of DICOM data elements with pydicom's ``Dataset`` interface."""
 
     indent_chars = "   "
     # defaults, set on an instance only where they differ
     _read_charset: Any = ""
-    is_undefined_length_sequence_item = False
     _parent_encoding: tuple[str, ...] = _DEFAULT_ENCODINGS
     _pixel_array: Any = None
     _private_blocks: dict[Any, PrivateBlock] | None = None
@@ -496,6 +501,8 @@ class Dataset(_elem.DatasetBase):
             del self[tag]
         elif name in self.__dict__:
             del self.__dict__[name]
+        elif name in _C_ATTRIBUTES:
+            object.__delattr__(self, name)
         else:
             raise AttributeError(name)
 
@@ -688,10 +695,10 @@ class Dataset(_elem.DatasetBase):
         meta = self.__dict__.get("file_meta")
         if meta is not None:
             meta._materialize()
-        view = self.__dict__.get("_view")
+        view = self._view
         if view is not None:
             self.__dict__["_parent_encoding"] = view.parent_encoding
-        self.__dict__["_view"] = None
+        object.__setattr__(self, "_view", None)
 
     def copy(self) -> Dataset:
         return copy.copy(self)
@@ -700,10 +707,12 @@ class Dataset(_elem.DatasetBase):
         self._load_all()
         new = type(self).__new__(type(self))
         new.__dict__.update(self.__dict__)
+        for name, value in self._c_attributes().items():
+            object.__setattr__(new, name, value)
         new._dict = dict(self._dict)
         if self._view is not None:
             new.__dict__["_parent_encoding"] = self._view.parent_encoding
-        new.__dict__["_view"] = None
+        object.__setattr__(new, "_view", None)
         new.__dict__.pop("_private_blocks", None)
         return new
 
@@ -717,12 +726,15 @@ class Dataset(_elem.DatasetBase):
             else:
                 new.__dict__[key] = copy.deepcopy(value, memo)
         new.__dict__.pop("_private_blocks", None)
+        for name, value in self._c_attributes().items():
+            object.__setattr__(new, name, copy.deepcopy(value, memo))
         new._dict = copy.deepcopy(self._dict, memo)
         return new
 
     def __getstate__(self) -> dict[str, Any]:
         self._materialize()
         state = dict(self.__dict__)
+        state.update(self._c_attributes())  # C fields of the compiled base
         state["_dict"] = self._dict  # a slot of the compiled base, not in __dict__
         state.pop("_buffer", None)
         state.pop("buffer", None)
@@ -733,6 +745,9 @@ class Dataset(_elem.DatasetBase):
     def __setstate__(self, state: dict[str, Any]) -> None:
         state = dict(state)
         self._dict = state.pop("_dict", {})
+        for name in _C_ATTRIBUTES:
+            if name in state:
+                object.__setattr__(self, name, state.pop(name))
         self.__dict__.update(state)
 
     def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
@@ -810,8 +825,8 @@ class FileDataset(Dataset):
         d = self.__dict__
         d["preamble"] = preamble
         d["file_meta"] = file_meta if file_meta is not None else FileMetaDataset()
-        d["_read_implicit"] = is_implicit_vr
-        d["_read_little"] = is_little_endian
+        object.__setattr__(self, "_read_implicit", is_implicit_vr)
+        object.__setattr__(self, "_read_little", is_little_endian)
         d["fileobj_type"] = None
         d["filename"] = None
         d["buffer"] = None

@@ -110,6 +110,13 @@ class DatasetBase:
     def __getattribute__(self, name: str, /) -> Any: ...
     def _touch(self, value: object) -> None: ...
     def _adopt(self, elem: object) -> None: ...
+    def _c_attributes(self) -> dict[str, Any]: ...
+    _view: View | None
+    _read_implicit: bool | None
+    _read_little: bool | None
+    is_undefined_length_sequence_item: bool
+    seq_item_tell: int
+    file_tell: int
 
 @disjoint_base
 class View:

@@ -16,7 +16,7 @@ from cpython.ref cimport Py_INCREF, Py_DECREF
 cdef extern from "Python.h":
     # unlike PyDict_GetItem, no save and restore of the exception state per call
     PyObject* PyDict_GetItem "PyDict_GetItemWithError"(object d, object key) except? NULL
-from cpython.object cimport PyObject_GenericGetAttr, PyObject_GenericSetAttr
+from cpython.object cimport PyObject_GenericGetAttr
 from cpython.unicode cimport PyUnicode_Check, PyUnicode_GET_LENGTH, PyUnicode_READ_CHAR
 
 from libc.stdlib cimport free, realloc
@@ -571,9 +571,12 @@ cpdef object make_dataset(object cls, Index index, Py_ssize_t first, Py_ssize_t 
     # object.__setattr__: the attributes go to the instance's inline values (shared
     # keys), so no __dict__ object is made until Python code asks for one
     (<DatasetBase>ds)._elements = {}
-    PyObject_GenericSetAttr(ds, "_view", view)
-    PyObject_GenericSetAttr(ds, "_read_implicit", implicit)
-    PyObject_GenericSetAttr(ds, "_read_little", index.little_endian)
+    # C fields rather than instance attributes: an item dataset then has no
+    # per-instance attribute storage at all until Python code sets something
+    cdef DatasetBase base = <DatasetBase>ds
+    base._lview = view
+    base._read_implicit = implicit
+    base._read_little = index.little_endian
     return ds
 
 
@@ -596,6 +599,80 @@ cdef class DatasetBase:
     # __dict__: then that __dict__ holds only atomic values (flags, file positions) and
     # the cyclic GC never tracks it -- one tracked object fewer per dataset and item.
     cdef object _elements
+    # What every dataset read from a file has, as C fields behind properties (an
+    # instance attribute costs an attribute-values array per dataset and a dict
+    # insertion each): the view lookups go through (None once the dataset is
+    # detached from its file: _dict is the truth then), the encoding it was read
+    # with, and for sequence items their positions and undefined-length flag.
+    cdef object _lview
+    cdef public object _read_implicit
+    cdef public object _read_little
+    cdef object _seq_item_tell   # _UNSET: no such attribute
+    cdef object _file_tell       # _UNSET: no such attribute
+    cdef bint _undefined_item
+
+    def __cinit__(self):
+        self._seq_item_tell = _UNSET
+        self._file_tell = _UNSET
+
+    @property
+    def _view(self):
+        return self._lview
+
+    @_view.setter
+    def _view(self, value):
+        self._lview = value
+
+    @property
+    def is_undefined_length_sequence_item(self):
+        return self._undefined_item
+
+    @is_undefined_length_sequence_item.setter
+    def is_undefined_length_sequence_item(self, value):
+        self._undefined_item = bool(value)
+
+    @property
+    def seq_item_tell(self):
+        if self._seq_item_tell is _UNSET:
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute 'seq_item_tell'")
+        return self._seq_item_tell
+
+    @seq_item_tell.setter
+    def seq_item_tell(self, value):
+        self._seq_item_tell = value
+
+    @seq_item_tell.deleter
+    def seq_item_tell(self):
+        if self._seq_item_tell is _UNSET:
+            raise AttributeError("seq_item_tell")
+        self._seq_item_tell = _UNSET
+
+    @property
+    def file_tell(self):
+        if self._file_tell is _UNSET:
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute 'file_tell'")
+        return self._file_tell
+
+    @file_tell.setter
+    def file_tell(self, value):
+        self._file_tell = value
+
+    @file_tell.deleter
+    def file_tell(self):
+        if self._file_tell is _UNSET:
+            raise AttributeError("file_tell")
+        self._file_tell = _UNSET
+
+    def _c_attributes(self):
+        """The attributes kept in C fields that copies and pickles carry (those set)."""
+        out = {"_read_implicit": self._read_implicit, "_read_little": self._read_little}
+        if self._undefined_item:
+            out["is_undefined_length_sequence_item"] = True
+        if self._seq_item_tell is not _UNSET:
+            out["seq_item_tell"] = self._seq_item_tell
+        if self._file_tell is not _UNSET:
+            out["file_tell"] = self._file_tell
+        return out
 
     @property
     def _dict(self):
@@ -659,7 +736,7 @@ cdef class DatasetBase:
                 and 0x41 <= PyUnicode_READ_CHAR(name, 0) <= 0x5A):
             found = PyDict_GetItem(_KEYWORDS, name)
             if found != NULL:
-                view = PyObject_GenericGetAttr(self, "_view")
+                view = self._lview
                 elements = self._elements
                 if elements is None:
                     elements = {}
@@ -1013,10 +1090,10 @@ cdef class View:
             item = make_dataset(_dataset_class, index, j + 1, item_entry.end,
                                 (item_entry.flags & F_ITEM_IMPLICIT) != 0, encodings, self, item_base)
             if item_entry.flags & F_UNDEF:
-                PyObject_GenericSetAttr(item, "is_undefined_length_sequence_item", True)
+                (<DatasetBase>item)._undefined_item = True
             tell = item_entry.offset - base
-            PyObject_GenericSetAttr(item, "seq_item_tell", tell)
-            PyObject_GenericSetAttr(item, "file_tell", tell)
+            (<DatasetBase>item)._seq_item_tell = tell
+            (<DatasetBase>item)._file_tell = tell
             items.append(item)
             j = item_entry.end
         if self.state is None:
