@@ -1044,7 +1044,7 @@ cdef class View:
         cdef Entry* e = &index.entries[i]
         cdef unsigned int tag = e.tag
         cdef object vr = elem.VR
-        cdef tuple encodings
+        cdef object encodings
         if vr_code(vr) == VR_SQ:
             if e.flags & F_ERROR:
                 message, etag, offset = index.sequence_error(i)
@@ -1059,9 +1059,9 @@ cdef class View:
         if tag == 0x00080005:
             encodings = _DEFAULT_ENCODINGS
         elif self.encodings is not None:
-            encodings = <tuple>self.encodings
+            encodings = self.encodings
         else:
-            encodings = self.charset()
+            encodings = self  # charset() is asked for only by text values
         try:
             value = _cvalues.convert(index, i, vr, encodings)
         except UnknownVRError as exc:

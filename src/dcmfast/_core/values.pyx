@@ -614,8 +614,19 @@ cdef object _at(const uint8_t* p, Py_ssize_t length, bint little):
     return wrap_multi(_tag_from_int, tags)
 
 
-cdef object _convert(int kind, const uint8_t* p, Py_ssize_t length, bint little, tuple encodings,
+cdef inline tuple _resolve(object encodings):
+    """The codecs: `encodings` itself, or asked of the source (an object with a charset()
+    method, a View) the first time a value needs them: numbers, dates, UIDs and codes
+    never do, so most values are converted without looking up the character set."""
+    if type(encodings) is tuple:
+        return <tuple>encodings
+    return encodings.charset()
+
+
+cdef object _convert(int kind, const uint8_t* p, Py_ssize_t length, bint little, object encodings,
                      str vr):
+    if kind == K_TEXT or kind == K_PN or kind == K_SINGLE:
+        encodings = _resolve(encodings)
     if kind <= K_FD:
         return _numbers(p, length, kind, little)
     if kind == K_BYTES:
@@ -662,7 +673,7 @@ def convert_bytes(str vr, const uint8_t[::1] data, bint little, tuple encodings=
     return _convert_vr(vr, &data[0], n, little, encodings)
 
 
-cdef object _convert_vr(str vr, const uint8_t* p, Py_ssize_t length, bint little, tuple encodings):
+cdef object _convert_vr(str vr, const uint8_t* p, Py_ssize_t length, bint little, object encodings):
     cdef int kind = _kind_of(vr)
     if kind == 0 or kind == K_SQ:
         raise UnknownVRError(f"Unknown Value Representation '{vr}'")
@@ -679,8 +690,9 @@ cdef object _convert_vr(str vr, const uint8_t* p, Py_ssize_t length, bint little
         return PyBytes_FromStringAndSize(<const char*>p, length)
 
 
-cpdef object convert(Index index, Py_ssize_t i, str vr, tuple encodings):
-    """The Python value of entry `i` of `index`, read as `vr`."""
+cpdef object convert(Index index, Py_ssize_t i, str vr, object encodings):
+    """The Python value of entry `i` of `index`, read as `vr`. `encodings`: the codecs,
+    or an object whose charset() method gives them when a value needs them."""
     if i < 0 or i >= index.n:
         raise IndexError(i)
     cdef Entry* e = &index.entries[i]
