@@ -782,7 +782,7 @@ cdef class View:
     cdef readonly Py_ssize_t stop
     cdef readonly Py_ssize_t tell_base
     cdef PyObject* _ds             # the dataset, borrowed: its finalizer clears this
-    cdef readonly tuple parent_encoding
+    cdef tuple _parent_enc          # None for an item: its parent view's charset, when needed
     cdef public object parent_view   # the View of the dataset this one is an item of
     cdef public object encodings
     cdef public bint loaded
@@ -818,7 +818,7 @@ cdef class View:
                 previous._ds = NULL
             (<DatasetBase>ds)._cview = self
             self._ds = <PyObject*>ds
-        self.parent_encoding = parent_encoding
+        self._parent_enc = parent_encoding
         self.parent_view = None
         self.encodings = None
         self.loaded = False
@@ -826,6 +826,18 @@ cdef class View:
         self.last_in_order = None
         self._building = None
         self._slot = -1
+
+    @property
+    def parent_encoding(self):
+        """The codecs of the dataset this one is an item of (the default at the top)."""
+        return self._parent_codecs()
+
+    cdef tuple _parent_codecs(self):
+        if self._parent_enc is None:
+            if self.parent_view is None:
+                return _DEFAULT_ENCODINGS
+            self._parent_enc = (<View>self.parent_view).charset()
+        return self._parent_enc
 
     @property
     def tree(self):
@@ -926,7 +938,7 @@ cdef class View:
         """The Python codecs for text in this dataset (its own charset, else the parent's)."""
         if self._in_charset:
             # reading (0008,0005) itself needed the charset: use the parent's
-            return self.parent_encoding
+            return self._parent_codecs()
         if self.encodings is None:
             self._in_charset = True
             try:
@@ -942,10 +954,10 @@ cdef class View:
             if (_has_direct(self.index, self.first, self.stop, 0x00080005)
                     or _tag(0x00080005) in ds._dict):
                 return ds._character_set_tuple()
-            return self.parent_encoding
+            return self._parent_codecs()
         i = self.index.find(self.first, self.stop, 0x00080005)
         value = _cvalues.convert(self.index, i, "CS", _DEFAULT_ENCODINGS) if i >= 0 else None
-        return convert_encodings(value) if value else self.parent_encoding
+        return convert_encodings(value) if value else self._parent_codecs()
 
     cdef object _creator(self, unsigned int creator_tag, dict elements):
         """The element at creator_tag (a private creator, or group length), or None.
@@ -1075,7 +1087,6 @@ cdef class View:
                                Py_ssize_t value_offset):
         """The Sequence of entry i: one lazy item Dataset per item entry."""
         cdef Index index = self.index
-        cdef tuple encodings = self.charset()
         cdef Py_ssize_t base = self.tell_base
         # pydicom reads a defined-length sequence from a buffer of its own value, so
         # positions inside it are relative to the value's start; keep its file_tell
@@ -1087,8 +1098,9 @@ cdef class View:
             end = index.n
         while 0 <= j < end:
             item_entry = &index.entries[j]
+            # the items' parent encoding is this dataset's charset, found when needed
             item = make_dataset(_dataset_class, index, j + 1, item_entry.end,
-                                (item_entry.flags & F_ITEM_IMPLICIT) != 0, encodings, self, item_base)
+                                (item_entry.flags & F_ITEM_IMPLICIT) != 0, None, self, item_base)
             if item_entry.flags & F_UNDEF:
                 (<DatasetBase>item)._undefined_item = True
             tell = item_entry.offset - base
