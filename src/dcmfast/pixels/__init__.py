@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from dcmfast._core import pixfast as _pixfast
 from dcmfast.errors import UnsupportedTransferSyntaxError
 
 from . import jpeg, native, rle
@@ -64,6 +65,17 @@ def _split_options(opts: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]
     return decode_opts, overrides
 
 
+# The compiled common case of pixel_array(ds) for a dcmfast Dataset read from a file
+# (None: not served, take the path below); a test sets it to `_not_served` to compare.
+# It stands for the native and RLE decoders below: not used once they are replaced.
+_fast_pixel_array: Callable[[Any, bool, int], np.ndarray | None] = _pixfast.pixel_array
+_NATIVE, _RLE = DECODERS["native"], DECODERS["rle"]
+
+
+def _not_served(*_: Any) -> None:
+    return None
+
+
 def _entry(desc: PixelDescription) -> DecoderEntry:
     try:
         return DECODERS[desc.syntax.kind]
@@ -97,6 +109,11 @@ def pixel_array(src: Any, *, index: int | None = None, raw: bool = False, as_rgb
     Native little-endian pixel data comes back as a view on the source buffer,
     writable only when that buffer is.
     """
+    if (index is None and threads is None and not opts and DECODERS.get("native") is _NATIVE
+            and DECODERS.get("rle") is _RLE):
+        arr = _fast_pixel_array(src, not raw and as_rgb, rle.MIN_BYTES_PER_WORKER)
+        if arr is not None:
+            return arr
     decode_opts, overrides = _split_options(opts)
     desc, _owner = describe(src, **overrides)
     if index is not None and index < 0:

@@ -13,6 +13,7 @@ import logging
 import os
 from typing import Any
 
+from dcmfast._core import pixfast as _pixfast
 from dcmfast.errors import DcmfastError, PixelDataError, ResourceLimitError, UnsupportedTransferSyntaxError
 
 from ._syntax import Syntax, lookup
@@ -316,6 +317,9 @@ def _read_dataset(src: Any) -> Any:
     return dcmread(src)
 
 
+_fast_describe: Any = _pixfast.describe  # a test swaps in a function returning None
+
+
 def describe(src: Any, **overrides: Any) -> tuple[PixelDescription, Any]:
     """The validated :class:`PixelDescription` of `src` and the object that owns its
     buffer (kept alive alongside the arrays that view it).
@@ -325,7 +329,12 @@ def describe(src: Any, **overrides: Any) -> tuple[PixelDescription, Any]:
     """
     if isinstance(src, (str, os.PathLike, bytes, bytearray, memoryview)):
         src = _read_dataset(src)
-    desc = from_dataset(src)
+    # the common case of a dcmfast Dataset read from a file, validated, or None
+    desc = _fast_describe(src, PixelDescription)
+    if desc is None:
+        desc = from_dataset(src)
+    elif not overrides:
+        return desc, src
     if overrides:
         try:
             desc = desc.replace(**overrides)
