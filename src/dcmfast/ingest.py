@@ -16,13 +16,13 @@ size and mtime did not change are skipped), and :func:`find` to query it.
 """
 from __future__ import annotations
 
-import itertools
 import json
 import math
 import os
 import re
 import sqlite3
 import stat as _stat
+import threading
 import time
 from array import array
 from collections import deque
@@ -308,19 +308,34 @@ def _has_magic(text: str) -> bool:
 _STR_ONLY = {str}
 
 
-def _input_chunks(inputs: Any, visited: set[tuple[int, int]], size: int) -> Iterator[list[Any]]:
+_MIN_CHUNK = 8
+# chunks a reading thread may have queued or read ahead of the consumer
+_AHEAD = 4
+
+
+def _input_chunks(
+    inputs: Any, visited: set[tuple[int, int]], size: int, threads: int = 1
+) -> Iterator[list[Any]]:
     """_inputs(inputs, mark=False) in lists of at most `size` (fewer at folders and globs).
 
     A list or tuple of plain str paths with no glob characters is passed on
-    in slices, without a Python-level step per path.
+    in slices, without a Python-level step per path. With several `threads`
+    reading the chunks, the slices of a list get smaller towards its end
+    (about a 2 * threads-th of what is left, at least _MIN_CHUNK paths), so
+    that the threads finish at about the same time.
     """
     if type(inputs) in (list, tuple):
-        for start in range(0, len(inputs), size):
-            part = inputs[start : start + size]
+        start, n = 0, len(inputs)
+        while start < n:
+            step = size
+            if threads > 1:
+                step = min(size, max(_MIN_CHUNK, -(-(n - start) // (2 * threads))))
+            part = inputs[start : start + step]
+            start += step
             if set(map(type, part)) == _STR_ONLY and not _has_magic("\0".join(part)):
                 yield list(part) if type(part) is tuple else part
             else:
-                yield from _chunks(_inputs(part, visited, mark=False), size)
+                yield from _chunks(_inputs(part, visited, mark=False), step)
         return
     yield from _chunks(_inputs(inputs, visited, mark=False), size)
 
@@ -609,11 +624,16 @@ class _Reader:
     ) -> Iterator[list[Any]]:
         """The rows of the files named by `inputs` (see iter_paths), in input order, as lists.
 
-        `workers` threads read chunks of `chunk_size` files; `accept(path)`
-        (if given) chooses the paths to read. Folders given as inputs are
-        found when they are read (no stat beforehand) and walked in place.
-        Yielding lists rather than rows keeps the per-file work of the thread
-        that consumes them (it competes with the workers for the GIL) small.
+        `workers` threads read chunks of `chunk_size` files: this one and
+        ``workers - 1`` threads of a pool that lives as long as the process
+        (see _Pipeline); `accept(path)` (if given, called in this thread)
+        chooses the paths to read. Folders given as inputs are found when
+        they are read (no stat beforehand) and walked in place. Yielding
+        lists rather than rows keeps the per-file work of the consumer (it
+        competes with the readers for the GIL) small. Closing the generator
+        early drops the chunks not yet read; a pool thread stops after the
+        chunk it is reading. An exception raised reading a chunk is raised
+        here when that chunk's turn comes.
         """
         nworkers = default_workers() if workers is None else int(workers)
         if nworkers < 1:
@@ -656,44 +676,179 @@ class _Reader:
             yield from serial(_input_chunks(inputs, visited, chunk_size))
             return
 
-        # A single chunk of files (no folder among them) is read on this thread: starting
-        # the pool would cost more than it saves.
-        top = select(_input_chunks(inputs, visited, chunk_size))
-        first = next(top, None)
-        if first is None:
-            return
-        second = next(top, None)
-        first_rows = None
-        if second is None:
-            first_rows = self.read_chunk(first)
-            if _Folder not in map(type, first_rows):
-                yield first_rows
+        # this thread reads chunks too: nworkers - 1 pool threads help it
+        pipe = _Pipeline(self.read_chunk, nworkers - 1)
+        window_size = _AHEAD * nworkers
+
+        def parallel(chunks: Iterable[list[Any]]) -> Iterator[list[Any]]:
+            """The rows of chunks in order, at most window_size chunks queued or read ahead."""
+            window: deque[_Task] = deque()
+            source = select(chunks)
+            more = True
+            while True:
+                while more and len(window) < window_size:
+                    chunk = next(source, None)
+                    if chunk is None:
+                        more = False
+                    else:
+                        window.append(pipe.submit(chunk))
+                if not window:
+                    return
+                head = window[0]
+                if head.state != _DONE:
+                    pipe.work(head)
+                    continue
+                window.popleft()
+                if head.error is not None:
+                    raise head.error
+                yield from split(head.rows, walk_parallel)
+
+        def walk_parallel(items: Iterable[Any]) -> Iterator[list[Any]]:
+            return parallel(_chunks(items, chunk_size))
+
+        try:
+            yield from parallel(_input_chunks(inputs, visited, chunk_size, nworkers))
+        finally:
+            pipe.close()
+
+
+# -- the thread pool -------------------------------------------------------------------------
+
+_NEW, _RUNNING, _DONE = 0, 1, 2
+
+
+class _Task:
+    """A chunk of paths to read, and then its rows (or the exception reading it raised)."""
+
+    __slots__ = ("chunk", "error", "rows", "state")
+
+    def __init__(self, chunk: list[Any]) -> None:
+        self.chunk = chunk
+        self.rows: list[Any] = []
+        self.error: BaseException | None = None
+        self.state = _NEW
+
+
+class _Pipeline:
+    """Chunks read by the thread that consumes the rows and by up to `lanes` pool threads.
+
+    submit() queues a chunk; a pool thread (a lane) is started while fewer
+    than `lanes` run and more than one chunk waits (a single chunk is read
+    by the caller: starting a lane would cost more than it saves). A lane
+    reads queued chunks, oldest first, until none is left, then ends, so
+    that an idle pipeline holds no thread. work(task) is the caller's turn:
+    it reads `task` itself if no lane started it, or else the oldest queued
+    chunk, and waits only when nothing is queued. close() drops the queued
+    chunks: the lanes end after the chunk they are reading.
+    """
+
+    def __init__(self, read: Callable[[list[Any]], list[Any]], lanes: int) -> None:
+        self.read = read
+        self.lanes = lanes
+        self.active = 0  # lanes running
+        self.todo: deque[_Task] = deque()
+        self.lock = threading.Lock()
+        self.finished = threading.Condition(self.lock)
+        self.waiting = False  # the caller waits for a lane to finish a chunk
+        self.closed = False
+
+    def submit(self, chunk: list[Any]) -> _Task:
+        task = _Task(chunk)
+        with self.lock:
+            self.todo.append(task)
+            start = self.active < self.lanes and len(self.todo) > 1
+            if start:
+                self.active += 1
+        if start:
+            try:
+                _shared_pool(self.lanes).submit(self._lane)
+            except RuntimeError:  # the interpreter is shutting down: the caller reads alone
+                with self.lock:
+                    self.active -= 1
+                    self.lanes = 0
+        return task
+
+    def _lane(self) -> None:
+        read = self.read
+        lock = self.lock
+        todo = self.todo
+        while True:
+            with lock:
+                if not todo or self.closed:
+                    self.active -= 1
+                    return
+                task = todo.popleft()
+                task.state = _RUNNING
+            try:
+                task.rows = read(task.chunk)
+            except BaseException as exc:  # noqa: BLE001 - raised in the consumer, in order
+                task.error = exc
+            with lock:
+                task.state = _DONE
+                if self.waiting:
+                    self.finished.notify()
+
+    def work(self, head: _Task) -> None:
+        """Move on towards head being done: read it, or another queued chunk, or wait."""
+        with self.lock:
+            if head.state == _NEW:
+                self.todo.remove(head)
+                task = head
+            elif head.state == _DONE:
                 return
-
-        with ThreadPoolExecutor(nworkers, thread_name_prefix="dcmfast-ingest") as pool:
-
-            def parallel(chunks: Iterable[list[Any]], selected: bool = False) -> Iterator[list[Any]]:
-                pending: deque[Any] = deque()
-                try:
-                    for chunk in (chunks if selected else select(chunks)):
-                        pending.append(pool.submit(self.read_chunk, chunk))
-                        # 4 chunks a thread in flight: a thread that finishes one finds the
-                        # next queued even while this thread waits for the GIL
-                        if len(pending) >= 4 * nworkers:
-                            yield from split(pending.popleft().result(), walk_parallel)
-                    while pending:
-                        yield from split(pending.popleft().result(), walk_parallel)
-                finally:
-                    for future in pending:
-                        future.cancel()
-
-            def walk_parallel(items: Iterable[Any]) -> Iterator[list[Any]]:
-                return parallel(_chunks(items, chunk_size))
-
-            if first_rows is not None:  # one chunk, with folders to walk
-                yield from split(first_rows, walk_parallel)
+            elif self.todo:
+                task = self.todo.popleft()
             else:
-                yield from parallel(itertools.chain((first, second), top), selected=True)
+                self.waiting = True
+                try:
+                    while head.state != _DONE:
+                        self.finished.wait()
+                finally:
+                    self.waiting = False
+                return
+            task.state = _RUNNING
+        try:
+            task.rows = self.read(task.chunk)
+        except Exception as exc:  # noqa: BLE001 - raised when its turn comes, as from a lane
+            task.error = exc
+        finally:
+            task.state = _DONE
+
+    def close(self) -> None:
+        with self.lock:
+            self.closed = True
+            self.todo.clear()
+
+
+_pool: ThreadPoolExecutor | None = None
+_pool_size = 0
+_pool_lock = threading.Lock()
+
+
+def _shared_pool(threads: int) -> ThreadPoolExecutor:
+    """The process's ingest thread pool (at least `threads` threads; they start lazily).
+
+    It lives as long as the process, so that a call does not pay for starting
+    and stopping threads; its idle threads wait for work without using CPU.
+    """
+    global _pool, _pool_size
+    with _pool_lock:
+        if _pool is None or _pool_size < threads:
+            _pool_size = max(threads, default_workers())
+            _pool = ThreadPoolExecutor(_pool_size, thread_name_prefix="dcmfast-ingest")
+        return _pool
+
+
+def _forget_pool() -> None:
+    """In a forked child the pool's threads are gone: make a new pool when one is needed."""
+    global _pool, _pool_size, _pool_lock
+    _pool = None
+    _pool_size = 0
+    _pool_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
 
 
 def _element(ds: Any, tag: int) -> Any:

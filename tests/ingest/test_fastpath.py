@@ -14,7 +14,7 @@ import pytest
 from dcmfast import ingest
 from dcmfast._core import ingest as cingest
 
-from .conftest import WIDE_TAGS, assert_record_matches, pydicom_values, tag_of, write_dicom
+from .conftest import WIDE_TAGS, assert_record_matches, make_dicom, pydicom_values, tag_of, write_dicom
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 
@@ -210,3 +210,78 @@ def test_without_fd_io_same_outputs(tmp_path, monkeypatch):
     assert slow == fast
     assert [type(v) for r in slow for v in r.values()] == [type(v) for r in fast for v in r.values()]
     assert _dump(tmp_path / "slow.sqlite") == _dump(tmp_path / "fast.sqlite")
+
+
+def test_remembered_list_given_out_then_changed(tmp_path):
+    """A list value converted for one file is remembered without a copy until its batch ends:
+    changing the rows of a batch does not change the values of the next batches."""
+    files = [str(f) for f in _series(tmp_path, 6)]
+    reader = ingest._Reader(SERIES_TAGS, as_dict=True)
+    for batch in (files[:1], files[:3], files[3:]):  # a miss alone, then a miss and hits
+        rows, others = reader.extractor.read_rows(batch)
+        assert not others
+        for row in rows:
+            assert row["PixelSpacing"] == [0.5, 0.5]
+            row["PixelSpacing"].append(99.0)
+            row["ImagePositionPatient"].clear()
+        assert len({id(r["PixelSpacing"]) for r in rows}) == len(rows)
+    rows, _others = reader.extractor.read_rows(files)
+    assert [r["PixelSpacing"] for r in rows] == [[0.5, 0.5]] * len(files)
+    assert [r["ImagePositionPatient"][2] for r in rows] == [i * 1.25 for i in range(len(files))]
+    # extract() (one buffer) settles its lists too
+    data = open(files[0], "rb").read()
+    status, _ts, values = reader.extractor.extract(data)
+    k = SERIES_TAGS.index("PixelSpacing")
+    values[k].append(1.0)
+    assert reader.extractor.extract(data)[2][k] == [0.5, 0.5]
+
+
+def _ds_floats(texts):
+    """The DS values of texts (items of one value) as read_rows converts them, or None (facade)."""
+    reader = ingest._Reader(["ImagePositionPatient"])
+    data = make_dicom([(tag_of("ImagePositionPatient"), "DS", "\\".join(texts).encode())])
+    status, _ts, values = reader.extractor.extract(data)
+    if status != cingest.STATUS_OK:
+        return None
+    return values[0] if isinstance(values[0], list) else [values[0]]
+
+
+def _same_float(a, b):
+    return struct.pack("<d", a) == struct.pack("<d", b)
+
+
+def test_ds_numbers_exactly_as_float():
+    """DS items parsed without Python's parser (short decimals) are bit for bit float(text)."""
+    import random
+
+    rng = random.Random(1234)
+    texts = ["0", "-0", "+0", "-0.0", ".5", "5.", "-.5", "1e22", "1e23", "1e-22", "1e-23",
+             "9007199254740993", "9007199254740992", "9007199254740991", "123456789012345",
+             "1234567890123456", "0.1", "0.2", "0.30000000000000004", "-158.135803",
+             "1.7976931348623157e308", "2.2250738585072014e-308", "5e-324", "1e400", "-1e400", "0e400",
+             "-0e-999", "000000000000000000012.5", "1.2500000000000000", "1E+05", "1e-05",
+             "4.9406564584124654E-324", "0.000001", "12345678901234567890", "3.14159265358979"]
+    for _ in range(3000):
+        digits = "".join(rng.choice("0123456789") for _ in range(rng.randint(1, 17)))
+        point = rng.randint(0, len(digits))
+        text = rng.choice(["", "-", "+"]) + digits[:point] + rng.choice([".", ""]) + digits[point:]
+        if rng.random() < 0.3:
+            text += rng.choice("eE") + rng.choice(["", "-", "+"]) + str(rng.randint(0, 40))
+        try:
+            float(text)
+        except ValueError:
+            continue
+        texts.append(text)
+    for start in range(0, len(texts), 50):
+        part = texts[start : start + 50]
+        got = _ds_floats(part)
+        assert got is not None and len(got) == len(part)
+        for text, value in zip(part, got, strict=True):
+            assert _same_float(value, float(text)), text
+    for bad in ["1e", "1e+", ".", "+", "1..2", "1-2", "e5", "1e5.5", "--1", "1e99999"]:
+        try:
+            expected = float(bad)
+        except ValueError:
+            assert _ds_floats([bad]) is None, bad
+        else:
+            assert _same_float(_ds_floats([bad])[0], expected), bad

@@ -38,6 +38,7 @@ cdef class _Workspace:
     cdef uint8_t* memo_little
     cdef list memo_codec
     cdef list memo_value
+    cdef uint8_t* memo_lent      # 1: memo_value is the very list given out in this batch
     # the last transfer syntax and character set seen, and what they gave
     cdef bytes ts_raw
     cdef object ts_value
@@ -46,6 +47,7 @@ cdef class _Workspace:
     cdef bint cs_ok
 
     cdef int ensure(self, Py_ssize_t n, Py_ssize_t ntags) except -1
+    cdef int settle(self) except -1
 
 
 cdef class Extractor:

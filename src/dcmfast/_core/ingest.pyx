@@ -26,7 +26,7 @@ from cpython.ref cimport PyObject
 from cpython.unicode cimport PyUnicode_DecodeLatin1, PyUnicode_Decode
 from libc.errno cimport errno
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int16_t, int32_t, int64_t
-from libc.stdlib cimport malloc, realloc, free
+from libc.stdlib cimport calloc, malloc, realloc, free
 from libc.string cimport memcmp, memcpy, memchr, memset, strlen
 
 from dcmfast._core._bytes cimport load_u16, load_u32, load_u64
@@ -35,6 +35,20 @@ from dcmfast._core.parse cimport (
     Entry, Scanner, scan_dataset,
     F_UNDEF, F_SEQ, F_MAYBE_SQ, F_ERROR, F_TRUNCATED, F_ENCAPS, F_ITEM,
 )
+
+cdef extern from *:
+    """
+    #include <float.h>
+    #if defined(FLT_EVAL_METHOD)
+    #define DCMFAST_PLAIN_DOUBLES (FLT_EVAL_METHOD == 0)
+    #elif defined(_M_X64) || defined(_M_ARM64) || defined(__x86_64__) || defined(__aarch64__)
+    #define DCMFAST_PLAIN_DOUBLES 1
+    #else
+    #define DCMFAST_PLAIN_DOUBLES 0
+    #endif
+    """
+    # double arithmetic rounds every operation to a double (no extended precision)
+    bint DCMFAST_PLAIN_DOUBLES
 
 cdef extern from "Python.h":
     object PyLong_FromUnicodeObject(object u, int base)
@@ -482,12 +496,95 @@ cdef inline Py_ssize_t _ltrim_ws(const uint8_t* p, Py_ssize_t a, Py_ssize_t b) n
     return a
 
 
+# exact powers of ten (10 ** 22 is the last one a double holds exactly)
+cdef double _POW10[23]
+for _k in range(23):
+    _POW10[_k] = float(f"1e{_k}")
+del _k
+
+
+cdef bint _exact_double(const uint8_t* p, Py_ssize_t n, double* out) noexcept nogil:
+    """float(text) of a plain decimal number without Python's parser, when that is exact.
+
+    Handles [+-]digits[.digits][(e|E)[+-]digits] (or .digits) whose digits,
+    without the point and leading zeros, make an integer w < 2 ** 53 and whose
+    scale e (the exponent less the digits after the point) is within 22 of
+    0: w and 10 ** |e| are then exact doubles and one multiplication or
+    division rounds the exact quotient correctly, as Python's correctly
+    rounded parser does. Returns False for anything else (the caller parses
+    it then), and always when doubles are evaluated with extra precision.
+    """
+    cdef Py_ssize_t i = 0, digits = 0, after = 0, exp_digits = 0
+    cdef uint64_t w = 0
+    cdef int64_t e = 0, scale
+    cdef bint neg = False, exp_neg = False, point = False, any_digit = False
+    cdef uint8_t c
+    if not DCMFAST_PLAIN_DOUBLES:
+        return False
+    if i < n and (p[i] == 0x2B or p[i] == 0x2D):
+        neg = p[i] == 0x2D
+        i += 1
+    while i < n:
+        c = p[i]
+        if 0x30 <= c <= 0x39:
+            any_digit = True
+            if w or c != 0x30:
+                digits += 1
+                if digits > 16:
+                    return False
+                w = w * 10 + (c - 0x30)
+            if point:
+                after += 1
+        elif c == 0x2E and not point:
+            point = True
+        else:
+            break
+        i += 1
+    if not any_digit:
+        return False
+    if i < n:
+        if p[i] != 0x45 and p[i] != 0x65:
+            return False
+        i += 1
+        if i < n and (p[i] == 0x2B or p[i] == 0x2D):
+            exp_neg = p[i] == 0x2D
+            i += 1
+        if i == n:
+            return False
+        while i < n:
+            c = p[i]
+            if not 0x30 <= c <= 0x39:
+                return False
+            exp_digits += 1
+            if exp_digits > 4:
+                return False
+            e = e * 10 + (c - 0x30)
+            i += 1
+        if exp_neg:
+            e = -e
+    if w > (<uint64_t>1) << 53:
+        return False
+    scale = e - after
+    if scale < -22 or scale > 22:
+        if w != 0:
+            return False
+        scale = 0
+    if scale >= 0:
+        out[0] = <double>w * _POW10[scale]
+    else:
+        out[0] = <double>w / _POW10[-scale]
+    if neg:
+        out[0] = -out[0]
+    return True
+
+
 cdef object _ds_item(const uint8_t* p, Py_ssize_t a, Py_ssize_t b):
     """A DS item as the facade's _make_ds then plain_value: float, None if blank."""
     cdef char buf[40]
     cdef Py_ssize_t i
     cdef uint8_t c
     cdef bint simple = True
+    cdef double d
     a = _ltrim_ws(p, a, b)
     b = _rtrim_ws(p, a, b)
     if a == b:
@@ -500,6 +597,8 @@ cdef object _ds_item(const uint8_t* p, Py_ssize_t a, Py_ssize_t b):
                 simple = False
                 break
         if simple:
+            if _exact_double(p + a, b - a, &d):
+                return d
             memcpy(buf, p + a, b - a)
             buf[b - a] = 0
             try:
@@ -697,7 +796,10 @@ cdef object _memo_value(_Workspace ws, Py_ssize_t k, uint16_t vr, const uint8_t*
         ws.memo_vr[k] = vr
         ws.memo_little[k] = little
         ws.memo_codec[k] = codec
-        ws.memo_value[k] = PyList_GetSlice(value, 0, PY_SSIZE_T_MAX) if type(value) is list else value
+        # a list is remembered as is, not copied: nothing changes it before the
+        # batch ends, when settle() copies it (once a batch, not once a file)
+        ws.memo_value[k] = value
+        ws.memo_lent[k] = type(value) is list
         ws.memo_len[k] = n
     return value
 
@@ -1038,6 +1140,7 @@ cdef class Extractor:
             for i in range(n):
                 jobs[i].path = NULL
                 _release_job(&jobs[i], True)
+            ws.settle()
             if len(self._pool) < 64:
                 self._pool.append(ws)
 
@@ -1079,6 +1182,7 @@ cdef class Extractor:
             j.cap = 0
             j.len = 0
             _release_job(j, False)
+            ws.settle()
             if len(self._pool) < 64:
                 self._pool.append(ws)
 
@@ -1096,6 +1200,16 @@ cdef class _Workspace:
         self.memo_len = NULL
         self.memo_vr = NULL
         self.memo_little = NULL
+        self.memo_lent = NULL
+
+    cdef int settle(self) except -1:
+        """Copy the remembered lists given out in this batch (the caller may change those)."""
+        cdef Py_ssize_t k
+        for k in range(self.ntags):
+            if self.memo_lent[k]:
+                self.memo_value[k] = PyList_GetSlice(self.memo_value[k], 0, PY_SSIZE_T_MAX)
+                self.memo_lent[k] = 0
+        return 0
 
     cdef int ensure(self, Py_ssize_t n, Py_ssize_t ntags) except -1:
         cdef Job* grown
@@ -1107,7 +1221,9 @@ cdef class _Workspace:
             self.memo_len = <Py_ssize_t*>malloc(m * sizeof(Py_ssize_t))
             self.memo_vr = <uint16_t*>malloc(m * sizeof(uint16_t))
             self.memo_little = <uint8_t*>malloc(m)
-            if not (self.memo_raw and self.memo_len and self.memo_vr and self.memo_little):
+            self.memo_lent = <uint8_t*>calloc(m, 1)
+            if not (self.memo_raw and self.memo_len and self.memo_vr and self.memo_little
+                    and self.memo_lent):
                 raise MemoryError()
             for i in range(m):
                 self.memo_len[i] = -1
@@ -1149,3 +1265,4 @@ cdef class _Workspace:
         free(self.memo_len)
         free(self.memo_vr)
         free(self.memo_little)
+        free(self.memo_lent)
