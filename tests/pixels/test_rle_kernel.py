@@ -10,6 +10,7 @@ import multiprocessing
 import os
 import struct
 import sys
+import threading
 
 import numpy as np
 import pytest
@@ -299,6 +300,55 @@ def test_datasets_match_pydicom(shape, dtype, bits_stored):
     assert_same(pixel_array(ds, index=1, threads=1), ref[1])
 
 
+def _claiming(data, rows, columns, out, workers):
+    """decode_frames over `data` from `workers` threads at once, sharing a claim
+    counter: (the counter afterwards, what each call returned or raised)."""
+    claim = np.array([0, len(data)], np.int64)
+    results = []
+
+    def run():
+        try:
+            results.append(core_rle.decode_frames(data, rows, columns, 1, 16, out, claim=claim))
+        except BaseException as exc:  # noqa: BLE001 - checked by the caller
+            results.append(exc)
+
+    others = [threading.Thread(target=run) for _ in range(workers - 1)]
+    for t in others:
+        t.start()
+    run()
+    for t in others:
+        t.join()
+    return claim, results
+
+
+@pytest.mark.parametrize("bad", [[], [9], [3, 9], [0], [11], [4, 5]])
+def test_claimed_frames_record_the_first_bad_frame(bad):
+    """Several calls sharing a claim counter decode every frame once between them; a
+    malformed frame is not raised but recorded, the lowest index winning, and every
+    frame before it is decoded."""
+    rng = np.random.default_rng(21)
+    rows, columns = 31, 97
+    arrs = [random_image(rng, (rows, columns), np.dtype("u2")) for _ in range(12)]
+    frames = [make_frame([encode_segment(p, rng) for p in planes_of(a)]) for a in arrs]
+    expected = np.stack([a.astype("<u2").view(np.uint8).reshape(-1) for a in arrs])
+    # a bad header (cut inside the segment table) or a short segment (cut in the data)
+    data = [(f[:40] if k % 2 else f[:len(f) // 2]) if k in bad else f
+            for k, f in enumerate(frames)]
+    for workers in (1, 3):
+        out = np.zeros((12, rows * columns * 2), np.uint8)
+        claim, results = _claiming(data, rows, columns, out, workers)
+        assert len(results) == workers and all(isinstance(r, int) for r in results)
+        first = min(bad, default=12)
+        assert claim[1] == first
+        np.testing.assert_array_equal(out[:first], expected[:first])
+        if not bad:
+            assert claim[0] >= 12
+    unaligned = np.frombuffer(bytearray(17), np.uint8)[1:].view(np.int64)
+    for claim in (np.zeros(3, np.int64), unaligned):
+        with pytest.raises(ValueError, match="claim"):
+            core_rle.decode_frames(frames, rows, columns, 1, 16, out, claim=claim)
+
+
 # --- worker threads --------------------------------------------------------------
 
 
@@ -370,12 +420,12 @@ def test_threads_capped_by_cpus(multiframe, monkeypatch):
     original = core_rle.decode_frames
 
     def spy(frames, *args, **kw):
-        calls.append(len(frames))
+        calls.append((len(frames), kw.get("claim") is not None))
         return original(frames, *args, **kw)
 
     monkeypatch.setattr(pixels_rle._rle, "decode_frames", spy)
     assert_same(pixel_array(ds, threads=16), ref)
-    assert sorted(calls) == [4, 5]
+    assert calls == [(9, True), (9, True)]  # two workers sharing the frames
 
 
 @pytest.mark.parametrize("bad_frames", [[7], [2, 7], [0], [4, 5]])
