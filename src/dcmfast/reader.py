@@ -49,17 +49,13 @@ _VALID_VRS = frozenset(
 ) | {"OB or OW", "US or SS", "US or OW", "US or SS or OW"}
 
 
-def _load(fp: Any, use_mmap: bool, threads: int = 0) -> tuple[Any, Any, bool, float | None]:
-    """(buffer, source for FileDataset, caller owns file, st_mtime of a path if known).
-
-    `threads` 1 reads a path on the calling thread alone (0: a large file is read by
-    two threads when there are two CPUs).
-    """
+def _load(fp: Any, use_mmap: bool) -> tuple[Any, Any, bool, float | None]:
+    """(buffer, source for FileDataset, caller owns file, st_mtime of a path if known)."""
     if isinstance(fp, os.PathLike):
         fp = os.fspath(fp)
     if isinstance(fp, str):
         if not use_mmap:
-            found = _fileio.read_path(fp, threads)
+            found = _fileio.read_path(fp)
             if found is not None:
                 return found[0], fp, False, found[1]
         with open(fp, "rb") as f:
@@ -221,13 +217,6 @@ def dcmread(
     buffer, source, _owned, mtime = _load(fp, mmap)
     return read_buffer(buffer, source, stop_before_pixels=stop_before_pixels, force=force,
                        specific_tags=specific_tags, max_bytes=max_bytes, _mtime=mtime)
-
-
-def _dcmread_threads(fp: Any, threads: int) -> FileDataset:
-    """``dcmread(fp)`` that reads a path with at most `threads` threads (the
-    ``threads`` of ``pixels.pixel_array``: 1 keeps everything on the calling thread)."""
-    buffer, source, _owned, mtime = _load(fp, False, threads)
-    return read_buffer(buffer, source, _mtime=mtime)
 
 
 def read_buffer(

@@ -149,8 +149,8 @@ cpdef object read_path(object path, int threads=0):
     of the whole file, `mtime` its modification time as ``os.stat().st_mtime``.
 
     A file of 8 MiB or more is read by two threads (the calling one and a helper,
-    taking 1 MiB blocks in turn) when the process may run on more than one CPU,
-    unless `threads` is 1 (0: no limit).
+    each taking the next 1 MiB block until none are left) when the process may run
+    on more than one CPU, unless `threads` is 1 (the calling thread alone).
 
     Returns None where Python's own ``open()`` must do the read: on platforms
     without POSIX file descriptors, and for anything that is not a regular file

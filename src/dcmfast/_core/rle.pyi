@@ -27,4 +27,5 @@ def decode_frames(
     bits_stored: int = 0,
     signed: bool = False,
     claim: Buffer | None = None,
+    share: int = 0,
 ) -> int: ...

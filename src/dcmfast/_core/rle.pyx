@@ -17,8 +17,8 @@ overwrites them) - never reading past the segment nor writing past the buffer;
 near either end an exact byte count is copied.
 
 :func:`decode_frames` decodes a list of frames in one call without the GIL; worker
-threads share a multi-frame image by claiming its frames one at a time from a
-shared counter.
+threads share a multi-frame image, each taking frames one at a time from the
+front of its own share, then from the backs of the others'.
 """
 from cpython.buffer cimport PyBUF_SIMPLE, PyBuffer_Release, PyObject_GetBuffer
 from libc.stdint cimport int64_t, uint8_t, uint16_t, uint32_t, uint64_t, uintptr_t
@@ -32,38 +32,47 @@ from dcmfast.errors import PixelDataError
 
 cdef extern from *:
     """
-    /* The frame counters several decode_frames calls share (claim mode). */
+    /* The shares of frames several decode_frames calls take from (claim mode). A
+       share is one int64: the next frame to take from its front (high 32 bits) and
+       the end of what is left (low 32 bits). dcmfast_take takes one frame from the
+       front or the back of a share: its index, or -1 when the share is empty. */
     #if defined(_MSC_VER)
     #include <intrin.h>
-    static int64_t dcmfast_claim_next(int64_t* c) {
-        return _InterlockedExchangeAdd64((volatile __int64*)c, 1);
-    }
     static int64_t dcmfast_load(int64_t* c) {
         return _InterlockedOr64((volatile __int64*)c, 0);
     }
-    static void dcmfast_store_min(int64_t* c, int64_t k) {
-        int64_t old = dcmfast_load(c);
-        while (k < old) {
-            int64_t seen = _InterlockedCompareExchange64((volatile __int64*)c, k, old);
-            if (seen == old) break;
-            old = seen;
-        }
+    static int dcmfast_cas(int64_t* c, int64_t* old, int64_t value) {
+        int64_t seen = _InterlockedCompareExchange64((volatile __int64*)c, value, *old);
+        if (seen == *old) return 1;
+        *old = seen;
+        return 0;
     }
     #else
-    static int64_t dcmfast_claim_next(int64_t* c) {
-        return __atomic_fetch_add(c, 1, __ATOMIC_RELAXED);
-    }
     static int64_t dcmfast_load(int64_t* c) { return __atomic_load_n(c, __ATOMIC_RELAXED); }
-    static void dcmfast_store_min(int64_t* c, int64_t k) {
-        int64_t old = __atomic_load_n(c, __ATOMIC_RELAXED);
-        while (k < old && !__atomic_compare_exchange_n(c, &old, k, 1, __ATOMIC_RELAXED,
-                                                       __ATOMIC_RELAXED)) {
-        }
+    static int dcmfast_cas(int64_t* c, int64_t* old, int64_t value) {
+        return __atomic_compare_exchange_n(c, old, value, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
     }
     #endif
+    static int64_t dcmfast_take(int64_t* share, int front) {
+        int64_t old = dcmfast_load(share);
+        for (;;) {
+            uint64_t next = (uint64_t)old >> 32, end = (uint64_t)old & 0xFFFFFFFFu;
+            if (next >= end) return -1;
+            if (front) {
+                if (dcmfast_cas(share, &old, (int64_t)(((next + 1) << 32) | end))) return (int64_t)next;
+            } else if (dcmfast_cas(share, &old, (int64_t)((next << 32) | (end - 1)))) {
+                return (int64_t)(end - 1);
+            }
+        }
+    }
+    static void dcmfast_store_min(int64_t* c, int64_t k) {
+        int64_t old = dcmfast_load(c);
+        while (k < old && !dcmfast_cas(c, &old, k)) {
+        }
+    }
     """
-    int64_t dcmfast_claim_next(int64_t* c) noexcept nogil
     int64_t dcmfast_load(int64_t* c) noexcept nogil
+    int64_t dcmfast_take(int64_t* share, int front) noexcept nogil
     void dcmfast_store_min(int64_t* c, int64_t k) noexcept nogil
 
 cdef extern from *:
@@ -565,17 +574,20 @@ cdef Py_ssize_t _frames_nogil(Py_ssize_t nr_frames, const uint8_t* const* srcs,
                               Py_ssize_t pixels, Py_ssize_t itemsize,
                               const Py_ssize_t* positions, uint8_t* out, uint8_t* work,
                               int bits_stored, bint signed, int64_t* claim,
+                              Py_ssize_t nr_shares, Py_ssize_t share,
                               Py_ssize_t* nr_long) noexcept nogil:
     """Decode frames 0 .. nr_frames - 1 into consecutive frames of `out` (fixing the
     unused bits when 0 < bits_stored < 8 * itemsize); returns the index of the first
     frame that fails (bad header or short segment), or nr_frames.
 
-    With `claim` (not NULL: claim[0] the next frame to decode, claim[1] the first
-    frame that failed, shared with other threads) only the frames claimed one by one
-    from claim[0] are decoded, until none are left or a frame has failed; a frame
-    that fails is recorded in claim[1] (the lowest such index stays).
+    With `claim` (not NULL: claim[0 .. nr_shares - 1] the shares of the frames,
+    claim[nr_shares] the first frame that failed, all shared with other threads)
+    the frames are taken one at a time from the front of share `share`, then from
+    the back of the others, until none are left; a frame after one that failed is
+    skipped, a frame that fails is recorded in claim[nr_shares] (the lowest such
+    index stays), and nr_frames is returned.
     """
-    cdef Py_ssize_t k = 0, i, nr_segments, frame_length = pixels * expected
+    cdef Py_ssize_t k = -1, j, i, nr_segments, frame_length = pixels * expected
     cdef Py_ssize_t starts[MAX_SEGMENTS]
     cdef Py_ssize_t ends[MAX_SEGMENTS]
     cdef Py_ssize_t produced[MAX_SEGMENTS]
@@ -585,12 +597,22 @@ cdef Py_ssize_t _frames_nogil(Py_ssize_t nr_frames, const uint8_t* const* srcs,
     cdef bint fix = 0 < bits_stored < 8 * itemsize
     cdef bint bad
     while True:
-        if claim != NULL:
-            if dcmfast_load(&claim[1]) < nr_frames:
-                return nr_frames  # a frame failed: those after it do not matter
-            k = dcmfast_claim_next(&claim[0])
-        if k >= nr_frames:
-            return nr_frames
+        if claim == NULL:
+            k += 1
+            if k >= nr_frames:
+                return nr_frames
+        else:
+            # each thread writes a region of its own (no two wait on the same page
+            # fault) until it helps with what the others have left
+            k = dcmfast_take(&claim[share], 1)
+            j = 1
+            while k < 0 and j < nr_shares:
+                k = dcmfast_take(&claim[(share + j) % nr_shares], 0)
+                j += 1
+            if k < 0:
+                return nr_frames
+            if k >= nr_frames or k > dcmfast_load(&claim[nr_shares]):
+                continue  # not a frame; or after one that failed: not needed
         s = srcs[k]
         o = out + k * frame_length
         bad = _parse_header(s, lens[k], expected, &nr_segments, starts, ends) != HDR_OK
@@ -603,9 +625,10 @@ cdef Py_ssize_t _frames_nogil(Py_ssize_t nr_frames, const uint8_t* const* srcs,
                 elif status[i] == RLE_LONG:
                     nr_long[0] += 1
         if bad:
-            if claim != NULL:
-                dcmfast_store_min(&claim[1], k)
-            return k
+            if claim == NULL:
+                return k
+            dcmfast_store_min(&claim[nr_shares], k)
+            continue
         if fix:
             if itemsize == 1:
                 clear_unused_bits(o, frame_length, bits_stored, signed, <uint8_t>0)
@@ -615,14 +638,13 @@ cdef Py_ssize_t _frames_nogil(Py_ssize_t nr_frames, const uint8_t* const* srcs,
                 clear_unused_bits(o, frame_length // 4, bits_stored, signed, <uint32_t>0)
             elif itemsize == 8:
                 clear_unused_bits(o, frame_length // 8, bits_stored, signed, <uint64_t>0)
-        k += 1
 
 
 def decode_frames(list frames, Py_ssize_t rows, Py_ssize_t columns,
                   Py_ssize_t samples_per_pixel, Py_ssize_t bits_allocated,
                   uint8_t[:, ::1] out, *, str segment_order=">", list frame_indices=None,
                   list base_offsets=None, int bits_stored=0, bint signed=False,
-                  int64_t[::1] claim=None):
+                  int64_t[::1] claim=None, Py_ssize_t share=0):
     """Decode the RLE Lossless frames `frames` (bytes-like objects) into the rows of
     `out`, a writable ``(len(frames), frame bytes)`` uint8 array, in one call that
     holds the GIL only to take and give back the frames' buffers.
@@ -635,13 +657,16 @@ def decode_frames(list frames, Py_ssize_t rows, Py_ssize_t columns,
     malformed raises the PixelDataError :func:`decode_frame` raises for it; the
     frames before it are decoded, the ones after it are not.
 
-    Several threads share the work with `claim`, an int64 array ``[0, len(frames)]``
-    that concurrent calls over the same `frames` and `out` are all given: each call
-    then decodes the frames it claims one at a time (a thread that gets less CPU
-    time takes fewer), until none are left. A malformed frame is then not raised
-    but recorded: once every call has returned, ``claim[1]`` is the index of the
-    first malformed frame (``len(frames)`` when there is none; the frames before it
-    are decoded), which the caller decodes alone for its error.
+    Several threads share the work with `claim`, an int64 array holding one word
+    per thread, ``(first << 32) | stop`` for its share ``frames[first:stop]`` (the
+    shares cover the frames), then ``len(frames)``; concurrent calls over the same
+    `frames` and `out` are all given it, each its own `share` (an index into it).
+    Each call then decodes the frames of its share one at a time from the front,
+    then takes what is left of the others from their backs (a thread that gets less
+    CPU time decodes fewer). A malformed frame is not raised but recorded: once
+    every call has returned, the last word of `claim` is the index of the first
+    malformed frame (``len(frames)`` when there is none; the frames before it are
+    decoded), which the caller decodes alone for its error.
     """
     cdef Py_ssize_t nr_frames = len(frames)
     cdef Py_ssize_t expected, pixels, frame_length, k, acquired = 0, failed, nr_long = 0
@@ -653,11 +678,15 @@ def decode_frames(list frames, Py_ssize_t rows, Py_ssize_t columns,
     cdef uint8_t* work = NULL
     cdef uint8_t* o
     cdef int64_t* shared = NULL
+    cdef Py_ssize_t nr_shares = 0
 
     if claim is not None:
-        shared = &claim[0] if claim.shape[0] == 2 else NULL
-        if shared == NULL or <uintptr_t>shared % 8:  # atomics need an aligned counter
-            raise ValueError("claim must be an aligned int64 array [next frame, len(frames)]")
+        nr_shares = claim.shape[0] - 1
+        if (nr_shares < 1 or not 0 <= share < nr_shares or nr_frames >= 1 << 31
+                or <uintptr_t>&claim[0] % 8):  # atomics need aligned words
+            raise ValueError("claim must be an aligned int64 array of the shares and "
+                             "len(frames), share an index of one of them")
+        shared = &claim[0]
     if frame_indices is not None and len(frame_indices) != nr_frames:
         raise ValueError("frame_indices must hold one index per frame")
     if base_offsets is not None and len(base_offsets) != nr_frames:
@@ -688,7 +717,8 @@ def decode_frames(list frames, Py_ssize_t rows, Py_ssize_t columns,
             lens[k] = bufs[k].len
         with nogil:
             failed = _frames_nogil(nr_frames, srcs, lens, expected, pixels, itemsize, positions,
-                                   o, work, bits_stored, signed, shared, &nr_long)
+                                   o, work, bits_stored, signed, shared, nr_shares, share,
+                                   &nr_long)
     finally:
         for k in range(acquired):
             PyBuffer_Release(&bufs[k])
@@ -730,6 +760,6 @@ cdef Py_ssize_t decode_frames_nogil(Py_ssize_t nr_frames, const uint8_t* const* 
     if work == NULL:
         return -1
     failed = _frames_nogil(nr_frames, srcs, lens, expected, rows * columns, bits_allocated // 8,
-                           positions, out, work, bits_stored, signed, NULL, nr_long)
+                           positions, out, work, bits_stored, signed, NULL, 0, 0, nr_long)
     free(work)
     return failed

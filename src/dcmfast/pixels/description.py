@@ -310,13 +310,10 @@ def _max_bytes_of(ds: Any, data_size: int) -> int:
     return value if isinstance(value, int) else default_max_bytes(data_size)
 
 
-def _read_dataset(src: Any, threads: int | None = None) -> Any:
-    """Read a path or bytes with dcmfast's reader (a path with at most `threads`
-    threads, None: no limit)."""
-    from dcmfast.reader import _dcmread_threads, dcmread
+def _read_dataset(src: Any) -> Any:
+    """Read a path or bytes with dcmfast's reader."""
+    from dcmfast.reader import dcmread
 
-    if threads is not None and isinstance(src, (str, os.PathLike)):
-        return _dcmread_threads(src, threads)
     return dcmread(src)
 
 
@@ -330,15 +327,8 @@ def describe(src: Any, **overrides: Any) -> tuple[PixelDescription, Any]:
     `src` is a path, a bytes-like holding a DICOM file, or a pydicom / dcmfast
     Dataset. `overrides` replace described values (pydicom's option names).
     """
-    return describe_with(src, overrides)
-
-
-def describe_with(src: Any, overrides: dict[str, Any],
-                  threads: int | None = None) -> tuple[PixelDescription, Any]:
-    """:func:`describe`, reading a path with at most `threads` threads (the
-    ``threads`` of ``pixel_array``; None: no limit)."""
     if isinstance(src, (str, os.PathLike, bytes, bytearray, memoryview)):
-        src = _read_dataset(src, threads)
+        src = _read_dataset(src)
     # the common case of a dcmfast Dataset read from a file, validated, or None
     desc = _fast_describe(src, PixelDescription)
     if desc is None:
