@@ -89,7 +89,10 @@ def test_path_reads_match_open(tmp_path):
     big = tmp_path / "big.dcm"  # above 32 MiB the buffer is advised to use huge pages
     blob = os.urandom(1 << 16) * 520 + b"end"
     big.write_bytes(blob)
-    assert fileio.read_path(str(big))[0] == blob
+    assert fileio.read_path(str(big))[0] == blob  # 8 MiB and more: two threads
+    assert fileio.read_path(str(big), 1)[0] == blob  # the calling thread alone
+    big.write_bytes(blob[: (8 << 20) + 12345])
+    assert fileio.read_path(str(big))[0] == blob[: (8 << 20) + 12345]
     big.unlink()
     os.utime(path, ns=(0, -1_500_000_000))  # before 1970: seconds and nanoseconds both count
     assert fileio.read_path(str(path))[1] == os.stat(path).st_mtime

@@ -10,6 +10,7 @@ import multiprocessing
 import os
 import struct
 import sys
+import threading
 
 import numpy as np
 import pytest
@@ -299,6 +300,73 @@ def test_datasets_match_pydicom(shape, dtype, bits_stored):
     assert_same(pixel_array(ds, index=1, threads=1), ref[1])
 
 
+def _shares(n, workers, stops=None):
+    """The `claim` array for `workers` contiguous shares of `n` frames."""
+    bounds = [n * w // workers for w in range(workers + 1)]
+    return np.array([(bounds[w] << 32) | bounds[w + 1] for w in range(workers)] + [n], np.int64)
+
+
+def _claiming(data, rows, columns, out, claim):
+    """decode_frames over `data` from one thread per share of `claim` at once:
+    what each call returned or raised."""
+    results = []
+
+    def run(share):
+        try:
+            results.append(core_rle.decode_frames(data, rows, columns, 1, 16, out, claim=claim,
+                                                  share=share))
+        except BaseException as exc:  # noqa: BLE001 - checked by the caller
+            results.append(exc)
+
+    others = [threading.Thread(target=run, args=(w,)) for w in range(1, len(claim) - 1)]
+    for t in others:
+        t.start()
+    run(0)
+    for t in others:
+        t.join()
+    return results
+
+
+@pytest.mark.parametrize("bad", [[], [9], [3, 9], [0], [11], [4, 5]])
+def test_shared_frames_record_the_first_bad_frame(bad):
+    """Calls sharing `claim` decode every frame between them (each its own share,
+    then what is left of the others); a malformed frame is not raised but recorded,
+    the lowest index winning, and every frame before it is decoded."""
+    rng = np.random.default_rng(21)
+    rows, columns = 31, 97
+    arrs = [random_image(rng, (rows, columns), np.dtype("u2")) for _ in range(12)]
+    frames = [make_frame([encode_segment(p, rng) for p in planes_of(a)]) for a in arrs]
+    expected = np.stack([a.astype("<u2").view(np.uint8).reshape(-1) for a in arrs])
+    # a bad header (cut inside the segment table) or a short segment (cut in the data)
+    data = [(f[:40] if k % 2 else f[:len(f) // 2]) if k in bad else f
+            for k, f in enumerate(frames)]
+    first = min(bad, default=12)
+    for workers in (1, 2, 3, 12):
+        out = np.zeros((12, rows * columns * 2), np.uint8)
+        claim = _shares(12, workers)
+        results = _claiming(data, rows, columns, out, claim)
+        assert len(results) == workers and all(isinstance(r, int) for r in results)
+        assert claim[-1] == first
+        np.testing.assert_array_equal(out[:first], expected[:first])
+        assert all((w >> 32) >= (w & 0xFFFFFFFF) for w in claim[:-1])  # every share taken
+    # one thread alone takes the other shares from their backs
+    out = np.zeros((12, rows * columns * 2), np.uint8)
+    claim = _shares(12, 3)
+    assert core_rle.decode_frames(frames, rows, columns, 1, 16, out, claim=claim, share=1) == 0
+    np.testing.assert_array_equal(out, expected)
+    # shares that name no frame are skipped
+    claim = np.array([(5 << 32) | 40, (3 << 32) | 1, 12], np.int64)
+    out[:] = 0
+    core_rle.decode_frames(frames, rows, columns, 1, 16, out, claim=claim)
+    np.testing.assert_array_equal(out[5:], expected[5:])
+    assert not out[:5].any()
+    unaligned = np.frombuffer(bytearray(17), np.uint8)[1:].view(np.int64)
+    for claim, share in ((np.zeros(1, np.int64), 0), (unaligned, 0), (_shares(12, 2), 2),
+                         (_shares(12, 2), -1)):
+        with pytest.raises(ValueError, match="claim"):
+            core_rle.decode_frames(frames, rows, columns, 1, 16, out, claim=claim, share=share)
+
+
 # --- worker threads --------------------------------------------------------------
 
 
@@ -370,12 +438,12 @@ def test_threads_capped_by_cpus(multiframe, monkeypatch):
     original = core_rle.decode_frames
 
     def spy(frames, *args, **kw):
-        calls.append(len(frames))
+        calls.append((len(frames), kw.get("claim") is not None))
         return original(frames, *args, **kw)
 
     monkeypatch.setattr(pixels_rle._rle, "decode_frames", spy)
     assert_same(pixel_array(ds, threads=16), ref)
-    assert sorted(calls) == [4, 5]
+    assert calls == [(9, True), (9, True)]  # two workers sharing the frames
 
 
 @pytest.mark.parametrize("bad_frames", [[7], [2, 7], [0], [4, 5]])

@@ -1,1 +1,1 @@
-cpdef object read_path(object path)
+cpdef object read_path(object path, int threads=*)

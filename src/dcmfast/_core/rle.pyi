@@ -26,4 +26,6 @@ def decode_frames(
     base_offsets: list[int] | None = None,
     bits_stored: int = 0,
     signed: bool = False,
+    claim: Buffer | None = None,
+    share: int = 0,
 ) -> int: ...

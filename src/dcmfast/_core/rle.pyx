@@ -10,16 +10,18 @@ once and the frame comes out as little-endian, colour-by-pixel (planar
 configuration 0) samples, ready to be viewed as an ndarray.
 
 Runs are decoded whole. Away from the ends of the segment and of the output
-buffer a run is copied with fixed-size 16-byte moves, possibly writing up to 31
-bytes past its end (the next run overwrites them) - never reading past the
-segment nor writing past the buffer; near either end an exact byte count is
-copied.
+buffer a run is copied with a fixed number of 8- or 16-byte moves chosen by one
+test of its length (32 bytes for a short literal, 8 for a short replicate run,
+128 for a long run), possibly writing up to 127 bytes past its end (the next run
+overwrites them) - never reading past the segment nor writing past the buffer;
+near either end an exact byte count is copied.
 
-:func:`decode_frames` decodes a list of frames in one call without the GIL, so a
-worker thread can take a contiguous share of a multi-frame image.
+:func:`decode_frames` decodes a list of frames in one call without the GIL; worker
+threads share a multi-frame image, each taking frames one at a time from the
+front of its own share, then from the backs of the others'.
 """
 from cpython.buffer cimport PyBUF_SIMPLE, PyBuffer_Release, PyObject_GetBuffer
-from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
+from libc.stdint cimport int64_t, uint8_t, uint16_t, uint32_t, uint64_t, uintptr_t
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy, memmove, memset
 
@@ -27,6 +29,75 @@ from dcmfast._core._bytes cimport load_u32
 from dcmfast._core.unpack cimport clear_unused_bits
 
 from dcmfast.errors import PixelDataError
+
+cdef extern from *:
+    """
+    /* The shares of frames several decode_frames calls take from (claim mode). A
+       share is one int64: the next frame to take from its front (high 32 bits) and
+       the end of what is left (low 32 bits). dcmfast_take takes one frame from the
+       front or the back of a share: its index, or -1 when the share is empty. */
+    #if defined(_MSC_VER)
+    #include <intrin.h>
+    static int64_t dcmfast_load(int64_t* c) {
+        return _InterlockedOr64((volatile __int64*)c, 0);
+    }
+    static int dcmfast_cas(int64_t* c, int64_t* old, int64_t value) {
+        int64_t seen = _InterlockedCompareExchange64((volatile __int64*)c, value, *old);
+        if (seen == *old) return 1;
+        *old = seen;
+        return 0;
+    }
+    #else
+    static int64_t dcmfast_load(int64_t* c) { return __atomic_load_n(c, __ATOMIC_RELAXED); }
+    static int dcmfast_cas(int64_t* c, int64_t* old, int64_t value) {
+        return __atomic_compare_exchange_n(c, old, value, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+    }
+    #endif
+    static int64_t dcmfast_take(int64_t* share, int front) {
+        int64_t old = dcmfast_load(share);
+        for (;;) {
+            uint64_t next = (uint64_t)old >> 32, end = (uint64_t)old & 0xFFFFFFFFu;
+            if (next >= end) return -1;
+            if (front) {
+                if (dcmfast_cas(share, &old, (int64_t)(((next + 1) << 32) | end))) return (int64_t)next;
+            } else if (dcmfast_cas(share, &old, (int64_t)((next << 32) | (end - 1)))) {
+                return (int64_t)(end - 1);
+            }
+        }
+    }
+    static void dcmfast_store_min(int64_t* c, int64_t k) {
+        int64_t old = dcmfast_load(c);
+        while (k < old && !dcmfast_cas(c, &old, k)) {
+        }
+    }
+    """
+    int64_t dcmfast_load(int64_t* c) noexcept nogil
+    int64_t dcmfast_take(int64_t* share, int front) noexcept nogil
+    void dcmfast_store_min(int64_t* c, int64_t k) noexcept nogil
+
+cdef extern from *:
+    """
+    /* A branch the decoder rarely takes on noisy data (GCC, Clang): its code goes
+       out of the way of the common path. */
+    #if defined(__GNUC__)
+    #define DCMFAST_RARELY(x) __builtin_expect(!!(x), 0)
+    #else
+    #define DCMFAST_RARELY(x) (x)
+    #endif
+    """
+    bint DCMFAST_RARELY(bint x) noexcept nogil
+
+cdef extern from *:
+    """
+    /* Hide a pointer's value from the optimizer (GCC, Clang), so that an address
+       computed from it is not shared with one computed from the original. */
+    #if defined(__GNUC__)
+    #define DCMFAST_OPAQUE(p) __asm__("" : "+r"(p))
+    #else
+    #define DCMFAST_OPAQUE(p) ((void)0)
+    #endif
+    """
+    void DCMFAST_OPAQUE(const uint8_t* p) noexcept nogil
 
 cdef enum:
     HEADER_LENGTH = 64
@@ -55,41 +126,51 @@ cdef inline void _fill16(uint8_t* dst, uint64_t v) noexcept nogil:
     memcpy(dst + 8, &v, 8)
 
 
-cdef inline Py_ssize_t _fast_run(const uint8_t* src, Py_ssize_t pos, uint8_t* out,
-                                 Py_ssize_t* pwritten) noexcept nogil:
-    """Decode the literal or replicate run whose header is src[pos] (not 128) into
-    out[written:], written = pwritten[0]; returns the position after it.
+cdef inline Py_ssize_t _fast_run(const uint8_t** pp, uint8_t** pq, Py_ssize_t h) noexcept nogil:
+    """Decode the literal or replicate run whose header h = pp[0][0] (not 128) into
+    pq[0]; both pointers move past the run. Returns the header that follows it.
 
-    src[pos : pos + 130] and out[written : written + 128] must exist: the first 32
-    bytes are always written (most runs of noisy data are shorter: no branch on the
-    length), longer runs 16 bytes at a time. Up to 31 bytes past the run's end are
-    overwritten with junk, that the next run (or the caller) overwrites.
+    pp[0][0:130] and pq[0][0:128] must exist. The first 32 bytes of a literal run, 8
+    of a replicate run, are always written (most runs of noisy data are shorter: no
+    branch on the length); a longer run writes all 128 (no loop whose exit depends on
+    the length). The bytes written past the run's end are junk that the next run (or
+    the caller) overwrites.
+
+    On noisy data the speed is bound by the chain from one header to the next: one
+    load per literal run, whose address p + 2 + h is formed by the load itself (h at
+    full width; p + 2 kept apart from the p + h + 2 that p moves to, else the
+    compiler adds first and loads after), nothing per replicate run (the next
+    header is 2 bytes on, read without waiting for this run). The long-run branches
+    are marked rare: the short runs take no jump but the loop's.
     """
-    cdef Py_ssize_t written = pwritten[0]
-    cdef Py_ssize_t run, k
-    cdef uint8_t h = src[pos]
+    cdef const uint8_t* p = pp[0]
+    cdef const uint8_t* at
+    cdef uint8_t* q = pq[0]
+    cdef Py_ssize_t k, following
     cdef uint64_t v
     if h < 128:  # literal run of h + 1 bytes
-        run = h + 1
-        _copy16(out + written, src + pos + 1)
-        _copy16(out + written + 16, src + pos + 17)
-        k = 32
-        while k < run:
-            _copy16(out + written + k, src + pos + 1 + k)
-            k += 16
-        pwritten[0] = written + run
-        return pos + run + 1
-    # replicate run: the next byte 257 - h times
-    run = 257 - h
-    v = src[pos + 1] * <uint64_t>0x0101010101010101
-    _fill16(out + written, v)
-    _fill16(out + written + 16, v)
-    k = 32
-    while k < run:
-        _fill16(out + written + k, v)
-        k += 16
-    pwritten[0] = written + run
-    return pos + 2
+        _copy16(q, p + 1)
+        _copy16(q + 16, p + 17)
+        if DCMFAST_RARELY(h >= 32):
+            for k in range(32, MAX_RUN, 16):
+                _copy16(q + k, p + 1 + k)
+        at = p + 2
+        DCMFAST_OPAQUE(at)
+        following = at[h]  # the header after the run
+        pq[0] = q + h + 1
+        pp[0] = p + h + 2
+        return following
+    # replicate run: the next byte 257 - h times; runs of noisy data are short, one
+    # 8-byte store (no vector to build: the store's data is ready sooner)
+    v = p[1] * <uint64_t>0x0101010101010101
+    memcpy(q, &v, 8)
+    if DCMFAST_RARELY(h < 249):  # more than 8 bytes
+        for k in range(0, MAX_RUN, 16):
+            _fill16(q + k, v)
+    following = p[2]
+    pq[0] = q + 257 - h
+    pp[0] = p + 2
+    return following
 
 
 cdef inline Py_ssize_t _runs(const uint8_t* src, Py_ssize_t src_len, Py_ssize_t* ppos,
@@ -107,30 +188,52 @@ cdef inline Py_ssize_t _runs(const uint8_t* src, Py_ssize_t src_len, Py_ssize_t*
     cdef Py_ssize_t fast_out = limit - MAX_RUN     # fast run: out[written : written + 128] exists
     cdef Py_ssize_t run, avail, bound
     cdef Py_ssize_t tf = target if target < fast_out + 1 else fast_out + 1
-    cdef uint8_t h
-    # Bulk loop: a literal or replicate run of r bytes takes at most 2r source bytes,
-    # so while pos + 2 * (tf - written) stays within the fast source bound (the
-    # invariant pos - 2 * written <= bound), no run can reach the end of the source
-    # and only the output count needs checking; a no-op (1 byte, nothing out) checks
-    # the invariant itself. Below tf, no run passes `limit`.
+    cdef const uint8_t* p
+    cdef const uint8_t* p_fast
+    cdef uint8_t* q
+    cdef uint8_t* q_fast
+    cdef Py_ssize_t h
+    # Below tf a run ends by tf + 127 <= limit. Bulk loop: a literal or replicate run
+    # of r bytes takes at most 2r source bytes, so while pos + 2 * (tf - written)
+    # stays within the fast source bound (the invariant pos - 2 * written <= bound),
+    # no run can reach the end of the source and only the output count needs
+    # checking; a no-op (1 byte, nothing out) checks the invariant itself.
     bound = fast_src - 2 * MAX_RUN - 2 * tf
     if written < tf and pos - 2 * written <= bound:
-        while written < tf:
-            if src[pos] != 128:
-                pos = _fast_run(src, pos, out, &written)
-            elif pos + 1 - 2 * written > bound:
+        p = src + pos
+        q = out + written
+        q_fast = out + tf
+        h = p[0]
+        while q < q_fast:
+            if h != 128:
+                h = _fast_run(&p, &q, h)
+            elif (p + 1 - src) - 2 * (q - out) > bound:
                 break
             else:
-                pos += 1
-    # Near the end of the source or of the output: the bounds are checked per run.
-    while written < target:
-        if pos <= fast_src and written <= fast_out:
-            if src[pos] != 128:
-                pos = _fast_run(src, pos, out, &written)
+                p += 1
+                h = p[0]
+        pos = p - src
+        written = q - out
+    # Then (a highly compressed segment, or the last runs) both bounds checked per
+    # run, while a run starting here can neither reach the end of the source nor
+    # pass `limit`
+    if written < tf and pos <= fast_src:
+        p = src + pos
+        p_fast = src + fast_src
+        q = out + written
+        q_fast = out + tf
+        h = p[0]
+        while q < q_fast and p <= p_fast:
+            if h != 128:
+                h = _fast_run(&p, &q, h)
             else:
-                pos += 1
-            continue
-        # exact path, near the end of the source or of the output
+                p += 1
+                h = p[0]
+        pos = p - src
+        written = q - out
+    # Near the end of the source or of the output (neither bound ever moves back
+    # into the loops' range): an exact byte count per run.
+    while written < target:
         if pos >= src_len:
             break
         h = src[pos]
@@ -198,18 +301,16 @@ cdef void _interleave(const uint8_t* planes, Py_ssize_t stride, Py_ssize_t pixel
                       uint8_t* out) noexcept nogil:
     """out[i * nr_planes + positions[j]] = planes[j * stride + i] for i < pixels, every j."""
     cdef Py_ssize_t i, j
-    cdef uint16_t v16
-    cdef uint32_t v32
     cdef const uint8_t* p0 = planes
     cdef const uint8_t* p1 = planes + stride
     cdef const uint8_t* p2 = planes + 2 * stride
     cdef const uint8_t* p3 = planes + 3 * stride
-    if nr_planes == 2:  # one 16-bit sample: vectorizes
+    if nr_planes == 2:  # one 16-bit sample: vectorizes (a byte unpack per 16 pixels)
         if positions[0] == 1:
             p0, p1 = p1, p0
         for i in range(pixels):
-            v16 = p0[i] | (<uint16_t>p1[i] << 8)
-            memcpy(out + 2 * i, &v16, 2)
+            out[2 * i] = p0[i]
+            out[2 * i + 1] = p1[i]
         return
     if nr_planes == 3 and positions[0] == 0 and positions[1] == 1:  # 3 x 8-bit (RGB)
         for i in range(pixels):
@@ -219,9 +320,10 @@ cdef void _interleave(const uint8_t* planes, Py_ssize_t stride, Py_ssize_t pixel
         return
     if nr_planes == 4 and positions[0] == 3 and positions[1] == 2 and positions[2] == 1:
         for i in range(pixels):  # one 32-bit sample, segments most significant first
-            v32 = (p3[i] | (<uint32_t>p2[i] << 8) | (<uint32_t>p1[i] << 16)
-                   | (<uint32_t>p0[i] << 24))
-            memcpy(out + 4 * i, &v32, 4)
+            out[4 * i] = p3[i]
+            out[4 * i + 1] = p2[i]
+            out[4 * i + 2] = p1[i]
+            out[4 * i + 3] = p0[i]
         return
     if nr_planes == 6:  # 3 x 16-bit (RGB): one pass, every byte of a pixel at once
         _interleave_fixed(planes, stride, pixels, 6, positions, out)
@@ -471,11 +573,21 @@ cdef Py_ssize_t _frames_nogil(Py_ssize_t nr_frames, const uint8_t* const* srcs,
                               const Py_ssize_t* lens, Py_ssize_t expected,
                               Py_ssize_t pixels, Py_ssize_t itemsize,
                               const Py_ssize_t* positions, uint8_t* out, uint8_t* work,
-                              int bits_stored, bint signed, Py_ssize_t* nr_long) noexcept nogil:
+                              int bits_stored, bint signed, int64_t* claim,
+                              Py_ssize_t nr_shares, Py_ssize_t share,
+                              Py_ssize_t* nr_long) noexcept nogil:
     """Decode frames 0 .. nr_frames - 1 into consecutive frames of `out` (fixing the
     unused bits when 0 < bits_stored < 8 * itemsize); returns the index of the first
-    frame that fails (bad header or short segment), or nr_frames."""
-    cdef Py_ssize_t k, i, nr_segments, frame_length = pixels * expected
+    frame that fails (bad header or short segment), or nr_frames.
+
+    With `claim` (not NULL: claim[0 .. nr_shares - 1] the shares of the frames,
+    claim[nr_shares] the first frame that failed, all shared with other threads)
+    the frames are taken one at a time from the front of share `share`, then from
+    the back of the others, until none are left; a frame after one that failed is
+    skipped, a frame that fails is recorded in claim[nr_shares] (the lowest such
+    index stays), and nr_frames is returned.
+    """
+    cdef Py_ssize_t k = -1, j, i, nr_segments, frame_length = pixels * expected
     cdef Py_ssize_t starts[MAX_SEGMENTS]
     cdef Py_ssize_t ends[MAX_SEGMENTS]
     cdef Py_ssize_t produced[MAX_SEGMENTS]
@@ -483,18 +595,40 @@ cdef Py_ssize_t _frames_nogil(Py_ssize_t nr_frames, const uint8_t* const* srcs,
     cdef const uint8_t* s
     cdef uint8_t* o
     cdef bint fix = 0 < bits_stored < 8 * itemsize
-    for k in range(nr_frames):
+    cdef bint bad
+    while True:
+        if claim == NULL:
+            k += 1
+            if k >= nr_frames:
+                return nr_frames
+        else:
+            # each thread writes a region of its own (no two wait on the same page
+            # fault) until it helps with what the others have left
+            k = dcmfast_take(&claim[share], 1)
+            j = 1
+            while k < 0 and j < nr_shares:
+                k = dcmfast_take(&claim[(share + j) % nr_shares], 0)
+                j += 1
+            if k < 0:
+                return nr_frames
+            if k >= nr_frames or k > dcmfast_load(&claim[nr_shares]):
+                continue  # not a frame; or after one that failed: not needed
         s = srcs[k]
-        if _parse_header(s, lens[k], expected, &nr_segments, starts, ends) != HDR_OK:
-            return k
         o = out + k * frame_length
-        _decode_segments(s, starts, ends, nr_segments, pixels, positions, o, work,
-                         status, produced)
-        for i in range(nr_segments):
-            if status[i] == RLE_SHORT:
+        bad = _parse_header(s, lens[k], expected, &nr_segments, starts, ends) != HDR_OK
+        if not bad:
+            _decode_segments(s, starts, ends, nr_segments, pixels, positions, o, work,
+                             status, produced)
+            for i in range(nr_segments):
+                if status[i] == RLE_SHORT:
+                    bad = True
+                elif status[i] == RLE_LONG:
+                    nr_long[0] += 1
+        if bad:
+            if claim == NULL:
                 return k
-            if status[i] == RLE_LONG:
-                nr_long[0] += 1
+            dcmfast_store_min(&claim[nr_shares], k)
+            continue
         if fix:
             if itemsize == 1:
                 clear_unused_bits(o, frame_length, bits_stored, signed, <uint8_t>0)
@@ -504,13 +638,13 @@ cdef Py_ssize_t _frames_nogil(Py_ssize_t nr_frames, const uint8_t* const* srcs,
                 clear_unused_bits(o, frame_length // 4, bits_stored, signed, <uint32_t>0)
             elif itemsize == 8:
                 clear_unused_bits(o, frame_length // 8, bits_stored, signed, <uint64_t>0)
-    return nr_frames
 
 
 def decode_frames(list frames, Py_ssize_t rows, Py_ssize_t columns,
                   Py_ssize_t samples_per_pixel, Py_ssize_t bits_allocated,
                   uint8_t[:, ::1] out, *, str segment_order=">", list frame_indices=None,
-                  list base_offsets=None, int bits_stored=0, bint signed=False):
+                  list base_offsets=None, int bits_stored=0, bint signed=False,
+                  int64_t[::1] claim=None, Py_ssize_t share=0):
     """Decode the RLE Lossless frames `frames` (bytes-like objects) into the rows of
     `out`, a writable ``(len(frames), frame bytes)`` uint8 array, in one call that
     holds the GIL only to take and give back the frames' buffers.
@@ -522,6 +656,17 @@ def decode_frames(list frames, Py_ssize_t rows, Py_ssize_t columns,
     Returns the number of segments that decoded long. The first frame that is
     malformed raises the PixelDataError :func:`decode_frame` raises for it; the
     frames before it are decoded, the ones after it are not.
+
+    Several threads share the work with `claim`, an int64 array holding one word
+    per thread, ``(first << 32) | stop`` for its share ``frames[first:stop]`` (the
+    shares cover the frames), then ``len(frames)``; concurrent calls over the same
+    `frames` and `out` are all given it, each its own `share` (an index into it).
+    Each call then decodes the frames of its share one at a time from the front,
+    then takes what is left of the others from their backs (a thread that gets less
+    CPU time decodes fewer). A malformed frame is not raised but recorded: once
+    every call has returned, the last word of `claim` is the index of the first
+    malformed frame (``len(frames)`` when there is none; the frames before it are
+    decoded), which the caller decodes alone for its error.
     """
     cdef Py_ssize_t nr_frames = len(frames)
     cdef Py_ssize_t expected, pixels, frame_length, k, acquired = 0, failed, nr_long = 0
@@ -532,7 +677,16 @@ def decode_frames(list frames, Py_ssize_t rows, Py_ssize_t columns,
     cdef Py_ssize_t* lens = NULL
     cdef uint8_t* work = NULL
     cdef uint8_t* o
+    cdef int64_t* shared = NULL
+    cdef Py_ssize_t nr_shares = 0
 
+    if claim is not None:
+        nr_shares = claim.shape[0] - 1
+        if (nr_shares < 1 or not 0 <= share < nr_shares or nr_frames >= 1 << 31
+                or <uintptr_t>&claim[0] % 8):  # atomics need aligned words
+            raise ValueError("claim must be an aligned int64 array of the shares and "
+                             "len(frames), share an index of one of them")
+        shared = &claim[0]
     if frame_indices is not None and len(frame_indices) != nr_frames:
         raise ValueError("frame_indices must hold one index per frame")
     if base_offsets is not None and len(base_offsets) != nr_frames:
@@ -563,7 +717,8 @@ def decode_frames(list frames, Py_ssize_t rows, Py_ssize_t columns,
             lens[k] = bufs[k].len
         with nogil:
             failed = _frames_nogil(nr_frames, srcs, lens, expected, pixels, itemsize, positions,
-                                   o, work, bits_stored, signed, &nr_long)
+                                   o, work, bits_stored, signed, shared, nr_shares, share,
+                                   &nr_long)
     finally:
         for k in range(acquired):
             PyBuffer_Release(&bufs[k])
@@ -571,7 +726,7 @@ def decode_frames(list frames, Py_ssize_t rows, Py_ssize_t columns,
         free(<void*>srcs)
         free(lens)
         free(work)
-    if failed < nr_frames:  # decode it again, holding the GIL, for the exact error
+    if failed < nr_frames and shared == NULL:  # again, holding the GIL, for the exact error
         index = frame_indices[failed] if frame_indices is not None else failed
         offset = base_offsets[failed] if base_offsets is not None else 0
         decode_frame(frames[failed], rows, columns, samples_per_pixel, bits_allocated,
@@ -605,6 +760,6 @@ cdef Py_ssize_t decode_frames_nogil(Py_ssize_t nr_frames, const uint8_t* const* 
     if work == NULL:
         return -1
     failed = _frames_nogil(nr_frames, srcs, lens, expected, rows * columns, bits_allocated // 8,
-                           positions, out, work, bits_stored, signed, nr_long)
+                           positions, out, work, bits_stored, signed, NULL, 0, 0, nr_long)
     free(work)
     return failed

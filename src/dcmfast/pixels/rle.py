@@ -1,6 +1,7 @@
 """RLE Lossless pixel data: frames decoded by :func:`dcmfast._core.rle.decode_frames`
-(GIL-free, one call per worker over a contiguous share of the frames) straight into
-one preallocated array. Worker threads come from one long-lived pool.
+(GIL-free, one call per worker, each with a contiguous share of the frames and
+helping with the others' once done) straight into one preallocated array. Worker
+threads come from one long-lived pool.
 """
 from __future__ import annotations
 
@@ -116,13 +117,13 @@ def decode(desc: PixelDescription, indices: list[int] | None, *, threads: int | 
     data = [frames[i].data for i in wanted]
     offsets = [frames[i].offset for i in wanted]
 
-    def work(start: int, stop: int) -> int:
+    def work(start: int, stop: int, claim: np.ndarray | None = None, share: int = 0) -> int:
         return _rle.decode_frames(
             data[start:stop], desc.rows, desc.columns, desc.samples_per_pixel,
             desc.bits_allocated, out_bytes[start:stop], segment_order=segment_order,
             frame_indices=wanted[start:stop], base_offsets=offsets[start:stop],
             bits_stored=desc.bits_stored if fix_bits else 0,
-            signed=bool(desc.pixel_representation))
+            signed=bool(desc.pixel_representation), claim=claim, share=share)
 
     # no more workers than CPUs (CPU-bound work) nor than shares worth a thread
     workers = min(len(wanted), len(wanted) * frame_bytes // MIN_BYTES_PER_WORKER)
@@ -131,15 +132,18 @@ def decode(desc: PixelDescription, indices: list[int] | None, *, threads: int | 
     if workers <= 1:
         nr_long = work(0, len(wanted))
     else:
-        # contiguous shares; the calling thread decodes the first one
+        # contiguous shares (each worker faults in pages of its own), the calling
+        # thread decodes the first; a worker done with its share takes frames from
+        # the backs of the others (one that gets less CPU time decodes fewer)
         bounds = [len(wanted) * w // workers for w in range(workers + 1)]
+        claim = np.array([(bounds[w] << 32) | bounds[w + 1] for w in range(workers)]
+                         + [len(wanted)], dtype=np.int64)
         pool = _shared_pool()
-        futures = [pool.submit(work, bounds[w], bounds[w + 1]) for w in range(1, workers)]
+        futures = [pool.submit(work, 0, len(wanted), claim, w) for w in range(1, workers)]
         try:
-            nr_long = work(bounds[0], bounds[1])
+            nr_long = work(0, len(wanted), claim, 0)
         finally:
-            # wait for every share (none may still write into `out`), then raise the
-            # error of the first malformed frame
+            # wait for every worker (none may still write into `out`)
             results = []
             for future in futures:
                 try:
@@ -150,6 +154,10 @@ def decode(desc: PixelDescription, indices: list[int] | None, *, threads: int | 
             if isinstance(result, BaseException):
                 raise result
         nr_long += sum(results)
+        first_bad = int(claim[-1])
+        if first_bad < len(wanted):  # decoded alone, it raises its error
+            work(first_bad, first_bad + 1)
+            raise PixelDataError(f"RLE frame {wanted[first_bad]}: malformed")  # not reached
     if nr_long:
         LOGGER.debug("%d RLE segments held more data than their frame needs; it was ignored",
                      nr_long)
