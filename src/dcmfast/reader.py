@@ -49,13 +49,16 @@ _VALID_VRS = frozenset(
 ) | {"OB or OW", "US or SS", "US or OW", "US or SS or OW"}
 
 
-def _load(fp: Any, use_mmap: bool) -> tuple[Any, Any, bool, float | None]:
-    """(buffer, source for FileDataset, caller owns file, st_mtime of a path if known)."""
+def _load(fp: Any, use_mmap: bool, read_threads: int = 0) -> tuple[Any, Any, bool, float | None]:
+    """(buffer, source for FileDataset, caller owns file, st_mtime of a path if known).
+
+    `read_threads` 1 reads a path on the calling thread alone; 0 lets a large file
+    be read by two threads."""
     if isinstance(fp, os.PathLike):
         fp = os.fspath(fp)
     if isinstance(fp, str):
         if not use_mmap:
-            found = _fileio.read_path(fp)
+            found = _fileio.read_path(fp, read_threads)
             if found is not None:
                 return found[0], fp, False, found[1]
         with open(fp, "rb") as f:
@@ -200,6 +203,7 @@ def dcmread(
     *,
     mmap: bool = False,
     max_bytes: int | None = None,
+    read_threads: int | None = None,
 ) -> FileDataset:
     """Read a DICOM file (pydicom's ``dcmread`` signature) and return a :class:`FileDataset`.
 
@@ -213,8 +217,13 @@ def dcmread(
     ``pixel_array`` decodes into. Exceeding it raises
     :class:`~dcmfast.errors.ResourceLimitError` before the allocation. The default
     (None) is ``max(2 GiB, 256 x the input size)``, which no real file reaches.
+
+    A path of 8 MiB or more is read by two threads when the process may use two
+    CPUs; ``read_threads=1`` keeps the read on the calling thread.
     """
-    buffer, source, _owned, mtime = _load(fp, mmap)
+    if read_threads is not None and read_threads < 1:
+        raise ValueError("'read_threads' must be at least 1")
+    buffer, source, _owned, mtime = _load(fp, mmap, 1 if read_threads == 1 else 0)
     return read_buffer(buffer, source, stop_before_pixels=stop_before_pixels, force=force,
                        specific_tags=specific_tags, max_bytes=max_bytes, _mtime=mtime)
 

@@ -74,6 +74,32 @@ def test_input_kinds(tmp_path):
     assert ds.filename == str(path) and ds.timestamp == os.stat(path).st_mtime
 
 
+def test_read_threads_reach_the_file_read(tmp_path, monkeypatch):
+    """dcmread(read_threads=1) and pixel_array(threads=1) read on the calling thread."""
+    from types import SimpleNamespace
+
+    from dcmfast import pixels, reader
+    from dcmfast._core import fileio
+
+    path = tmp_path / "f.dcm"
+    path.write_bytes(encode(rich_dataset(), "explicit_le"))
+    seen = []
+
+    def spy(p, threads=0):
+        seen.append(threads)
+        return fileio.read_path(p, threads)
+
+    monkeypatch.setattr(reader, "_fileio", SimpleNamespace(read_path=spy))
+    expected = dcmfast.dcmread(path)
+    assert dcmfast.dcmread(path, read_threads=1) == expected
+    assert dcmfast.dcmread(path, read_threads=2) == expected
+    with pytest.raises(ValueError, match="read_threads"):
+        dcmfast.dcmread(path, read_threads=0)
+    with pytest.raises(dcmfast.errors.PixelDataError, match="Missing"):  # read first
+        pixels.pixel_array(str(path), threads=1)
+    assert seen == [0, 1, 0, 1]
+
+
 def test_path_reads_match_open(tmp_path):
     """Paths are read by the C reader (open + fstat + read): same bytes and mtime as Python's,
     the same OSError subclasses, and anything but a regular file left to open()."""

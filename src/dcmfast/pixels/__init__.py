@@ -101,7 +101,8 @@ def pixel_array(src: Any, *, index: int | None = None, raw: bool = False, as_rgb
 
     `index` selects one frame (only that frame is decoded). ``raw=True`` or
     ``as_rgb=False`` keeps YBR_FULL(_422) samples as stored. `threads` bounds the
-    worker threads decoding RLE frames (default: every CPU). Other options:
+    threads reading a large file and decoding RLE frames (default: every CPU;
+    1: everything on the calling thread). Other options:
     ``allow_excess_frames``, ``correct_unused_bits``, ``segment_order`` (RLE,
     ">" or "<") and overrides of the described values (``rows=...``,
     ``number_of_frames=...``, pydicom's option names).
@@ -115,7 +116,7 @@ def pixel_array(src: Any, *, index: int | None = None, raw: bool = False, as_rgb
         if arr is not None:
             return arr
     decode_opts, overrides = _split_options(opts)
-    desc, _owner = describe(src, **overrides)
+    desc, _owner = describe(src, _threads=threads, **overrides)
     if index is not None and index < 0:
         raise ValueError("'index' must be greater than or equal to 0")
     indices = None if index is None else [index]
@@ -130,7 +131,7 @@ def iter_pixels(src: Any, *, indices: Iterable[int] | None = None, raw: bool = F
     Each frame is decoded only when it is reached; options as :func:`pixel_array`.
     """
     decode_opts, overrides = _split_options(opts)
-    desc, _owner = describe(src, **overrides)
+    desc, _owner = describe(src, _threads=threads, **overrides)
     for i in range(desc.number_of_frames) if indices is None else indices:
         if i < 0:
             raise ValueError("frame indices must be greater than or equal to 0")

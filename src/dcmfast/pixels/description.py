@@ -310,25 +310,27 @@ def _max_bytes_of(ds: Any, data_size: int) -> int:
     return value if isinstance(value, int) else default_max_bytes(data_size)
 
 
-def _read_dataset(src: Any) -> Any:
-    """Read a path or bytes with dcmfast's reader."""
+def _read_dataset(src: Any, threads: int | None = None) -> Any:
+    """Read a path or bytes with dcmfast's reader (`threads` 1: on this thread alone)."""
     from dcmfast.reader import dcmread
 
-    return dcmread(src)
+    return dcmread(src, read_threads=1 if threads == 1 else None)
 
 
 _fast_describe: Any = _pixfast.describe  # a test swaps in a function returning None
 
 
-def describe(src: Any, **overrides: Any) -> tuple[PixelDescription, Any]:
+def describe(src: Any, *, _threads: int | None = None,
+             **overrides: Any) -> tuple[PixelDescription, Any]:
     """The validated :class:`PixelDescription` of `src` and the object that owns its
     buffer (kept alive alongside the arrays that view it).
 
     `src` is a path, a bytes-like holding a DICOM file, or a pydicom / dcmfast
     Dataset. `overrides` replace described values (pydicom's option names).
+    `_threads` 1 reads a path on the calling thread alone.
     """
     if isinstance(src, (str, os.PathLike, bytes, bytearray, memoryview)):
-        src = _read_dataset(src)
+        src = _read_dataset(src, _threads)
     # the common case of a dcmfast Dataset read from a file, validated, or None
     desc = _fast_describe(src, PixelDescription)
     if desc is None:
