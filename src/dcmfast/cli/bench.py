@@ -20,6 +20,7 @@ module to build its parser.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import math
 import os
@@ -1160,7 +1161,8 @@ def measure(case: Case, repeat: int, target: float, tick: Callable[[str], None] 
             only: set[str] | None = None) -> list[Result]:
     """Time every implementation of ``case``: one untimed call (warm-up, output checked), then
     ``repeat`` rounds in which each implementation takes one sample of ``number`` calls
-    (``number`` chosen so a sample lasts about ``target`` seconds), in a rotating order."""
+    (``number`` chosen so a sample lasts about ``target`` seconds), in a rotating order,
+    each sample after a full garbage collection (untimed)."""
     global _SILENCED
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -1216,6 +1218,10 @@ def _measure(case: Case, repeat: int, target: float, tick: Callable[[str], None]
             if case.group == "import":
                 res.samples.append(run())  # the child's own import time
                 continue
+            # every sample starts from a collected heap: garbage an implementation
+            # left (the previous sample's, or another implementation's) is not
+            # collected on the next one's time; the collector stays on while timing
+            gc.collect()
             start = time.perf_counter()
             for _ in range(n):
                 run()
