@@ -51,17 +51,17 @@ def test_original_string_settable():
     assert (str(value), repr(value)) == ("2.00", "'2.00'")
 
 
-_DECIMAL = st.from_regex(r"\A[+-]?[0-9]{0,18}(\.[0-9]{0,24})?\Z")
+_DECIMAL = st.from_regex(r"\A[+-]?[0-9]{0,18}(\.[0-9]{0,24})?([eE][+-]?[0-9]{0,5})?\Z")
 
 
 @settings(max_examples=3000, deadline=None)
 @given(_DECIMAL)
-def test_short_decimal_fast_path_is_float(text):
+def test_exact_double_fast_path_is_float(text):
     """The C fast path for plain decimal DS text gives float()'s value, bit for bit,
     wherever it applies (and declines the rest)."""
-    from dcmfast._core.values import _parse_short_decimal
+    from dcmfast._core.values import _parse_exact_double
 
-    got = _parse_short_decimal(text.encode())
+    got = _parse_exact_double(text.encode())
     if got is None:
         return
     expected = float(text)
@@ -71,12 +71,13 @@ def test_short_decimal_fast_path_is_float(text):
 @pytest.mark.parametrize("text", [
     "0", "-0", "-0.0", "+.5", "1.", "123456789012345", "0.000000000000000000000123",
     "9007199254740993", "1234567890123456", "0.1", "-175.0", "3.14159265358979",
-    "1e5", "1.5E-3", ".", "-", "+", "1..2", "nan", "1_0",
+    "1e5", "1.5E-3", ".", "-", "+", "1..2", "nan", "1_0", "1e", "1e+", "2e-22", "9e22", "1e23",
+    "0e999", "-0e5", "1.5e0001", "1e12345", "1.e3", ".5E+2", "1 ", " 1",
 ])
-def test_short_decimal_edges(text):
-    from dcmfast._core.values import _parse_short_decimal
+def test_exact_double_edges(text):
+    from dcmfast._core.values import _parse_exact_double
 
-    got = _parse_short_decimal(text.encode())
+    got = _parse_exact_double(text.encode())
     try:
         expected = float(text)
     except ValueError:
@@ -84,3 +85,11 @@ def test_short_decimal_edges(text):
         return
     if got is not None:
         assert got == expected and math.copysign(1.0, got) == math.copysign(1.0, expected)
+
+
+@pytest.mark.parametrize("text", ["0.1", "-175.25", "1.5E-3", "123456789012345", "+.5", "9e22"])
+def test_exact_double_takes_plain_decimals(text):
+    """The fast path applies to ordinary DS text (it is not declining everything)."""
+    from dcmfast._core.values import _parse_exact_double
+
+    assert _parse_exact_double(text.encode()) == float(text)

@@ -36,19 +36,7 @@ from dcmfast._core.parse cimport (
     F_UNDEF, F_SEQ, F_MAYBE_SQ, F_ERROR, F_TRUNCATED, F_ENCAPS, F_ITEM,
 )
 
-cdef extern from *:
-    """
-    #include <float.h>
-    #if defined(FLT_EVAL_METHOD)
-    #define DCMFAST_PLAIN_DOUBLES (FLT_EVAL_METHOD == 0)
-    #elif defined(_M_X64) || defined(_M_ARM64) || defined(__x86_64__) || defined(__aarch64__)
-    #define DCMFAST_PLAIN_DOUBLES 1
-    #else
-    #define DCMFAST_PLAIN_DOUBLES 0
-    #endif
-    """
-    # double arithmetic rounds every operation to a double (no extended precision)
-    bint DCMFAST_PLAIN_DOUBLES
+from dcmfast._core._decimal cimport exact_double
 
 cdef extern from "Python.h":
     object PyLong_FromUnicodeObject(object u, int base)
@@ -496,88 +484,6 @@ cdef inline Py_ssize_t _ltrim_ws(const uint8_t* p, Py_ssize_t a, Py_ssize_t b) n
     return a
 
 
-# exact powers of ten (10 ** 22 is the last one a double holds exactly)
-cdef double _POW10[23]
-for _k in range(23):
-    _POW10[_k] = float(f"1e{_k}")
-del _k
-
-
-cdef bint _exact_double(const uint8_t* p, Py_ssize_t n, double* out) noexcept nogil:
-    """float(text) of a plain decimal number without Python's parser, when that is exact.
-
-    Handles [+-]digits[.digits][(e|E)[+-]digits] (or .digits) whose digits,
-    without the point and leading zeros, make an integer w < 2 ** 53 and whose
-    scale e (the exponent less the digits after the point) is within 22 of
-    0: w and 10 ** |e| are then exact doubles and one multiplication or
-    division rounds the exact quotient correctly, as Python's correctly
-    rounded parser does. Returns False for anything else (the caller parses
-    it then), and always when doubles are evaluated with extra precision.
-    """
-    cdef Py_ssize_t i = 0, digits = 0, after = 0, exp_digits = 0
-    cdef uint64_t w = 0
-    cdef int64_t e = 0, scale
-    cdef bint neg = False, exp_neg = False, point = False, any_digit = False
-    cdef uint8_t c
-    if not DCMFAST_PLAIN_DOUBLES:
-        return False
-    if i < n and (p[i] == 0x2B or p[i] == 0x2D):
-        neg = p[i] == 0x2D
-        i += 1
-    while i < n:
-        c = p[i]
-        if 0x30 <= c <= 0x39:
-            any_digit = True
-            if w or c != 0x30:
-                digits += 1
-                if digits > 16:
-                    return False
-                w = w * 10 + (c - 0x30)
-            if point:
-                after += 1
-        elif c == 0x2E and not point:
-            point = True
-        else:
-            break
-        i += 1
-    if not any_digit:
-        return False
-    if i < n:
-        if p[i] != 0x45 and p[i] != 0x65:
-            return False
-        i += 1
-        if i < n and (p[i] == 0x2B or p[i] == 0x2D):
-            exp_neg = p[i] == 0x2D
-            i += 1
-        if i == n:
-            return False
-        while i < n:
-            c = p[i]
-            if not 0x30 <= c <= 0x39:
-                return False
-            exp_digits += 1
-            if exp_digits > 4:
-                return False
-            e = e * 10 + (c - 0x30)
-            i += 1
-        if exp_neg:
-            e = -e
-    if w > (<uint64_t>1) << 53:
-        return False
-    scale = e - after
-    if scale < -22 or scale > 22:
-        if w != 0:
-            return False
-        scale = 0
-    if scale >= 0:
-        out[0] = <double>w * _POW10[scale]
-    else:
-        out[0] = <double>w / _POW10[-scale]
-    if neg:
-        out[0] = -out[0]
-    return True
-
-
 cdef object _ds_item(const uint8_t* p, Py_ssize_t a, Py_ssize_t b):
     """A DS item as the facade's _make_ds then plain_value: float, None if blank."""
     cdef char buf[40]
@@ -597,7 +503,7 @@ cdef object _ds_item(const uint8_t* p, Py_ssize_t a, Py_ssize_t b):
                 simple = False
                 break
         if simple:
-            if _exact_double(p + a, b - a, &d):
+            if exact_double(p + a, b - a, &d):
                 return d
             memcpy(buf, p + a, b - a)
             buf[b - a] = 0

@@ -75,6 +75,7 @@ from cpython.unicode cimport PyUnicode_DecodeLatin1
 from libc.stdint cimport uint8_t, uint32_t, uint64_t, int16_t, int32_t, int64_t
 from libc.string cimport memcpy, memchr
 
+from dcmfast._core._decimal cimport exact_double
 from dcmfast._core._bytes cimport load_u16, load_u32, load_u64
 from dcmfast._core._vr cimport VR_LO, VR_LT, VR_PN, VR_SH, VR_SQ, VR_ST, vr_code
 from dcmfast._core.parse cimport Index, Entry
@@ -298,49 +299,6 @@ cdef object _new_ds(str stripped):
     return obj
 
 
-cdef double[23] _POW10 = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
-                          1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22]
-
-
-cdef inline bint _short_decimal(const uint8_t* p, Py_ssize_t n, double* out) noexcept nogil:
-    """[sign] digits [. digits] with at most 15 significant digits and 22 decimals.
-
-    Then the digits make an integer w < 2**53 and 10**decimals is exact in a double,
-    so the one division w / 10**decimals is correctly rounded: exactly what float()
-    gives for the text (Clinger's fast path). False for anything else.
-    """
-    cdef Py_ssize_t i = 0
-    cdef uint64_t w = 0
-    cdef int decimals = 0, digits = 0
-    cdef bint negative = False, dot = False, any_digit = False
-    cdef uint8_t c
-    cdef double v
-    if n > 0 and (p[0] == 0x2D or p[0] == 0x2B):
-        negative = p[0] == 0x2D
-        i = 1
-    while i < n:
-        c = p[i]
-        if 0x30 <= c <= 0x39:
-            any_digit = True
-            if w != 0 or c != 0x30:
-                digits += 1
-                if digits > 15:
-                    return False
-                w = w * 10 + (c - 0x30)
-            if dot:
-                decimals += 1
-        elif c == 0x2E and not dot:
-            dot = True
-        else:
-            return False
-        i += 1
-    if not any_digit or decimals > 22:
-        return False
-    v = <double>w / _POW10[decimals]
-    out[0] = -v if negative else v
-    return True
-
-
 cdef object _new_ds_bytes(const uint8_t* p, Py_ssize_t n):
     """A DSfloat from n stripped, non-blank bytes: plain decimal numbers are parsed in C;
     anything else (underscores, nan/inf spellings, garbage) goes through float()."""
@@ -348,7 +306,7 @@ cdef object _new_ds_bytes(const uint8_t* p, Py_ssize_t n):
     cdef char* end = NULL
     cdef Py_ssize_t i
     cdef double v
-    if _short_decimal(p, n, &v):
+    if exact_double(p, n, &v):
         return new_dsfloat(v, _latin1(p, n))
     if n < 40:
         for i in range(n):
@@ -391,10 +349,10 @@ cdef inline Py_ssize_t _rstrip_space(const uint8_t* p, Py_ssize_t start, Py_ssiz
     return end
 
 
-def _parse_short_decimal(bytes text):
-    """_short_decimal for the tests: the float, or None where it does not apply."""
+def _parse_exact_double(bytes text):
+    """exact_double for the tests: the float, or None where it does not apply."""
     cdef double v
-    if _short_decimal(<const uint8_t*>(<char*>text), len(text), &v):
+    if exact_double(<const uint8_t*>(<char*>text), len(text), &v):
         return v
     return None
 
