@@ -46,7 +46,7 @@ class Sequence(MultiValue[Any]):
     def _touch(self) -> None:
         origin = self._origin
         if origin is not None:
-            origin.touch()
+            origin.touch(self)
 
     def append(self, item: Any) -> None:
         self._touch()

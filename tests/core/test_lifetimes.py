@@ -133,3 +133,30 @@ def test_subclass_finalizer_not_calling_super():
     finally:
         element.set_dataset_class(Dataset)
     assert finalized and elem.value == expected
+
+
+def test_tree_changed_while_a_dataset_is_freed():
+    """A weak reference callback that runs while a pristine tree's top dataset is being
+    freed changes the tree (which tracks every live dataset of it by the GC): the
+    dataset being freed is skipped, not resurrected, and its items stay usable."""
+    from dcmfast.dataset import Dataset
+
+    path = get_testdata_file("rtplan.dcm")
+    expected = pydicom.dcmread(path).BeamSequence[0].BeamName
+    ds = dcmfast.dcmread(path)
+    seq = ds.BeamSequence
+    item = seq[0]
+    count = len(seq)
+    assert ds._view.tree.is_pristine
+    seen = []
+
+    def changed(ref):
+        seq.append(Dataset())  # touches the tree while ds has no references left
+        seen.append(ref() is None)
+
+    ref = weakref.ref(ds, changed)
+    del ds
+    gc.collect()
+    assert seen == [True] and ref() is None
+    assert gc.is_tracked(seq) and gc.is_tracked(item)
+    assert item.BeamName == expected and len(seq) == count + 1

@@ -249,3 +249,19 @@ def test_cycle_through_element_attributes(attr):
     ref = weakref.ref(ds)
     del ds, item, inner, elem
     assert _collected(ref)
+
+
+def test_cycle_through_a_sequence_whose_dataset_is_gone():
+    """A sequence read from a file outlives its dataset, then changes: it is tracked by
+    the GC from then on, so a cycle through it is collected."""
+    ds = dcmfast.dcmread(get_testdata_file("rtplan.dcm"))
+    seq = ds.BeamSequence
+    del ds
+    gc.collect()
+    seq.append(Dataset())
+    assert gc.is_tracked(seq) and gc.is_tracked(seq._list)
+    seq[-1].back = seq
+    ref = weakref.ref(seq[-1])
+    del seq
+    gc.collect()
+    assert ref() is None

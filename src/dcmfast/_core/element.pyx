@@ -21,6 +21,12 @@ from cpython.unicode cimport PyUnicode_Check, PyUnicode_GET_LENGTH, PyUnicode_RE
 
 from libc.stdlib cimport free, realloc
 
+cdef extern from *:
+    """
+    static inline Py_ssize_t dcmfast_refcnt(PyObject* o) { return Py_REFCNT(o); }
+    """
+    Py_ssize_t dcmfast_refcnt(PyObject* o) noexcept
+
 cdef extern from "Python.h":
     dict _PyDict_NewPresized(Py_ssize_t minused)
     int PyObject_GC_IsTracked(object op)
@@ -470,10 +476,19 @@ cdef class TreeState:
             last._slot = k
         view._slot = -1
 
-    cpdef void touch(self) except *:
-        """The tree is about to change: track its objects by the cyclic GC from now on."""
+    cpdef void touch(self, object sequence=None) except *:
+        """The tree is about to change: track its objects by the cyclic GC from now on.
+
+        `sequence`: a Sequence of the tree about to change; it and its list are
+        tracked even when no dataset of the tree refers to it any more (the others
+        are found through the datasets still alive).
+        """
         cdef Py_ssize_t k
         cdef View view
+        if sequence is not None:
+            if isinstance(sequence, Sequence):
+                _track(sequence._list)
+            _track(sequence)
         if not self.pristine:
             return
         self.pristine = False
@@ -482,7 +497,7 @@ cdef class TreeState:
             for k in range(self.n):
                 view = <View>self.views[k]
                 view._slot = -1
-                if view._ds != NULL:
+                if view._ds != NULL and dcmfast_refcnt(view._ds) > 0:  # not being freed
                     _track_dataset(<object>view._ds)
         finally:
             free(self.views)
@@ -684,13 +699,11 @@ cdef class DatasetBase:
     def _dict(self, value):
         self._elements = value
 
-    def __del__(self):
-        # The view refers to this dataset by a borrowed pointer: clear it before
-        # anything of the dataset is torn down (elements may outlive it).
-        self._release_view()
-
+    # No __del__ (a finalizer costs every dataset's deallocation a call): the view's
+    # borrowed pointer is cleared here, and until then (while a Python subclass tears
+    # down its __dict__ and weak references, which can run code) a dataset with no
+    # references left is not handed out (View._dataset and TreeState.touch check).
     def __dealloc__(self):
-        # again, for a subclass whose own __del__ does not call this one's
         self._release_view()
 
     cdef inline void _release_view(self) noexcept:
@@ -781,7 +794,7 @@ cdef class View:
     cdef readonly Py_ssize_t first
     cdef readonly Py_ssize_t stop
     cdef readonly Py_ssize_t tell_base
-    cdef PyObject* _ds             # the dataset, borrowed: its finalizer clears this
+    cdef PyObject* _ds             # the dataset, borrowed: its __dealloc__ clears this
     cdef tuple _parent_enc          # None for an item: its parent view's charset, when needed
     cdef public object parent_view   # the View of the dataset this one is an item of
     cdef public object encodings
@@ -850,7 +863,9 @@ cdef class View:
         return self._dataset()
 
     cdef inline object _dataset(self):
-        return <object>self._ds if self._ds != NULL else None
+        if self._ds != NULL and dcmfast_refcnt(self._ds) > 0:
+            return <object>self._ds
+        return None  # gone, or being deallocated
 
     cpdef object lookup(self, unsigned int tag, dict elements):
         """The element with `tag` directly in this dataset, created if needed; or None."""
