@@ -9,11 +9,12 @@ import logging
 import re
 import warnings
 from collections.abc import Callable, Iterable, Iterator, MutableSequence
-from typing import Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 __all__ = ["DSfloat", "IS", "ISfloat", "PersonName", "UID", "MultiValue", "DS"]
 
 from ._core.dsfloat import DSfloat  # compiled: DS values are made by the thousand
+from ._core.multivalue import MultiValueBase
 
 logger = logging.getLogger("dcmfast")
 _T = TypeVar("_T")
@@ -331,14 +332,33 @@ class UID(str):
     is_encapsulated = is_compressed
 
 
-class MultiValue(MutableSequence[_T]):
-    """A list of values of one VR, equal to a list of the same values."""
+class MultiValue(MultiValueBase, MutableSequence[_T]):
+    """A list of values of one VR, equal to a list of the same values.
 
-    __slots__ = ("_list", "_constructor")
+    Its list and constructor, item access, ``len``, iteration and ``in`` are compiled
+    (:class:`dcmfast._core.multivalue.MultiValueBase`).
+    """
+
+    __slots__ = ()
+    if TYPE_CHECKING:
+        _list: list[_T]
+        _constructor: Callable[[Any], _T]
+
+        @overload
+        def __getitem__(self, index: int) -> _T: ...
+
+        @overload
+        def __getitem__(self, index: slice) -> MutableSequence[_T]: ...
+
+        def __getitem__(self, index: Any) -> Any: ...
+
+        def __len__(self) -> int: ...
+
+        def __iter__(self) -> Iterator[_T]: ...
 
     def __init__(self, type_constructor: Callable[[Any], _T], iterable: Iterable[Any]) -> None:
         self._constructor = type_constructor
-        self._list: list[_T] = [type_constructor(x) for x in iterable]
+        self._list = [type_constructor(x) for x in iterable]
 
     @classmethod
     def _wrap(cls, type_constructor: Callable[[Any], _T], values: list[_T]) -> MultiValue[_T]:
@@ -348,15 +368,6 @@ class MultiValue(MutableSequence[_T]):
         self._list = values
         return self
 
-    @overload
-    def __getitem__(self, index: int) -> _T: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> MutableSequence[_T]: ...
-
-    def __getitem__(self, index: Any) -> Any:
-        return self._list[index]
-
     def __setitem__(self, index: Any, val: Any) -> None:
         if isinstance(index, slice):
             self._list[index] = [self._constructor(x) for x in val]
@@ -365,12 +376,6 @@ class MultiValue(MutableSequence[_T]):
 
     def __delitem__(self, index: Any) -> None:
         del self._list[index]
-
-    def __len__(self) -> int:
-        return len(self._list)
-
-    def __iter__(self) -> Iterator[_T]:
-        return iter(self._list)
 
     def insert(self, position: int, item: Any) -> None:
         self._list.insert(position, self._constructor(item))

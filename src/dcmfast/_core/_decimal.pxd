@@ -26,7 +26,10 @@ cdef extern from *:
        division rounds the exact value correctly, as float() does. Returns 0 for
        anything else (the caller parses it then), and always where doubles carry
        extra precision. */
-    static int dcmfast_exact_double(const uint8_t* p, Py_ssize_t n, double* out) {
+    #if defined(__GNUC__)
+    __attribute__((always_inline))  /* one call per DS item: keep it in the caller's loop */
+    #endif
+    static inline int dcmfast_exact_double(const uint8_t* p, Py_ssize_t n, double* out) {
         Py_ssize_t i = 0, digits = 0, after = 0, exp_digits = 0;
         uint64_t w = 0;
         int64_t e = 0, scale;

@@ -10,11 +10,6 @@ extension type's ``__new__`` cannot return another object, so its ``tp_new``
 slot is wrapped in C for that.
 """
 cimport cython
-from cpython.object cimport PyObject
-
-cdef extern from "Python.h":
-    ctypedef struct PyFloatObject:
-        double ob_fval
 
 cdef extern from *:
     """
@@ -126,9 +121,24 @@ cdef class DSfloat(float):
 dcmfast_ds_install_new(DSfloat)
 
 
+cdef extern from *:
+    """
+    /* A new DSfloat straight from tp_alloc (zeroed memory: _text NULL, _auto 0),
+       without tp_new's argument handling and temporary float. The struct is the one
+       Cython declares for DSfloat (a macro: expanded after that declaration). */
+    #define DCMFAST_DS_ALLOC(type) (((PyTypeObject*)(type))->tp_alloc((PyTypeObject*)(type), 0))
+    #define DCMFAST_DS_SET(o, v, text) do { \
+        ((PyFloatObject*)(o))->ob_fval = (v); \
+        Py_INCREF(text); \
+        ((struct __pyx_obj_7dcmfast_5_core_7dsfloat_DSfloat*)(o))->_text = (text); \
+    } while (0)
+    """
+    object DCMFAST_DS_ALLOC(object type)
+    void DCMFAST_DS_SET(object o, double v, object text) noexcept
+
+
 cdef DSfloat new_dsfloat(double value, str text):
     """A DSfloat of `value` read from `text` (already stripped), without parsing."""
-    cdef DSfloat obj = DSfloat.__new__(DSfloat)
-    (<PyFloatObject*><PyObject*>obj).ob_fval = value
-    obj._text = text
-    return obj
+    obj = DCMFAST_DS_ALLOC(DSfloat)
+    DCMFAST_DS_SET(obj, value, text)
+    return <DSfloat>obj

@@ -39,6 +39,7 @@ from dcmfast._core.parse cimport (
     F_ERROR, F_ITEM_IMPLICIT, F_MAYBE_SQ, F_SEQ, F_UNDEF, Entry, Index,
 )
 from dcmfast._core cimport values as _cvalues
+from dcmfast._core._alloc cimport new_instance
 from dcmfast._core._vr cimport VR_SQ, VR_UN, vr_code
 from dcmfast._core import values as _values
 
@@ -67,6 +68,7 @@ ALLOW_BACKSLASH = frozenset(["LT", "ST", "UT", "US or SS or OW", "US or OW", "OB
 DEFAULT_CHARSET_VR = frozenset(["AE", "AS", "CS", "DA", "DS", "DT", "IS", "TM", "UI", "UR"])
 _LUT_DESCRIPTOR_TAGS = frozenset([0x00281101, 0x00281102, 0x00281103, 0x00283002])
 cdef object _UNSET = object()
+cdef object _ITEM_TELL = object()  # a dataset's tell is its C field _item_tell
 
 
 # A direct-mapped cache of BaseTag objects keyed by the 32-bit tag, so that the
@@ -535,28 +537,6 @@ cdef void _track_dataset(object ds) except *:
             _track(elem)
 
 
-cdef extern from *:
-    """
-    /* cls.__new__(cls) through the type's tp_new slot, without the attribute
-       lookup and argument wrapping of a Python-level call (a class defining
-       __new__ in Python has slot_tp_new there, which calls it). */
-    static PyObject* dcmfast_new_instance(PyObject* cls) {
-        PyTypeObject* t = (PyTypeObject*)cls;
-        PyObject* args = PyTuple_New(0);
-        PyObject* obj;
-        if (args == NULL) return NULL;
-        obj = t->tp_new(t, args, NULL);
-        Py_DECREF(args);
-        return obj;
-    }
-    """
-    object dcmfast_new_instance(object cls)
-
-
-cdef inline object _new_instance(object cls):
-    return dcmfast_new_instance(cls)
-
-
 def set_dataset_class(cls):
     """Install the Dataset class sequence items are made of (dcmfast.dataset does this)."""
     global _dataset_class
@@ -570,7 +550,7 @@ cpdef object make_dataset(object cls, Index index, Py_ssize_t first, Py_ssize_t 
     `parent_view` is the View of the dataset holding the sequence this one is an
     item of (None at the top): a strong reference to it makes no cycle.
     """
-    ds = _new_instance(cls)
+    ds = new_instance(cls)
     cdef View view = View.__new__(View)
     cdef TreeState state
     view._init(index, first, stop, tell_base, ds, parent_encoding)
@@ -624,6 +604,7 @@ cdef class DatasetBase:
     cdef public object _read_little
     cdef object _seq_item_tell   # _UNSET: no such attribute
     cdef object _file_tell       # _UNSET: no such attribute
+    cdef Py_ssize_t _item_tell   # the value of either one when it is _ITEM_TELL
     cdef bint _undefined_item
 
     def __cinit__(self):
@@ -646,11 +627,14 @@ cdef class DatasetBase:
     def is_undefined_length_sequence_item(self, value):
         self._undefined_item = bool(value)
 
+    cdef inline object _tell(self, object value):
+        return self._item_tell if value is _ITEM_TELL else value
+
     @property
     def seq_item_tell(self):
         if self._seq_item_tell is _UNSET:
             raise AttributeError(f"'{type(self).__name__}' object has no attribute 'seq_item_tell'")
-        return self._seq_item_tell
+        return self._tell(self._seq_item_tell)
 
     @seq_item_tell.setter
     def seq_item_tell(self, value):
@@ -666,7 +650,7 @@ cdef class DatasetBase:
     def file_tell(self):
         if self._file_tell is _UNSET:
             raise AttributeError(f"'{type(self).__name__}' object has no attribute 'file_tell'")
-        return self._file_tell
+        return self._tell(self._file_tell)
 
     @file_tell.setter
     def file_tell(self, value):
@@ -684,9 +668,9 @@ cdef class DatasetBase:
         if self._undefined_item:
             out["is_undefined_length_sequence_item"] = True
         if self._seq_item_tell is not _UNSET:
-            out["seq_item_tell"] = self._seq_item_tell
+            out["seq_item_tell"] = self._tell(self._seq_item_tell)
         if self._file_tell is not _UNSET:
-            out["file_tell"] = self._file_tell
+            out["file_tell"] = self._tell(self._file_tell)
         return out
 
     @property
@@ -1118,9 +1102,10 @@ cdef class View:
                                 (item_entry.flags & F_ITEM_IMPLICIT) != 0, None, self, item_base)
             if item_entry.flags & F_UNDEF:
                 (<DatasetBase>item)._undefined_item = True
-            tell = item_entry.offset - base
-            (<DatasetBase>item)._seq_item_tell = tell
-            (<DatasetBase>item)._file_tell = tell
+            # both are the item's position: a C integer until asked for
+            (<DatasetBase>item)._item_tell = item_entry.offset - base
+            (<DatasetBase>item)._seq_item_tell = _ITEM_TELL
+            (<DatasetBase>item)._file_tell = _ITEM_TELL
             items.append(item)
             j = item_entry.end
         if self.state is None:

@@ -48,19 +48,6 @@ cdef extern from *:
         if (Py_TYPE(descr) != &PyMemberDescr_Type) return -1;
         return ((PyMemberDescrObject*)descr)->d_member->offset;
     }
-    /* An instance of a __slots__ class with two slots set, built by its tp_alloc
-       (no __new__ / __init__ call). */
-    static PyObject* dcmfast_new_slotted2(PyObject* type, Py_ssize_t off1, PyObject* v1,
-                                          Py_ssize_t off2, PyObject* v2) {
-        PyTypeObject* t = (PyTypeObject*)type;
-        PyObject* obj = t->tp_alloc(t, 0);
-        if (obj == NULL) return NULL;
-        Py_INCREF(v1);
-        *(PyObject**)((char*)obj + off1) = v1;
-        Py_INCREF(v2);
-        *(PyObject**)((char*)obj + off2) = v2;
-        return obj;
-    }
     /* Set the (empty) slot at `off` of a new object. */
     static void dcmfast_set_slot(PyObject* obj, Py_ssize_t off, PyObject* v) {
         Py_INCREF(v);
@@ -68,7 +55,6 @@ cdef extern from *:
     }
     """
     Py_ssize_t dcmfast_slot_offset(object descr) except? -2
-    object dcmfast_new_slotted2(object type, Py_ssize_t off1, object v1, Py_ssize_t off2, object v2)
     void dcmfast_set_slot(object obj, Py_ssize_t off, object v)
     double PyOS_string_to_double(const char* s, char** endptr, PyObject* overflow_exception) except? -1.0
 from cpython.unicode cimport PyUnicode_DecodeLatin1
@@ -80,6 +66,8 @@ from dcmfast._core._bytes cimport load_u16, load_u32, load_u64
 from dcmfast._core._vr cimport VR_LO, VR_LT, VR_PN, VR_SH, VR_SQ, VR_ST, vr_code
 from dcmfast._core.parse cimport Index, Entry
 from dcmfast._core.dsfloat cimport DSfloat, new_dsfloat
+from dcmfast._core.multivalue cimport MultiValueBase
+from dcmfast._core._alloc cimport new_instance
 
 import warnings
 
@@ -249,10 +237,6 @@ cdef inline str _latin1(const uint8_t* p, Py_ssize_t n):
     return PyUnicode_DecodeLatin1(<const char*>p, n, NULL)
 
 
-cdef Py_ssize_t _MV_LIST = dcmfast_slot_offset(MultiValue.__dict__["_list"])
-cdef Py_ssize_t _MV_CONSTRUCTOR = dcmfast_slot_offset(MultiValue.__dict__["_constructor"])
-
-
 cdef object wrap_multi(object constructor, list items):
     """A MultiValue over `items` (already converted by `constructor`): MultiValue._wrap in C.
 
@@ -261,9 +245,9 @@ cdef object wrap_multi(object constructor, list items):
     be part of a reference cycle: both are left out of the cyclic GC's tracking,
     which otherwise walks every one of them on each full collection.
     """
-    if _MV_LIST < 0 or _MV_CONSTRUCTOR < 0:
-        return MultiValue._wrap(constructor, items)
-    obj = dcmfast_new_slotted2(MultiValue, _MV_LIST, items, _MV_CONSTRUCTOR, constructor)
+    cdef MultiValueBase obj = <MultiValueBase>new_instance(MultiValue)
+    obj._list = items
+    obj._constructor = constructor
     PyObject_GC_UnTrack(<PyObject*>items)
     PyObject_GC_UnTrack(<PyObject*>obj)
     return obj
@@ -279,11 +263,15 @@ cdef object new_sequence(list items, bint undefined, object origin, bint untrack
     `origin`: the TreeState of the file tree it belongs to (its mutators touch it);
     `untracked`: leave it and its list out of the cyclic GC (a pristine tree).
     """
-    if _MV_LIST < 0 or _MV_CONSTRUCTOR < 0 or _SEQ_UNDEFINED < 0 or _SEQ_ORIGIN < 0:
-        obj = Sequence._from_items(items, undefined)
-        obj._origin = origin
+    cdef MultiValueBase obj
+    if _SEQ_UNDEFINED < 0 or _SEQ_ORIGIN < 0:
+        seq = Sequence._from_items(items, undefined)
+        seq._origin = origin
+        obj = seq
     else:
-        obj = dcmfast_new_slotted2(Sequence, _MV_LIST, items, _MV_CONSTRUCTOR, _seq_validate)
+        obj = <MultiValueBase>new_instance(Sequence)
+        obj._list = items
+        obj._constructor = _seq_validate
         dcmfast_set_slot(obj, _SEQ_UNDEFINED, True if undefined else False)
         dcmfast_set_slot(obj, _SEQ_ORIGIN, origin)
     if untracked:
@@ -305,7 +293,7 @@ cdef object _new_ds_bytes(const uint8_t* p, Py_ssize_t n):
     cdef char buf[40]
     cdef char* end = NULL
     cdef Py_ssize_t i
-    cdef double v
+    cdef double v = 0
     if exact_double(p, n, &v):
         return new_dsfloat(v, _latin1(p, n))
     if n < 40:
@@ -351,7 +339,7 @@ cdef inline Py_ssize_t _rstrip_space(const uint8_t* p, Py_ssize_t start, Py_ssiz
 
 def _parse_exact_double(bytes text):
     """exact_double for the tests: the float, or None where it does not apply."""
-    cdef double v
+    cdef double v = 0
     if exact_double(<const uint8_t*>(<char*>text), len(text), &v):
         return v
     return None

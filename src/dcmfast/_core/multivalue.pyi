@@ -1,0 +1,16 @@
+# Typing stub for the compiled module dcmfast._core.multivalue (multivalue.pyx).
+# Keep in step with multivalue.pyx / multivalue.pxd: tests/test_typing.py runs mypy.stubtest on it.
+from collections.abc import Iterator
+from typing import Any
+
+from typing_extensions import disjoint_base
+
+@disjoint_base
+class MultiValueBase:
+    _list: list[Any]
+    _constructor: Any
+    def __getitem__(self, index: Any, /) -> Any: ...
+    def __len__(self) -> int: ...
+    def __iter__(self) -> Iterator[Any]: ...
+    def __contains__(self, value: object, /) -> bool: ...
+    def __reversed__(self) -> Iterator[Any]: ...
