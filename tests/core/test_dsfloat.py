@@ -93,3 +93,23 @@ def test_exact_double_takes_plain_decimals(text):
     from dcmfast._core.values import _parse_exact_double
 
     assert _parse_exact_double(text.encode()) == float(text)
+
+
+@pytest.mark.parametrize("text", [b"1.50", b"-2e1", b" 3 ", b"0.000000000000001", b"12345678901234567",
+                                  b"1.5\\-0.25\\7", b"+.5E+02"])
+def test_read_ds_keeps_its_text(text):
+    """DS values read from a file keep their text (made into a str only when asked for)
+    exactly as pydicom's do: original_string, str, repr, equality with the text."""
+    import pydicom.valuerep
+
+    from dcmfast._core.values import convert_bytes
+
+    ours = convert_bytes("DS", text, True)
+    theirs = [pydicom.valuerep.DSfloat(t) for t in text.decode().split("\\")]
+    pairs = list(zip(ours, theirs, strict=True)) if b"\\" in text else [(ours, theirs[0])]
+    for a, b in pairs:
+        assert float(a) == float(b)
+        assert (a.original_string, str(a), repr(a)) == (b.original_string, str(b), repr(b))
+        assert a == str(b) and hash(a) == hash(b)
+        copied = DSfloat(a)
+        assert copied.original_string == b.original_string

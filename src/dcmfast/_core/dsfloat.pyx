@@ -10,6 +10,7 @@ extension type's ``__new__`` cannot return another object, so its ``tp_new``
 slot is wrapped in C for that.
 """
 cimport cython
+from cpython.unicode cimport PyUnicode_DecodeASCII
 
 cdef extern from *:
     """
@@ -51,6 +52,16 @@ cdef extern from *:
     void dcmfast_ds_install_new(object type)
 
 
+# (a function, not a cdef method: a method would add a vtable pointer, which
+# instances made straight from tp_alloc below would lack)
+cdef inline object _text_of(DSfloat d):
+    """The string `d` was read from (None if made from a number)."""
+    if d._nraw:
+        d._text = PyUnicode_DecodeASCII(d._raw, d._nraw, NULL)
+        d._nraw = 0
+    return d._text
+
+
 @cython.no_gc
 cdef class DSfloat(float):
     """Decimal String value: a float that keeps the string it was read from."""
@@ -59,31 +70,34 @@ cdef class DSfloat(float):
         cdef bint checked = False
         if isinstance(val, str):
             self._text = (<str>val).strip()
+            self._nraw = 0
         elif isinstance(val, DSfloat):
             if (<DSfloat>val)._auto:
                 auto_format = checked = True  # its string was made valid already
-            if (<DSfloat>val)._text is not None:
+            if _text_of(<DSfloat>val) is not None:
                 self._text = (<DSfloat>val)._text
+                self._nraw = 0
         self._auto = bool(auto_format)
         if self._auto and not checked:
             # pydicom's rules (a cold path: its functions are used as they are):
             # keep a valid DS string, else format the number in at most 16 characters
             from pydicom.valuerep import format_number_as_ds, is_valid_ds
 
-            if self._text is None:
+            if _text_of(self) is None:
                 self._text = format_number_as_ds(float(self))
             elif not is_valid_ds(self._text):
                 self._text = format_number_as_ds(float(self._text))
 
     @property
     def original_string(self):
-        if self._text is None:
+        if _text_of(self) is None:
             raise AttributeError("'DSfloat' object has no attribute 'original_string'")
         return self._text
 
     @original_string.setter
     def original_string(self, value):
         self._text = value
+        self._nraw = 0
 
     @property
     def auto_format(self):
@@ -105,12 +119,12 @@ cdef class DSfloat(float):
         return float.__hash__(self)
 
     def __str__(self):
-        if self._text is not None:
+        if _text_of(self) is not None:
             return self._text
         return repr(self)[1:-1]
 
     def __repr__(self):
-        if self._text is not None:
+        if _text_of(self) is not None:
             return f"'{self._text}'"
         return f"'{float.__repr__(self)}'"
 
@@ -132,13 +146,33 @@ cdef extern from *:
         Py_INCREF(text); \
         ((struct __pyx_obj_7dcmfast_5_core_7dsfloat_DSfloat*)(o))->_text = (text); \
     } while (0)
+    /* the same with the text kept as n <= 16 ASCII bytes (_text None until asked) */
+    #define DCMFAST_DS_SET_RAW(o, v, p, n) do { \
+        struct __pyx_obj_7dcmfast_5_core_7dsfloat_DSfloat* ds_ = \
+            (struct __pyx_obj_7dcmfast_5_core_7dsfloat_DSfloat*)(o); \
+        ((PyFloatObject*)(o))->ob_fval = (v); \
+        Py_INCREF(Py_None); \
+        ds_->_text = Py_None; \
+        memcpy(ds_->_raw, (p), (size_t)(n)); \
+        ds_->_nraw = (unsigned char)(n); \
+    } while (0)
     """
     object DCMFAST_DS_ALLOC(object type)
     void DCMFAST_DS_SET(object o, double v, object text) noexcept
+    void DCMFAST_DS_SET_RAW(object o, double v, const char* p, Py_ssize_t n) noexcept
 
 
 cdef DSfloat new_dsfloat(double value, str text):
     """A DSfloat of `value` read from `text` (already stripped), without parsing."""
     obj = DCMFAST_DS_ALLOC(DSfloat)
     DCMFAST_DS_SET(obj, value, text)
+    return <DSfloat>obj
+
+
+cdef DSfloat new_dsfloat_ascii(double value, const char* text, Py_ssize_t n):
+    """new_dsfloat for `n` (1 to 16) ASCII bytes: the str is made only if asked for."""
+    if n > 16 or n < 1:
+        return new_dsfloat(value, PyUnicode_DecodeASCII(text, n, NULL))
+    obj = DCMFAST_DS_ALLOC(DSfloat)
+    DCMFAST_DS_SET_RAW(obj, value, text, n)
     return <DSfloat>obj

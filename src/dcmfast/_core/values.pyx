@@ -57,7 +57,6 @@ cdef extern from *:
     Py_ssize_t dcmfast_slot_offset(object descr) except? -2
     void dcmfast_set_slot(object obj, Py_ssize_t off, object v)
     double PyOS_string_to_double(const char* s, char** endptr, PyObject* overflow_exception) except? -1.0
-from cpython.unicode cimport PyUnicode_DecodeLatin1
 from libc.stdint cimport uint8_t, uint32_t, uint64_t, int16_t, int32_t, int64_t
 from libc.string cimport memcpy, memchr
 
@@ -65,7 +64,7 @@ from dcmfast._core._decimal cimport exact_double
 from dcmfast._core._bytes cimport load_u16, load_u32, load_u64
 from dcmfast._core._vr cimport VR_LO, VR_LT, VR_PN, VR_SH, VR_SQ, VR_ST, vr_code
 from dcmfast._core.parse cimport Index, Entry
-from dcmfast._core.dsfloat cimport DSfloat, new_dsfloat
+from dcmfast._core.dsfloat cimport DSfloat, new_dsfloat, new_dsfloat_ascii
 from dcmfast._core.multivalue cimport MultiValueBase
 from dcmfast._core._alloc cimport new_instance
 
@@ -233,8 +232,28 @@ cdef inline bint _has_backslash(const uint8_t* p, Py_ssize_t n) noexcept nogil:
     return memchr(p, 0x5C, n) != NULL
 
 
+cdef extern from *:
+    """
+    /* bytes.decode("latin-1"): a short text (DS / IS items, codes) is copied into a
+       new compact string directly; a single character comes from the interpreter's
+       cache and longer texts go through PyUnicode_DecodeLatin1. */
+    static PyObject* dcmfast_latin1(const char* p, Py_ssize_t n) {
+        unsigned char high = 0;
+        Py_ssize_t i;
+        PyObject* s;
+        if (n <= 1 || n > 64) return PyUnicode_DecodeLatin1(p, n, NULL);
+        for (i = 0; i < n; i++) high |= (unsigned char)p[i];
+        s = PyUnicode_New(n, high < 0x80 ? 0x7F : 0xFF);
+        if (s == NULL) return NULL;
+        memcpy(PyUnicode_1BYTE_DATA(s), p, (size_t)n);
+        return s;
+    }
+    """
+    str dcmfast_latin1(const char* p, Py_ssize_t n)
+
+
 cdef inline str _latin1(const uint8_t* p, Py_ssize_t n):
-    return PyUnicode_DecodeLatin1(<const char*>p, n, NULL)
+    return dcmfast_latin1(<const char*>p, n)
 
 
 cdef object wrap_multi(object constructor, list items):
@@ -294,8 +313,8 @@ cdef object _new_ds_bytes(const uint8_t* p, Py_ssize_t n):
     cdef char* end = NULL
     cdef Py_ssize_t i
     cdef double v = 0
-    if exact_double(p, n, &v):
-        return new_dsfloat(v, _latin1(p, n))
+    if exact_double(p, n, &v):  # ASCII digits, sign, point, exponent
+        return new_dsfloat_ascii(v, <const char*>p, n)
     if n < 40:
         for i in range(n):
             c = p[i]
