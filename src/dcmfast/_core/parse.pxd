@@ -1,4 +1,4 @@
-from libc.stdint cimport uint8_t, uint16_t, uint32_t, int32_t, int64_t
+from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int32_t, int64_t
 
 cdef enum:
     F_UNDEF = 1          # undefined length (0xFFFFFFFF) in the file
@@ -72,9 +72,15 @@ cdef class Index:
     cdef readonly bint stopped_early
     cdef readonly object warnings
     cdef readonly object truncation
-    cdef dict _find_tables
-    cdef int _large_scans
+    # find(): tag-sorted (tag << 32 | entry) tables of the direct entries of a few
+    # large ranges (a dataset of many elements), built on their first lookup
+    cdef uint64_t* _tables[4]
+    cdef Py_ssize_t _table_first[4]
+    cdef Py_ssize_t _table_stop[4]
+    cdef Py_ssize_t _table_n[4]
+    cdef int _table_next
 
     cpdef list children(self, Py_ssize_t first, Py_ssize_t stop)
     cpdef Py_ssize_t find(self, Py_ssize_t first, Py_ssize_t stop, uint32_t tag)
+    cdef uint64_t* _find_table(self, Py_ssize_t first, Py_ssize_t stop, Py_ssize_t* count) except NULL
     cpdef list tags(self, Py_ssize_t first, Py_ssize_t stop)

@@ -8,8 +8,8 @@ them included. Every offset and length is checked against the buffer before it
 is used; the index can never hold more entries than the buffer has 8-byte
 headers, so its size is bounded by the input.
 """
-from libc.stdint cimport uint8_t, uint16_t, uint32_t, int32_t, int64_t
-from libc.stdlib cimport realloc, free
+from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int32_t, int64_t
+from libc.stdlib cimport malloc, realloc, free, qsort
 from libc.string cimport memcmp
 
 from dcmfast._core._bytes cimport load_tag, load_u16, load_u32, lower_bound_u32
@@ -23,7 +23,6 @@ cdef enum:
     MAX_DEPTH = 128
     TAG_CHARSET = 0x00080005
     FIND_LINEAR = 64     # Index.find scans ranges up to this many entries
-    FIND_SCANS_BEFORE_TABLE = 16  # ... and larger ones this many times before a table
 
 # error codes
 cdef enum:
@@ -451,6 +450,11 @@ cdef void _init_scanner(Scanner* s, const uint8_t* buf, int64_t size, bint littl
     s.max_entries = 0
 
 
+cdef int _cmp_u64(const void* a, const void* b) noexcept nogil:
+    cdef uint64_t x = (<const uint64_t*>a)[0], y = (<const uint64_t*>b)[0]
+    return (x > y) - (x < y)
+
+
 cdef class Index:
     """The compact element index of one dataset stream over a buffer."""
 
@@ -460,9 +464,13 @@ cdef class Index:
         self.cap = 0
 
     def __dealloc__(self):
+        cdef int k
         if self.entries != NULL:
             free(self.entries)
             self.entries = NULL
+        for k in range(4):
+            free(self._tables[k])
+            self._tables[k] = NULL
 
     def __len__(self):
         return self.n
@@ -488,41 +496,72 @@ cdef class Index:
     cpdef Py_ssize_t find(self, Py_ssize_t first, Py_ssize_t stop, uint32_t tag):
         """Index of the last direct entry in [first, stop) with `tag`, or -1.
 
-        Small ranges are scanned; a large one gets a tag -> entry table built on
-        its first lookup, so looking up every element of a dataset (or a tag it
-        does not have, once per element) stays linear in the number of entries.
+        Small ranges are scanned; a large one (a dataset of many elements) gets a
+        table of its direct entries sorted by tag on its first lookup (as costly as
+        one scan), searched by bisection from then on.
         """
-        cdef Py_ssize_t i = first, found = -1
-        cdef dict table
+        cdef Py_ssize_t i = first, found = -1, n, lo, hi, mid
+        cdef uint64_t* table
+        cdef uint64_t want
+        cdef int k
         if stop > self.n:
             stop = self.n
-        if stop - first > FIND_LINEAR:
-            if self._find_tables is None:
-                self._find_tables = {}
-            key = (first, stop)
-            table = self._find_tables.get(key)
-            if table is None and self._large_scans < FIND_SCANS_BEFORE_TABLE:
-                # the first few lookups in a large range scan it (a read that looks
-                # up a handful of tags should not pay for a table); repeated ones
-                # get the table, so lookups stay linear overall
-                self._large_scans += 1
-                while 0 <= i < stop:
-                    if self.entries[i].tag == tag:
-                        found = i
-                    i = self.entries[i].end
-                return found
-            if table is None:
-                table = {}
-                while 0 <= i < stop:
-                    table[self.entries[i].tag] = i
-                    i = self.entries[i].end
-                self._find_tables[key] = table
-            return table.get(tag, -1)
+        if stop - first <= FIND_LINEAR:
+            while 0 <= i < stop:
+                if self.entries[i].tag == tag:
+                    found = i
+                i = self.entries[i].end
+            return found
+        table = NULL
+        for k in range(4):
+            if self._tables[k] != NULL and self._table_first[k] == first and self._table_stop[k] == stop:
+                table = self._tables[k]
+                n = self._table_n[k]
+                break
+        if table == NULL:
+            table = self._find_table(first, stop, &n)
+        # the last entry whose key is at most (tag, largest index): with equal tags
+        # ordered by index, that is the last such entry in file order
+        want = (<uint64_t>tag << 32) | 0xFFFFFFFFu
+        lo = 0
+        hi = n
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if table[mid] <= want:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo > 0 and <uint32_t>(table[lo - 1] >> 32) == tag:
+            return <Py_ssize_t>(table[lo - 1] & 0xFFFFFFFFu)
+        return -1
+
+    cdef uint64_t* _find_table(self, Py_ssize_t first, Py_ssize_t stop, Py_ssize_t* count) except NULL:
+        """Build (in the next of the four slots) the sorted table of [first, stop)."""
+        cdef Py_ssize_t i = first, n = 0
+        cdef bint ordered = True
+        cdef uint64_t key, last = 0
+        cdef int k = self._table_next
+        cdef uint64_t* table = <uint64_t*>malloc(max(stop - first, 1) * sizeof(uint64_t))
+        if table == NULL:
+            raise MemoryError()
         while 0 <= i < stop:
-            if self.entries[i].tag == tag:
-                found = i
+            key = (<uint64_t>self.entries[i].tag << 32) | <uint64_t>i
+            if n and key < last:
+                ordered = False
+            table[n] = key
+            last = key
+            n += 1
             i = self.entries[i].end
-        return found
+        if not ordered:
+            qsort(table, n, sizeof(uint64_t), _cmp_u64)
+        free(self._tables[k])
+        self._tables[k] = table
+        self._table_first[k] = first
+        self._table_stop[k] = stop
+        self._table_n[k] = n
+        self._table_next = (k + 1) & 3
+        count[0] = n
+        return table
 
     cpdef list tags(self, Py_ssize_t first, Py_ssize_t stop):
         """Tags of the entries directly in [first, stop), in file order."""
