@@ -236,7 +236,8 @@ class Dataset(_elem.DatasetBase):
         value = elem.value
         return None if value is None else memoryview(value)
 
-    def __getitem__(self, key: Any) -> Any:
+    # ds[int or BaseTag] is answered by DatasetBase.__getitem__ (C); other keys come here
+    def _getitem(self, key: Any) -> Any:
         if isinstance(key, slice):
             return self._dataset_slice(key)
         if not isinstance(key, int):

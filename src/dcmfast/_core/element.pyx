@@ -11,6 +11,7 @@ import copy as _copy
 from sys import intern as _intern
 
 from cpython.dict cimport PyDict_Next
+from cpython.long cimport PyLong_AsLongLong
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_INCREF, Py_DECREF
 cdef extern from "Python.h":
@@ -747,6 +748,25 @@ cdef class DatasetBase:
                     return elem.value
                 raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
         return PyObject_GenericGetAttr(self, name)
+
+    def __getitem__(self, key):
+        """``ds[tag]``: the element; an int or BaseTag key is looked up here, anything
+        else (a keyword, a (group, element) pair, a slice) by ``Dataset._getitem``."""
+        cdef object elements
+        cdef long long value
+        if type(key) is int or type(key) is BaseTag:
+            # as a C integer: comparing a BaseTag in Python runs its Python methods
+            value = PyLong_AsLongLong(key)  # an int too large for it raises OverflowError
+            elements = self._elements
+            if 0 <= value <= 0xFFFFFFFF and elements is not None:
+                if self._lview is not None:
+                    elem = (<View>self._lview).lookup(<unsigned int>value, <dict>elements)
+                else:
+                    elem = (<dict>elements).get(key)
+                if elem is not None:
+                    return elem
+                raise KeyError(_tag(<unsigned int>value))
+        return self._getitem(key)
 
 
 cdef bint _has_direct(Index index, Py_ssize_t i, Py_ssize_t stop, unsigned int tag):
