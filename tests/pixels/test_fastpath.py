@@ -188,6 +188,53 @@ def test_sources(source):
     assert _served(read_it())
 
 
+@pytest.mark.parametrize("name", SMALL)
+@pytest.mark.parametrize("threads", [None, 1, 2])
+def test_paths_and_bytes_fast_equals_slow(name, threads):
+    """A path or bytes is read once, then served as a dataset read from it would be."""
+    path = _path(name)
+    ref = reference(path)
+    for src in (str(path), path, path.read_bytes()):
+        arr = _same_outcome(path, lambda ds, src=src: pixels.pixel_array(src, threads=threads))
+        if not isinstance(ref, Exception):
+            assert_same(arr, ref)
+
+
+@pytest.mark.parametrize("threads,served", [(None, True), (1, True), (2, True), (0, False),
+                                            (True, False)])
+def test_a_path_is_read_once(monkeypatch, threads, served):
+    reads, calls = [], []
+    read = pixels._read_dataset
+
+    def counting_read(src, threads=None):
+        reads.append(threads)
+        return read(src, threads)
+
+    def spy(ds, as_rgb, min_bytes):
+        calls.append(min_bytes)
+        return pixfast.pixel_array(ds, as_rgb, min_bytes)
+
+    monkeypatch.setattr(pixels, "_read_dataset", counting_read)
+    monkeypatch.setattr(description, "_read_dataset", counting_read)
+    monkeypatch.setattr(pixels, "_fast_pixel_array", spy)
+    path = _path("MR_small_RLE.dcm")
+    if threads == 0:
+        with pytest.raises(ValueError, match="at least 1"):
+            pixels.pixel_array(str(path), threads=threads)
+    else:
+        assert_same(pixels.pixel_array(str(path), threads=threads), reference(path))
+    assert reads == [threads]
+    if served:  # threads=1: no pool to leave work to, only outputs for reusable mappings
+        assert calls == [rle.PAGES_BYTES // 2 if threads == 1 else rle.MIN_BYTES_PER_WORKER]
+    else:
+        assert calls == []
+    # an option the compiled path does not take: the Python path reads the file
+    reads.clear()
+    if threads != 0:
+        pixels.pixel_array(str(path), threads=threads, index=0)
+        assert reads == [threads]
+
+
 def test_native_view_writability():
     path = _path("CT_small.dcm")
     assert not pixels.pixel_array(dcmfast.dcmread(path.read_bytes())).flags.writeable

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from dcmfast._core import pages as _pages
 from dcmfast._core import rle as _rle
 from dcmfast.errors import PixelDataError
 
@@ -31,6 +32,10 @@ MAX_RATIO = 64
 # frames to another thread costs tens of microseconds, decoding 1 MiB about a
 # millisecond. Less work than two shares decodes on the calling thread alone.
 MIN_BYTES_PER_WORKER = 1024 * 1024
+
+# Outputs of this size and more go into mappings that are reused once freed
+# (_core/pages: no page faults nor kernel zeroing for the next one).
+PAGES_BYTES = _pages.MIN_BYTES
 
 
 def resolve_threads(threads: int | None, jobs: int) -> int:
@@ -79,6 +84,17 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_pool)
 
 
+def _output(nr_frames: int, frame_pixels: int, dtype: np.dtype[Any]) -> np.ndarray:
+    """An uninitialized (nr_frames, frame_pixels) array for the decoded frames; a large
+    one in a mapping that, once freed, the next large output reuses (no page faults
+    nor zeroing: :mod:`dcmfast._core.pages`)."""
+    count = nr_frames * frame_pixels
+    pages = _pages.alloc(count * dtype.itemsize)  # None: small, or not on this platform
+    if pages is None:
+        return np.empty((nr_frames, frame_pixels), dtype=dtype)
+    return np.frombuffer(pages, dtype=dtype, count=count).reshape(nr_frames, frame_pixels)
+
+
 def decode(desc: PixelDescription, indices: list[int] | None, *, threads: int | None = None,
            allow_excess_frames: bool = True, segment_order: str = ">",
            correct_unused_bits: bool = True, **_: Any) -> Decoded:
@@ -111,7 +127,7 @@ def decode(desc: PixelDescription, indices: list[int] | None, *, threads: int | 
                 "Pixel Data value]")
 
     desc.check_alloc(len(wanted) * frame_bytes, "the decoded RLE frames")
-    out = np.empty((len(wanted), desc.frame_pixels), dtype=desc.dtype_str)
+    out = _output(len(wanted), desc.frame_pixels, np.dtype(desc.dtype_str))
     out_bytes = out.view(np.uint8)
     fix_bits = correct_unused_bits and desc.bits_stored < desc.bits_allocated
     data = [frames[i].data for i in wanted]
