@@ -619,7 +619,11 @@ def case_pixels(path: Path, title: str, key: str, group: str = "pixels") -> Case
     if rle:
         from pydicom.pixels import pixel_array
 
+        from dcmfast.pixels import pixel_array as dcmfast_pixel_array
+
         impls += [
+            Impl("dcmfast threads=1", _quiet(lambda: dcmfast_pixel_array(str(path), threads=1)),
+                 check, note="read and decode on the calling thread alone"),
             _peer("pydicom", lambda: pixel_array(str(path), decoding_plugin="pydicom"), check,
                   note="pydicom's own RLE decoder"),
             _peer("pydicom+pylibjpeg-rle", lambda: pixel_array(str(path), decoding_plugin="pylibjpeg"),
@@ -1251,9 +1255,9 @@ def _fmt_bytes(n: float) -> str:
     return str(n)
 
 
-def _ratio(case_results: list[Result], name: str) -> float | None:
+def _ratio(case_results: list[Result], name: str, ours_name: str = "dcmfast") -> float | None:
     by = {r.name: r for r in case_results}
-    ours, other = by.get("dcmfast"), by.get(name)
+    ours, other = by.get(ours_name), by.get(name)
     if not ours or not other or not ours.samples or not other.samples:
         return None
     if other.floor:
@@ -1344,6 +1348,12 @@ TARGETS = [
      lambda rs: (_ratio(rs, FLOOR_READ), lambda x: x <= 3)),
     ("sequences/pffg", "5,000-item per-frame positions: >= 50x pydicom",
      lambda rs: (_ratio(rs, "pydicom"), lambda x: x >= 50)),
+    ("rle/enhanced_ct", "RLE 100 frames, one thread: >= 3x pydicom+pylibjpeg-rle",
+     lambda rs: (_ratio(rs, "pydicom+pylibjpeg-rle", "dcmfast threads=1"), lambda x: x >= 3)),
+    ("rle/enhanced_ct", "RLE 100 frames, one thread: faster than dicomsdl",
+     lambda rs: (_ratio(rs, "dicomsdl", "dcmfast threads=1"), lambda x: x > 1)),
+    ("rle/image_2048", "RLE 2048x2048, one thread: >= 3x pydicom+pylibjpeg-rle",
+     lambda rs: (_ratio(rs, "pydicom+pylibjpeg-rle", "dcmfast threads=1"), lambda x: x >= 3)),
     ("import/import", "import dcmfast < 30 ms",
      lambda rs: (next((r.median * 1e3 for r in rs if r.name == "dcmfast" and r.samples), None),
                  lambda x: x < 30)),
