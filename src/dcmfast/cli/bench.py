@@ -31,7 +31,7 @@ import sys
 import time
 import warnings
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -1447,9 +1447,17 @@ def run_bench(args: argparse.Namespace) -> int:
     total = sum(sum(1 for i in c.impls if not i.skip) * (repeat + 1) for c in cases)
     progress.total = max(total, 1)
     runs = []
-    for case in cases:
+    cases.reverse()
+    while cases:
+        case = cases.pop()
         r = repeat if case.group != "import" else max(repeat, 5 if not args.quick else 1)
-        runs.append((case, measure(case, r, target, progress.tick, only)))
+        results = measure(case, r, target, progress.tick, only)
+        # keep what the report needs, not the implementations: their cached reference
+        # outputs (pydicom's values of 2,000 files ...) would stay alive, and a heap
+        # left full of scattered small objects slows the allocation of every later case
+        runs.append((replace(case, impls=[]), results))
+        del case, results
+        gc.collect()
     progress.close()
 
     shown = [p for p in peers if any(r.name == p for _c, rs in runs for r in rs)]
