@@ -79,3 +79,30 @@ def test_large_items_beyond_the_kept_tables():
             for tag in rng.sample([e.tag for e in theirs_item], 10):
                 assert ours_item[tag].value == theirs_item[tag].value
     assert ours.PatientName == theirs.PatientName
+
+
+def test_getitem_key_types_match_pydicom():
+    """ds[key] for every kind of key (answered in C for int and BaseTag, in Python for
+    the rest) gives pydicom's element, and the same KeyError for a missing tag."""
+    import enum
+
+    from pydicom.data import get_testdata_file
+
+    path = get_testdata_file("CT_small.dcm")
+    theirs = pydicom.dcmread(path)
+    ours = dcmfast.dcmread(path)
+
+    class Tags(enum.IntEnum):
+        NAME = 0x00100010
+
+    for key in (0x00100010, dcmfast.Tag(0x00100010), (0x0010, 0x0010), "PatientName",
+                Tags.NAME, 0x00280010, dcmfast.Tag("Rows")):
+        assert ours[key].value == theirs[key].value and ours[key].tag == theirs[key].tag
+    for key in (0x00100011, dcmfast.Tag(0x00100011), 0xFFFFFFFF, 0):
+        with pytest.raises(KeyError) as ours_err:
+            ours[key]  # noqa: B018
+        with pytest.raises(KeyError) as theirs_err:
+            theirs[key]  # noqa: B018
+        assert ours_err.value.args == theirs_err.value.args
+    with pytest.raises(TypeError):
+        ours._view = object()  # the C lookups rely on a View (or None) there

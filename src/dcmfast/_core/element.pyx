@@ -618,6 +618,8 @@ cdef class DatasetBase:
 
     @_view.setter
     def _view(self, value):
+        if value is not None and not isinstance(value, View):
+            raise TypeError("_view must be a View or None")  # the C paths rely on it
         self._lview = value
 
     @property
