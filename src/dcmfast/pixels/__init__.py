@@ -10,7 +10,6 @@ Native little-endian data is returned as a view of the source buffer.
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple
 
@@ -21,7 +20,7 @@ from dcmfast.errors import UnsupportedTransferSyntaxError
 
 from . import jpeg, native, rle
 from ._decoded import Decoded
-from .description import PixelDescription, _read_dataset, describe
+from .description import READABLE, PixelDescription, _read_dataset, describe
 from .processing import correct_unused_bits, shape, to_rgb
 
 __all__ = ["pixel_array", "iter_pixels", "PixelDescription", "describe", "DECODERS"]
@@ -70,7 +69,6 @@ def _split_options(opts: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]
 # (None: not served, take the path below); a test sets it to `_not_served` to compare.
 # It stands for the native and RLE decoders below: not used once they are replaced.
 _fast_pixel_array: Callable[[Any, bool, int], np.ndarray | None] = _pixfast.pixel_array
-_READABLE = (str, os.PathLike, bytes, bytearray, memoryview)  # what describe() reads
 _NATIVE, _RLE = DECODERS["native"], DECODERS["rle"]
 
 
@@ -113,7 +111,7 @@ def pixel_array(src: Any, *, index: int | None = None, raw: bool = False, as_rgb
     writable only when that buffer is.
     """
     if index is None and not opts and (threads is None or (type(threads) is int and threads >= 1)):
-        if isinstance(src, _READABLE):  # read once: the compiled path needs the dataset
+        if isinstance(src, READABLE):  # read once: the compiled path needs the dataset
             src = _read_dataset(src, threads)
         if DECODERS.get("native") is _NATIVE and DECODERS.get("rle") is _RLE:
             # it leaves RLE work worth more than one thread to rle.decode; with

@@ -310,6 +310,10 @@ def _max_bytes_of(ds: Any, data_size: int) -> int:
     return value if isinstance(value, int) else default_max_bytes(data_size)
 
 
+# sources describe() (and pixel_array) read with dcmfast's reader first
+READABLE = (str, os.PathLike, bytes, bytearray, memoryview)
+
+
 def _read_dataset(src: Any, threads: int | None = None) -> Any:
     """Read a path or bytes with dcmfast's reader (`threads` 1: on this thread alone)."""
     from dcmfast.reader import dcmread
@@ -329,7 +333,7 @@ def describe(src: Any, *, _threads: int | None = None,
     Dataset. `overrides` replace described values (pydicom's option names).
     `_threads` 1 reads a path on the calling thread alone.
     """
-    if isinstance(src, (str, os.PathLike, bytes, bytearray, memoryview)):
+    if isinstance(src, READABLE):
         src = _read_dataset(src, _threads)
     # the common case of a dcmfast Dataset read from a file, validated, or None
     desc = _fast_describe(src, PixelDescription)
