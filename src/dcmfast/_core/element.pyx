@@ -11,7 +11,7 @@ import copy as _copy
 from sys import intern as _intern
 
 from cpython.dict cimport PyDict_Next
-from cpython.long cimport PyLong_AsLongLong
+from cpython.long cimport PyLong_AsLongLong, PyLong_AsUnsignedLong
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_INCREF, Py_DECREF
 cdef extern from "Python.h":
@@ -520,6 +520,8 @@ cdef void _track_dataset(object ds) except *:
     cdef PyObject* value
     cdef DataElement elem
     _track(ds)
+    if (<DatasetBase>ds)._cached:
+        _track_value((<DatasetBase>ds)._cvalue)
     elements = (<DatasetBase>ds)._elements
     if type(elements) is not dict:
         return
@@ -529,13 +531,18 @@ cdef void _track_dataset(object ds) except *:
             continue
         elem = <DataElement>value
         inner = elem._value
-        if inner is _UNSET or not PyObject_IS_GC(inner):
-            continue
-        if type(inner) is Sequence:
-            _track(inner._list)
-        _track(inner)
-        if PyObject_GC_IsTracked(inner):
+        if inner is not _UNSET and _track_value(inner):
             _track(elem)
+
+
+cdef bint _track_value(object value) except -1:
+    """Track a value held in a pristine tree (a Sequence and its list); whether it is."""
+    if not PyObject_IS_GC(value):
+        return False
+    if type(value) is Sequence:
+        _track(value._list)
+    _track(value)
+    return PyObject_GC_IsTracked(value)
 
 
 def set_dataset_class(cls):
@@ -564,9 +571,6 @@ cpdef object make_dataset(object cls, Index index, Py_ssize_t first, Py_ssize_t 
     state.add(view)
     if parent_view is not None and state.pristine:
         PyObject_GC_UnTrack(<PyObject*>ds)  # an item of a pristine tree: see TreeState
-    # object.__setattr__: the attributes go to the instance's inline values (shared
-    # keys), so no __dict__ object is made until Python code asks for one
-    (<DatasetBase>ds)._elements = {}
     # C fields rather than instance attributes: an item dataset then has no
     # per-instance attribute storage at all until Python code sets something
     cdef DatasetBase base = <DatasetBase>ds
@@ -607,6 +611,17 @@ cdef class DatasetBase:
     cdef object _file_tell       # _UNSET: no such attribute
     cdef Py_ssize_t _item_tell   # the value of either one when it is _ITEM_TELL
     cdef bint _undefined_item
+    # One value read by keyword with no DataElement made for it (yet): ds.Keyword on
+    # a dataset read from a file converts the value straight from its index entry and
+    # keeps it here. Anything that needs the element (ds[tag], _dict, a second keyword,
+    # a change of view) first moves it into a DataElement in the element dict
+    # (_flush), so the value object stays the same one. The element dict itself is
+    # made on first need (_elements is None until then): an item dataset read only
+    # by keyword has neither. Invariant: the cached tag is never in the dict.
+    cdef bint _cached
+    cdef unsigned int _ctag
+    cdef Py_ssize_t _centry
+    cdef object _cvalue
 
     def __cinit__(self):
         self._seq_item_tell = _UNSET
@@ -620,6 +635,7 @@ cdef class DatasetBase:
     def _view(self, value):
         if value is not None and not isinstance(value, View):
             raise TypeError("_view must be a View or None")  # the C paths rely on it
+        self._flush()  # the cached value is its view's
         self._lview = value
 
     @property
@@ -678,13 +694,84 @@ cdef class DatasetBase:
 
     @property
     def _dict(self):
-        if self._elements is None:  # a half-built instance (e.g. during unpickling)
-            return {}
-        return self._elements
+        self._flush()
+        return self._element_dict()
 
     @_dict.setter
     def _dict(self, value):
+        self._cached = False  # a new set of elements: the cached value is not among them
+        self._cvalue = None
         self._elements = value
+
+    cdef inline dict _element_dict(self):
+        if self._elements is None:
+            self._elements = {}
+        return <dict>self._elements
+
+    cdef int _flush(self) except -1:
+        """Move the value cached by keyword into a DataElement in the element dict."""
+        if not self._cached:
+            return 0
+        value = self._cvalue
+        self._cached = False
+        self._cvalue = None
+        if self._lview is None:  # cannot happen (the _view setter flushes first)
+            return 0
+        cdef View view = <View>self._lview
+        cdef dict elements = self._element_dict()
+        key = _tag(self._ctag)
+        if PyDict_GetItem(elements, key) != NULL:
+            return 0  # cannot happen (the invariant): the dict wins
+        elem = view._make(self._centry, elements)
+        _set_value(<DataElement>elem, value)
+        elements[key] = elem
+        if view.state is not None and view.state.pristine:
+            PyObject_GC_UnTrack(<PyObject*>elements)  # see TreeState
+        return 0
+
+    cdef object _keyword_value(self, unsigned int tag, object name):
+        """``ds.<keyword>``: the value of the element with `tag` (AttributeError if none)."""
+        cdef PyObject* found
+        cdef View view
+        cdef Py_ssize_t i
+        if self._cached and self._ctag == tag:
+            return self._cvalue
+        key = _tag(tag)
+        if self._elements is not None:
+            found = PyDict_GetItem(<dict>self._elements, key)
+            if found != NULL:
+                return _value_of(<object>found)
+        if self._lview is None:
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+        view = <View>self._lview
+        if view.loaded:
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+        i = view.index.find(view.first, view.stop, tag)
+        if i < 0:
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+        vr = view._simple_vr(i)
+        if vr is not None:
+            value = view._value_at(i, vr)
+            # converting can run code (a charset lookup) that reads this dataset: if
+            # that changed what the dataset holds for the tag, that wins
+            if self._cached and self._ctag == tag:
+                return self._cvalue
+            if self._lview is view and not view.loaded and (
+                    self._elements is None or PyDict_GetItem(<dict>self._elements, key) == NULL):
+                self._flush()
+                self._ctag = tag
+                self._centry = i
+                self._cvalue = value
+                self._cached = True
+                return value
+        self._flush()
+        if self._lview is None:
+            elem = self._element_dict().get(key)
+        else:
+            elem = (<View>self._lview).lookup(tag, self._element_dict())
+        if elem is None:
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+        return _value_of(elem)
 
     # No __del__ (a finalizer costs every dataset's deallocation a call): the view's
     # borrowed pointer is cleared here, and until then (while a Python subclass tears
@@ -736,39 +823,33 @@ cdef class DatasetBase:
                 and 0x41 <= PyUnicode_READ_CHAR(name, 0) <= 0x5A):
             found = PyDict_GetItem(_KEYWORDS, name)
             if found != NULL:
-                view = self._lview
-                elements = self._elements
-                if elements is None:
-                    elements = {}
-                if view is not None:
-                    elem = (<View>view).lookup(<object>found, <dict>elements)
-                else:
-                    elem = (<dict>elements).get(<object>found)
-                if elem is not None:
-                    if type(elem) is DataElement:
-                        return _get_value(<DataElement>elem)
-                    return elem.value
-                raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+                return self._keyword_value(<unsigned int>PyLong_AsUnsignedLong(<object>found), name)
         return PyObject_GenericGetAttr(self, name)
 
     def __getitem__(self, key):
         """``ds[tag]``: the element; an int or BaseTag key is looked up here, anything
         else (a keyword, a (group, element) pair, a slice) by ``Dataset._getitem``."""
-        cdef object elements
         cdef long long value
         if type(key) is int or type(key) is BaseTag:
             # as a C integer: comparing a BaseTag in Python runs its Python methods
             value = PyLong_AsLongLong(key)  # an int too large for it raises OverflowError
-            elements = self._elements
-            if 0 <= value <= 0xFFFFFFFF and elements is not None:
+            if 0 <= value <= 0xFFFFFFFF:
+                if self._cached and self._ctag == <unsigned int>value:
+                    self._flush()
                 if self._lview is not None:
-                    elem = (<View>self._lview).lookup(<unsigned int>value, <dict>elements)
+                    elem = (<View>self._lview).lookup(<unsigned int>value, self._element_dict())
                 else:
-                    elem = (<dict>elements).get(key)
+                    elem = self._element_dict().get(key)
                 if elem is not None:
                     return elem
                 raise KeyError(_tag(<unsigned int>value))
         return self._getitem(key)
+
+
+cdef inline object _value_of(object elem):
+    if type(elem) is DataElement:
+        return _get_value(<DataElement>elem)
+    return elem.value
 
 
 cdef bint _has_direct(Index index, Py_ssize_t i, Py_ssize_t stop, unsigned int tag):
@@ -1070,13 +1151,33 @@ cdef class View:
                 ds._correct_ambiguous(elem)
         return elem
 
+    cdef object _simple_vr(self, Py_ssize_t i):
+        """The VR of entry i where it needs nothing but the entry and the dictionary (no
+        private creator, no ambiguous VR, no warning): what _make gives it; else None."""
+        cdef Entry* e = &self.index.entries[i]
+        cdef unsigned int flags = e.flags
+        if e.tag >> 16 & 1:
+            return None
+        if flags & F_SEQ and not flags & F_MAYBE_SQ:
+            return "SQ"
+        if e.vr:
+            if e.vr == VR_UN:
+                return None
+            return _vr_name(e.vr)
+        vr = _dict_vr(e.tag)
+        if vr is None or len(<str>vr) != 2:
+            return None
+        return vr
+
     cdef object value_of(self, DataElement elem):
         """Convert the value of `elem` from its index entry (called once per element)."""
+        return self._value_at(elem._entry, elem.VR)
+
+    cdef object _value_at(self, Py_ssize_t i, object vr):
+        """Convert the value of entry i, read as `vr`."""
         cdef Index index = self.index
-        cdef Py_ssize_t i = elem._entry
         cdef Entry* e = &index.entries[i]
         cdef unsigned int tag = e.tag
-        cdef object vr = elem.VR
         cdef object encodings
         if vr_code(vr) == VR_SQ:
             if e.flags & F_ERROR:
@@ -1098,7 +1199,7 @@ cdef class View:
         try:
             value = _cvalues.convert(index, i, vr, encodings)
         except UnknownVRError as exc:
-            raise UnknownVRError(f"{exc} in tag {elem.tag} [at byte offset {e.offset}]") from None
+            raise UnknownVRError(f"{exc} in tag {_tag(tag)} [at byte offset {e.offset}]") from None
         if type(value) is list and tag in _LUT_DESCRIPTOR_TAGS and value:
             if isinstance(value[0], int) and value[0] < 0:
                 value[0] += 65536
