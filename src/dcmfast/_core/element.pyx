@@ -392,17 +392,22 @@ def _restore(cls, tag, VR, value, file_tell, bint undefined, private_creator, va
 
 # -- the facade's hot paths ----------------------------------------------------------
 
-cdef list _VR_TABLE = [None] * (26 * 26)
+# The VR names by their two letters: interned str objects, made on first use and
+# kept for the life of the module (each slot owns one reference).
+cdef PyObject* _VR_TABLE[26 * 26]
 
 
 cdef inline str _vr_name(unsigned int code):
     cdef unsigned int a = (code >> 8) - 0x41, b = (code & 0xFF) - 0x41
-    cdef object name
+    cdef PyObject* found
     if a < 26 and b < 26:
-        name = _VR_TABLE[a * 26 + b]
-        if name is None:
-            name = _VR_TABLE[a * 26 + b] = _intern(chr(code >> 8) + chr(code & 0xFF))
-        return <str>name
+        found = _VR_TABLE[a * 26 + b]
+        if found != NULL:
+            return <str>found
+        name = _intern(chr(code >> 8) + chr(code & 0xFF))
+        Py_INCREF(name)
+        _VR_TABLE[a * 26 + b] = <PyObject*>name
+        return name
     return chr(code >> 8) + chr(code & 0xFF)
 
 
@@ -619,6 +624,7 @@ cdef class DatasetBase:
     # made on first need (_elements is None until then): an item dataset read only
     # by keyword has neither. Invariant: the cached tag is never in the dict.
     cdef bint _cached
+    cdef unsigned int _gen  # counts changes to the dict or the cached value (see below)
     cdef unsigned int _ctag
     cdef Py_ssize_t _centry
     cdef object _cvalue
@@ -637,6 +643,7 @@ cdef class DatasetBase:
             raise TypeError("_view must be a View or None")  # the C paths rely on it
         self._flush()  # the cached value is its view's
         self._lview = value
+        self._gen += 1
 
     @property
     def is_undefined_length_sequence_item(self):
@@ -695,6 +702,7 @@ cdef class DatasetBase:
     @property
     def _dict(self):
         self._flush()
+        self._gen += 1  # whoever asks may change it
         return self._element_dict()
 
     @_dict.setter
@@ -702,6 +710,7 @@ cdef class DatasetBase:
         self._cached = False  # a new set of elements: the cached value is not among them
         self._cvalue = None
         self._elements = value
+        self._gen += 1
 
     cdef inline dict _element_dict(self):
         if self._elements is None:
@@ -715,16 +724,14 @@ cdef class DatasetBase:
         value = self._cvalue
         self._cached = False
         self._cvalue = None
+        self._gen += 1
         if self._lview is None:  # cannot happen (the _view setter flushes first)
             return 0
         cdef View view = <View>self._lview
         cdef dict elements = self._element_dict()
-        key = _tag(self._ctag)
-        if PyDict_GetItem(elements, key) != NULL:
-            return 0  # cannot happen (the invariant): the dict wins
         elem = view._make(self._centry, elements)
         _set_value(<DataElement>elem, value)
-        elements[key] = elem
+        elements[_tag(self._ctag)] = elem
         if view.state is not None and view.state.pristine:
             PyObject_GC_UnTrack(<PyObject*>elements)  # see TreeState
         return 0
@@ -741,6 +748,14 @@ cdef class DatasetBase:
             found = PyDict_GetItem(<dict>self._elements, key)
             if found != NULL:
                 return _value_of(<object>found)
+            if self._lview is None:
+                raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+            # the dict is in use (something asked for elements): read as they are
+            self._gen += 1
+            elem = (<View>self._lview)._add(tag, key, <dict>self._elements)
+            if elem is None:
+                raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+            return _value_of(elem)
         if self._lview is None:
             raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
         view = <View>self._lview
@@ -751,20 +766,26 @@ cdef class DatasetBase:
             raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
         vr = view._simple_vr(i)
         if vr is not None:
+            gen = self._gen
             value = view._value_at(i, vr)
             # converting can run code (a charset lookup) that reads this dataset: if
             # that changed what the dataset holds for the tag, that wins
-            if self._cached and self._ctag == tag:
-                return self._cvalue
-            if self._lview is view and not view.loaded and (
-                    self._elements is None or PyDict_GetItem(<dict>self._elements, key) == NULL):
+            if self._gen != gen:
+                if self._cached and self._ctag == tag:
+                    return self._cvalue
+                if self._lview is not view or view.loaded or (
+                        self._elements is not None and PyDict_GetItem(<dict>self._elements, key) != NULL):
+                    vr = None
+            if vr is not None:
                 self._flush()
                 self._ctag = tag
                 self._centry = i
                 self._cvalue = value
                 self._cached = True
+                self._gen += 1
                 return value
         self._flush()
+        self._gen += 1
         if self._lview is None:
             elem = self._element_dict().get(key)
         else:
@@ -836,6 +857,7 @@ cdef class DatasetBase:
             if 0 <= value <= 0xFFFFFFFF:
                 if self._cached and self._ctag == <unsigned int>value:
                     self._flush()
+                self._gen += 1
                 if self._lview is not None:
                     elem = (<View>self._lview).lookup(<unsigned int>value, self._element_dict())
                 else:
@@ -960,9 +982,13 @@ cdef class View:
         found = PyDict_GetItem(elements, key)
         if found != NULL:
             return <object>found
+        return self._add(tag, key, elements)
+
+    cdef object _add(self, unsigned int tag, object key, dict elements):
+        """lookup() for a tag not in `elements`: its element made from the index, or None."""
         if self.loaded:
             return None
-        i = self.index.find(self.first, self.stop, tag)
+        cdef Py_ssize_t i = self.index.find(self.first, self.stop, tag)
         if i < 0:
             return None
         elem = self._make(i, elements)
