@@ -49,6 +49,17 @@ _VALID_VRS = frozenset(
 ) | {"OB or OW", "US or SS", "US or OW", "US or SS or OW"}
 
 
+class _PrefixTooShortError(Exception):
+    """A read of a file's first bytes cannot answer: read more of it."""
+
+
+# stop_before_pixels / specific_tags on a path read its first bytes only, growing
+# them (8x each time) until the element stream stops inside them: a header-only
+# read of a 50 MB image then reads its header, not the image.
+PREFIX_BYTES = 64 << 10
+PREFIX_GROWTH = 8
+
+
 def _load(fp: Any, use_mmap: bool, read_threads: int = 0) -> tuple[Any, Any, bool, float | None]:
     """(buffer, source for FileDataset, caller owns file, st_mtime of a path if known).
 
@@ -129,17 +140,25 @@ def default_max_bytes(size: int) -> int:
 
 
 def _scan(buffer: Any, start: int, implicit: bool, little: bool, max_bytes: int | None = None,
-          **stops: Any) -> _parse.Index:
+          prefix: bool = False, **stops: Any) -> _parse.Index:
     max_entries = -1 if max_bytes is None else max(max_bytes // _ENTRY_SIZE, 1)
     try:
         return _parse.scan(buffer, start, implicit, little, max_entries=max_entries, **stops)
     except ValueError as exc:
+        if prefix:
+            raise _PrefixTooShortError from None  # the whole file decides
         message, tag, offset = exc.args
         if message == _parse.TOO_MANY_MESSAGE:
             raise ResourceLimitError(
                 f"The element index would exceed max_bytes={max_bytes} ({max_entries} entries) "
                 f"[at byte offset {offset}]") from None
         raise InvalidDicomError(message, tag=tag or None, offset=offset) from None
+
+
+def _decided(index: _parse.Index) -> bool:
+    """Whether a scan of a file's first bytes is the scan of the whole file: it stopped
+    at a stop condition inside them, with no value cut short and nothing truncated."""
+    return bool(index.stopped_early) and index.truncation is None and not index.warnings
 
 
 def _inflate(buffer: Any, pos: int, max_bytes: int) -> bytearray:
@@ -172,9 +191,12 @@ def _first_tag(buffer: Any, pos: int, little: bool) -> int | None:
     return int.from_bytes(b[0:2], order) << 16 | int.from_bytes(b[2:4], order)
 
 
-def _check_vr_switch(buffer: Any, pos: int, implicit: bool, little: bool, stop_group: int = -1) -> bool:
+def _check_vr_switch(buffer: Any, pos: int, implicit: bool, little: bool, stop_group: int = -1,
+                     prefix: bool = False) -> bool:
     """pydicom's check of the first element: switch implicit/explicit with a warning."""
     if pos + 6 > len(buffer):
+        if prefix:
+            raise _PrefixTooShortError
         return implicit
     found_implicit = _parse.looks_implicit_at(buffer, pos)
     if found_implicit == implicit:
@@ -182,6 +204,8 @@ def _check_vr_switch(buffer: Any, pos: int, implicit: bool, little: bool, stop_g
     tag = _first_tag(buffer, pos, little)
     if stop_group >= 0 and tag is not None and tag >> 16 != stop_group:
         return found_implicit
+    if prefix:
+        raise _PrefixTooShortError  # warns: read as a whole
     found = "implicit" if found_implicit else "explicit"
     expected = "explicit" if found_implicit else "implicit"
     warnings.warn(f"Expected {expected} VR, but found {found} VR - using {found} VR for reading",
@@ -223,6 +247,24 @@ def dcmread(
     """
     if read_threads is not None and read_threads < 1:
         raise ValueError("'read_threads' must be at least 1")
+    if (stop_before_pixels or specific_tags) and not mmap:
+        path = os.fspath(fp) if isinstance(fp, os.PathLike) else fp
+        if isinstance(path, str):
+            limit = PREFIX_BYTES
+            while True:
+                found = _fileio.read_path_prefix(path, limit)
+                if found is None or len(found[0]) >= found[2]:
+                    break  # not a regular file (open() reads it below), or all of it
+                try:
+                    return read_buffer(found[0], path, stop_before_pixels=stop_before_pixels,
+                                       force=force, specific_tags=specific_tags, max_bytes=max_bytes,
+                                       _mtime=found[1], _prefix_of=found[2])
+                except _PrefixTooShortError:
+                    limit *= PREFIX_GROWTH
+            if found is not None:
+                return read_buffer(found[0], path, stop_before_pixels=stop_before_pixels,
+                                   force=force, specific_tags=specific_tags, max_bytes=max_bytes,
+                                   _mtime=found[1])
     buffer, source, _owned, mtime = _load(fp, mmap, 1 if read_threads == 1 else 0)
     return read_buffer(buffer, source, stop_before_pixels=stop_before_pixels, force=force,
                        specific_tags=specific_tags, max_bytes=max_bytes, _mtime=mtime)
@@ -237,16 +279,23 @@ def read_buffer(
     specific_tags: Any = None,
     max_bytes: int | None = None,
     _mtime: float | None = None,
+    _prefix_of: int | None = None,
 ) -> FileDataset:
+    """dcmread of a buffer. `_prefix_of`: the buffer holds only the first bytes of a
+    file of that size; _PrefixTooShortError is raised (before any warning or log) where they do
+    not decide the result, or that result would warn."""
     size = len(buffer)
+    prefix = _prefix_of is not None
     if max_bytes is None:
-        max_bytes = default_max_bytes(size)
+        max_bytes = default_max_bytes(size if _prefix_of is None else _prefix_of)
     elif max_bytes < 0:
         raise ValueError(f"max_bytes must not be negative, not {max_bytes}")
     # preamble and prefix
     if size >= 132 and buffer[128:132] == b"DICM":
         preamble: bytes | None = bytes(buffer[:128])
         pos = 132
+    elif prefix:
+        raise _PrefixTooShortError
     elif force:
         logger.info(
             "File is not conformant with the DICOM File Format: 'DICM' prefix is missing from the "
@@ -262,8 +311,10 @@ def read_buffer(
         )
 
     # File Meta Information: group 0002, explicit VR little endian
-    meta_implicit = _check_vr_switch(buffer, pos, False, True, stop_group=2)
-    meta_index = _scan(buffer, pos, meta_implicit, True, max_bytes, stop_group=2)
+    meta_implicit = _check_vr_switch(buffer, pos, False, True, stop_group=2, prefix=prefix)
+    meta_index = _scan(buffer, pos, meta_implicit, True, max_bytes, prefix, stop_group=2)
+    if prefix and not _decided(meta_index):
+        raise _PrefixTooShortError
     file_meta = FileMetaDataset._from_index(meta_index, 0, len(meta_index), meta_implicit, ("iso8859",), None)
     file_meta.__dict__["_read_charset"] = "iso8859"
     meta_end = meta_index.stop_offset
@@ -272,10 +323,14 @@ def read_buffer(
         try:
             declared = file_meta[0x00020000].value
             if declared != meta_end - (pos + 12):
+                if prefix:
+                    raise _PrefixTooShortError
                 logger.info(
                     "File Meta Information Group Length value doesn't match the actual File Meta "
                     "Information length (%s vs %s bytes)", declared, meta_end - (pos + 12),
                 )
+        except _PrefixTooShortError:
+            raise
         except Exception:  # noqa: BLE001 - a broken group length is only informational
             pass
     pos = meta_end
@@ -300,6 +355,8 @@ def read_buffer(
     elif transfer_syntax == EXPLICIT_VR_BE:
         implicit, little = False, False
     elif transfer_syntax == DEFLATED_LE:
+        if prefix:
+            raise _PrefixTooShortError  # the stream is inflated whole
         implicit = False
         data_buffer = _inflate(buffer, pos, max_bytes)
         pos = 0
@@ -314,8 +371,10 @@ def read_buffer(
         tag_filter = {Tag(t) for t in specific_tags}
         tag_filter.add(Tag(0x00080005))
         stops["stop_after"] = max(tag_filter)
-    parse_implicit = _check_vr_switch(data_buffer, pos, implicit, little)
-    index = _scan(data_buffer, pos, parse_implicit, little, max_bytes, **stops)
+    parse_implicit = _check_vr_switch(data_buffer, pos, implicit, little, prefix=prefix)
+    index = _scan(data_buffer, pos, parse_implicit, little, max_bytes, prefix, **stops)
+    if prefix and not _decided(index):
+        raise _PrefixTooShortError
     if index.truncation is not None:
         message, tag, offset = index.truncation
         where = InvalidDicomError(message, tag=tag or None, offset=offset)

@@ -157,6 +157,22 @@ cpdef object read_path(object path, int threads=0):
     (a directory, a FIFO, a device), so that those behave exactly as ``open()``.
     An open or read error raises the OSError subclass ``open()`` would.
     """
+    found = _read(path, threads, -1)
+    return None if found is None else found[:2]
+
+
+def read_path_prefix(object path, Py_ssize_t limit):
+    """``(data, mtime, size)`` as read_path, but `data` holds at most the first `limit`
+    bytes of the file (on the calling thread) and `size` is the file's size when it
+    was opened (`data` is the whole file when it is shorter than `limit`)."""
+    if limit < 0:
+        raise ValueError("limit must not be negative")
+    return _read(path, 1, limit)
+
+
+cdef object _read(object path, int threads, int64_t limit):
+    """read_path's work; `limit` >= 0 reads at most that many bytes. Returns
+    (data, mtime, size at open) or None."""
     cdef int64_t size = 0, mtime_ns = 0, got = 0, more = 0, sec, nsec
     cdef int kind = 0, fd, err = 0
     cdef uint8_t tail[4096]
@@ -178,25 +194,26 @@ cpdef object read_path(object path, int threads=0):
     if kind != 0:
         dcmfast_close(fd)
         return None
+    cdef int64_t want = size if limit < 0 or limit >= size else limit
     try:
-        data = PyByteArray_FromStringAndSize(NULL, size)  # not zeroed: the read fills it
+        data = PyByteArray_FromStringAndSize(NULL, want)  # not zeroed: the read fills it
         out = <uint8_t*>PyByteArray_AS_STRING(data)
         with nogil:
-            if size >= HUGE_ADVICE_BYTES:
-                dcmfast_advise_huge(out, <size_t>size)
+            if want >= HUGE_ADVICE_BYTES:
+                dcmfast_advise_huge(out, <size_t>want)
             got = -2
-            if size >= SHARED_READ_BYTES and threads != 1:
-                got = dcmfast_read_shared(fd, out, size)
+            if want >= SHARED_READ_BYTES and threads != 1:
+                got = dcmfast_read_shared(fd, out, want)
             if got == -2:
-                got = dcmfast_read(fd, out, size)
-            if got == size:  # the file may have grown since fstat: read to the end
+                got = dcmfast_read(fd, out, want)
+            if got == size and want == size:  # the file may have grown since fstat: read to the end
                 more = dcmfast_read(fd, tail, sizeof(tail))
             if got < 0 or more < 0:
                 err = libc.errno.errno
         if got < 0 or more < 0:
             libc.errno.errno = err
             PyErr_SetFromErrnoWithFilenameObject(OSError, path)
-        if got < size:
+        if got < want:
             del data[got:]
         while more > 0:
             data += PyBytes_FromStringAndSize(<const char*>tail, more)
@@ -215,4 +232,4 @@ cpdef object read_path(object path, int threads=0):
     if nsec < 0:  # C division truncates; the nanoseconds field is never negative
         nsec += 1000000000
         sec -= 1
-    return data, <double>sec + <double>nsec * 1e-9
+    return data, <double>sec + <double>nsec * 1e-9, size
