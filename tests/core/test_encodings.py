@@ -184,3 +184,21 @@ def test_implicit_private_sequence_known_and_unknown():
     data = encode(ds, "implicit_le")
     ours, theirs = _both(data)
     assert_datasets_equal(ours, theirs, "private")
+
+
+@pytest.mark.parametrize("vr", ["OB", "OW", "UN"])
+def test_large_bytes_values(vr):
+    """Values from 32 MiB on are copied into huge pages: the bytes are pydicom's."""
+    from dcmfast._core import values
+
+    size = (32 << 20) + 4098  # past the threshold, not a whole number of pages
+    ds = rich_dataset()
+    blob = bytes(range(256)) * (size // 256) + b"\x01\x02"
+    ds.add_new(0x00091010, vr, blob)  # a private element holding it
+    ds.add_new(0x00090010, "LO", "dcmfast test")
+    data = encode(ds, "explicit_le")
+    ours, theirs = _both(data)
+    assert ours[0x00091010].value == theirs[0x00091010].value == blob
+    index = ours._view.index
+    entry = next(i for i in range(len(index)) if index.entry(i)[0] == 0x00091010)
+    assert values.raw_bytes(index, entry) == blob

@@ -13,27 +13,12 @@ from cpython.bytes cimport PyBytes_FromStringAndSize
 cimport libc.errno
 from libc.stdint cimport int64_t, uint8_t
 
+from dcmfast._core._huge cimport HUGE_ADVICE_BYTES, dcmfast_advise_huge
 from dcmfast._core._fileio cimport DCMFAST_HAVE_FD_IO, dcmfast_close, dcmfast_open, dcmfast_read
 
 cdef extern from *:
     """
-    #if defined(__linux__)
-    #include <sys/mman.h>
-    #endif
     #include <stdint.h>
-    /* Ask for transparent huge pages for the page-aligned part of a large
-       buffer before it is first written: a 50 MB file then costs a few dozen
-       page faults instead of ~12,000. Advice only: any failure is ignored. */
-    static void dcmfast_advise_huge(void* p, size_t n) {
-    #if defined(__linux__) && defined(MADV_HUGEPAGE)
-        const uintptr_t huge = (uintptr_t)2 << 20;
-        uintptr_t start = ((uintptr_t)p + huge - 1) & ~(huge - 1);
-        uintptr_t end = ((uintptr_t)p + n) & ~(huge - 1);
-        if (end > start) (void)madvise((void*)start, end - start, MADV_HUGEPAGE);
-    #else
-        (void)p; (void)n;
-    #endif
-    }
     #ifdef _WIN32
     static int64_t dcmfast_read_shared(int fd, uint8_t* buf, int64_t n) { return -2; }
     #else
@@ -131,7 +116,6 @@ cdef extern from *:
     }
     #endif
     """
-    void dcmfast_advise_huge(void* p, size_t n) noexcept nogil
     int64_t dcmfast_read_shared(int fd, uint8_t* buf, int64_t n) noexcept nogil
 
 cdef extern from "Python.h":
@@ -140,7 +124,6 @@ cdef extern from "Python.h":
 
 
 cdef enum:
-    HUGE_ADVICE_BYTES = 32 << 20  # smaller buffers come from the reused malloc heap
     SHARED_READ_BYTES = 8 << 20   # larger files are read by two threads (if two CPUs)
 
 
