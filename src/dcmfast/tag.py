@@ -1,81 +1,16 @@
 """Element tags: :class:`BaseTag` (an int subclass printed as ``(gggg,eeee)``) and :func:`Tag`."""
 from __future__ import annotations
 
-from typing import Any, Union
+from typing import Union
+
+from ._core.basetag import BaseTag
 
 __all__ = ["BaseTag", "Tag", "TagType", "ItemTag", "ItemDelimiterTag", "SequenceDelimiterTag"]
 
 TagType = Union[int, str, tuple[int, int], tuple[str, str], "BaseTag"]
 
 
-class BaseTag(int):
-    """A DICOM tag: ``group << 16 | element``, compared and hashed as an int."""
-
-    __slots__ = ()
-
-    def __lt__(self, other: Any) -> bool:
-        if not isinstance(other, int):
-            try:
-                other = Tag(other)
-            except Exception:
-                raise TypeError("Cannot compare Tag with non-Tag item") from None
-        return int(self) < int(other)
-
-    def __le__(self, other: Any) -> bool:
-        return self == other or self < other
-
-    def __gt__(self, other: Any) -> bool:
-        return not (self == other or self < other)
-
-    def __ge__(self, other: Any) -> bool:
-        return self == other or self > other
-
-    def __eq__(self, other: Any) -> bool:
-        if not isinstance(other, int):
-            try:
-                other = Tag(other)
-            except Exception:
-                return False
-        return int(self) == int(other)
-
-    def __ne__(self, other: Any) -> bool:
-        return not self == other
-
-    __hash__ = int.__hash__
-
-    def __str__(self) -> str:
-        return f"({self >> 16:04X},{self & 0xFFFF:04X})"
-
-    __repr__ = __str__
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (BaseTag, (int(self),))
-
-    @property
-    def json_key(self) -> str:
-        return f"{self >> 16:04X}{self & 0xFFFF:04X}"
-
-    @property
-    def group(self) -> int:
-        return self >> 16
-
-    @property
-    def element(self) -> int:
-        return self & 0xFFFF
-
-    elem = element
-
-    @property
-    def is_private(self) -> bool:
-        return (self >> 16) % 2 == 1
-
-    @property
-    def is_private_creator(self) -> bool:
-        return self.is_private and 0x0010 <= (self & 0xFFFF) < 0x0100
-
-    @property
-    def private_creator(self) -> BaseTag:
-        return BaseTag((self & 0xFFFF0000) | ((self & 0xFFFF) >> 8))
+# BaseTag is compiled (not a GC type): see dcmfast/_core/basetag.pyx
 
 
 _CACHE: dict[int, BaseTag] = {}
@@ -128,9 +63,9 @@ def Tag(arg: TagType, arg2: int | None = None) -> BaseTag:  # noqa: N802 (pydico
                 ) from None
             value = found
     else:
+        # as pydicom: anything ordered against ints (a float, a numpy integer) goes
+        # on, and becomes int(value); anything else fails the comparison (TypeError)
         value = arg  # type: ignore[assignment]
-    if not isinstance(value, int):
-        raise TypeError(f"Unable to create an element tag from '{arg}'")
     if value > 0xFFFFFFFF:
         raise OverflowError(
             f"Unable to create an element tag from '{value}': the combined group and element "
@@ -138,7 +73,7 @@ def Tag(arg: TagType, arg2: int | None = None) -> BaseTag:  # noqa: N802 (pydico
         )
     if value < 0:
         raise ValueError(f"Unable to create an element tag from '{value}': tags must be positive")
-    return _tag_from_int(int(value))
+    return _tag_from_int(int(value)) if type(value) is int else BaseTag(value)
 
 
 ItemTag = BaseTag(0xFFFEE000)

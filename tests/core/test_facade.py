@@ -96,8 +96,13 @@ def test_get_asymmetry(pair):
     assert isinstance(ours.get(0x00100020), dcmfast.DataElement)
     assert ours.get(0x00100020).value == theirs.get(0x00100020).value
     assert ours.get("PatientBirthDate", 1) == 1 and ours.get(0x00100030) is None
+    # keys Tag() takes as pydicom does (a float is truncated), and one it refuses
+    assert ours.get(3.5) is theirs.get(3.5) is None
+    assert ours.get(float(0x00100020)).value == theirs.get(float(0x00100020)).value
     with pytest.raises(TypeError):
-        ours.get(3.5)
+        theirs.get(object())
+    with pytest.raises(TypeError):
+        ours.get(object())
 
 
 def test_contains(pair):
