@@ -110,3 +110,65 @@ def test_depth_cap(depth):
     ds = dcmfast.dcmread(meta + body + tail)
     assert sum(1 for _ in ds.iterall()) == depth
     assert str(ds)
+
+
+def _read_outcome(read):
+    """Elements at every depth with their values (or the errors reading them raise),
+    warnings, or the error the read raised."""
+    import warnings
+
+    import dcmfast
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            ds = read()
+            out = []
+            for elem in ds.iterall():
+                try:
+                    value = repr(elem.value)
+                except Exception as exc:  # noqa: BLE001 - compared as it is
+                    value = type(exc).__name__
+                out.append((int(elem.tag), elem.VR, value))
+        except dcmfast.DcmfastError as exc:
+            return type(exc), str(exc), [str(w.message) for w in caught]
+    return out, [str(w.message) for w in caught]
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(name=st.sampled_from(sorted(_SEEDS)), seed=st.integers(0, 2**32 - 1), edits=st.integers(0, 8),
+       first=st.integers(1, 600), growth=st.integers(2, 9), force=st.booleans(),
+       header_only=st.booleans())
+def test_prefix_reads_of_damaged_files(name, seed, edits, first, growth, force, header_only):
+    """A path read with stop_before_pixels / specific_tags reads first bytes only: on
+    damaged files too, what it gives, warns and raises is what a read of all the bytes does."""
+    import os
+    import tempfile
+
+    import dcmfast
+
+    _count("hypothesis-prefix")
+    rng = random.Random(seed)
+    buf = bytearray(_SEEDS[name])
+    for _ in range(edits):
+        at = rng.randrange(len(buf))
+        if rng.random() < 0.8:
+            buf[at] = rng.randrange(256)
+        else:
+            buf[at:at + 4] = rng.choice(TOKENS)[:4]
+    data = bytes(buf)
+    kwargs = {"stop_before_pixels": True} if header_only else {"specific_tags": [0x00100010, 0x00280010]}
+    fd, path = tempfile.mkstemp(suffix=".dcm")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        saved = _reader.PREFIX_BYTES, _reader.PREFIX_GROWTH
+        _reader.PREFIX_BYTES, _reader.PREFIX_GROWTH = first, growth
+        try:
+            prefix = _read_outcome(lambda: dcmfast.dcmread(path, force=force, **kwargs))
+        finally:
+            _reader.PREFIX_BYTES, _reader.PREFIX_GROWTH = saved
+        whole = _read_outcome(lambda: dcmfast.dcmread(data, force=force, **kwargs))
+    finally:
+        os.unlink(path)
+    assert prefix == whole
