@@ -37,6 +37,7 @@ from dcmfast._core.parse cimport (
 )
 
 from dcmfast._core._decimal cimport exact_double
+from dcmfast._core._text cimport _is_space, _latin1
 
 cdef extern from "Python.h":
     object PyLong_FromUnicodeObject(object u, int base)
@@ -105,11 +106,6 @@ def pack_vr(str vr):
 cdef inline bint _looks_implicit(const uint8_t* buf, int64_t pos) noexcept nogil:
     cdef uint8_t a = buf[pos + 4], b = buf[pos + 5]
     return not (0x40 < a < 0x5B and 0x40 < b < 0x5B)
-
-
-cdef inline bint _is_space(uint8_t c) noexcept nogil:
-    # str.isspace() over latin-1
-    return (c == 0x20 or 0x09 <= c <= 0x0D or 0x1C <= c <= 0x1F or c == 0x85 or c == 0xA0)
 
 
 cdef void _init_scanner(Scanner* s, const uint8_t* buf, int64_t size, bint little,
@@ -402,14 +398,10 @@ cdef int _run(Extractor x, Job* j) noexcept nogil:
     return rc
 
 
-cdef inline object _latin1(const uint8_t* p, Py_ssize_t n):
-    return PyUnicode_DecodeLatin1(<const char*>p, n, NULL)
-
-
 cdef inline object _text(const uint8_t* p, Py_ssize_t n, object codec):
     """Decode (codec None: latin-1); a decoding error propagates (the caller falls back)."""
     if codec is None:
-        return PyUnicode_DecodeLatin1(<const char*>p, n, NULL)
+        return _latin1(p, n)
     return PyUnicode_Decode(<const char*>p, n, PyBytes_AS_STRING(codec), "strict")
 
 

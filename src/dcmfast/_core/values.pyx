@@ -11,6 +11,7 @@ from cpython.bytearray cimport PyByteArray_FromStringAndSize
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 
 from dcmfast._core._huge cimport HUGE_ADVICE_BYTES, dcmfast_advise_huge
+from dcmfast._core._text cimport _is_space, _latin1
 from cpython.dict cimport PyDict_GetItem
 from cpython.list cimport PyList_New, PyList_SET_ITEM
 from cpython.object cimport PyObject
@@ -218,11 +219,6 @@ cdef object _numbers(const uint8_t* p, Py_ssize_t length, int kind, bint little)
     return out
 
 
-cdef inline bint _is_space(uint8_t c) noexcept nogil:
-    """Characters str.strip() removes from latin-1 text."""
-    return c == 0x20 or 0x09 <= c <= 0x0D or 0x1C <= c <= 0x1F or c == 0x85 or c == 0xA0
-
-
 cdef inline Py_ssize_t _rstrip_sp_nul(const uint8_t* p, Py_ssize_t n) noexcept nogil:
     """Length without trailing spaces and NULs (pydicom's rstrip(" \x00"))."""
     while n > 0 and (p[n - 1] == 0x20 or p[n - 1] == 0):
@@ -232,30 +228,6 @@ cdef inline Py_ssize_t _rstrip_sp_nul(const uint8_t* p, Py_ssize_t n) noexcept n
 
 cdef inline bint _has_backslash(const uint8_t* p, Py_ssize_t n) noexcept nogil:
     return memchr(p, 0x5C, n) != NULL
-
-
-cdef extern from *:
-    """
-    /* bytes.decode("latin-1"): a short text (DS / IS items, codes) is copied into a
-       new compact string directly; a single character comes from the interpreter's
-       cache and longer texts go through PyUnicode_DecodeLatin1. */
-    static PyObject* dcmfast_latin1(const char* p, Py_ssize_t n) {
-        unsigned char high = 0;
-        Py_ssize_t i;
-        PyObject* s;
-        if (n <= 1 || n > 64) return PyUnicode_DecodeLatin1(p, n, NULL);
-        for (i = 0; i < n; i++) high |= (unsigned char)p[i];
-        s = PyUnicode_New(n, high < 0x80 ? 0x7F : 0xFF);
-        if (s == NULL) return NULL;
-        memcpy(PyUnicode_1BYTE_DATA(s), p, (size_t)n);
-        return s;
-    }
-    """
-    str dcmfast_latin1(const char* p, Py_ssize_t n)
-
-
-cdef inline str _latin1(const uint8_t* p, Py_ssize_t n):
-    return dcmfast_latin1(<const char*>p, n)
 
 
 cdef object wrap_multi(object constructor, list items):
