@@ -51,3 +51,15 @@ def pytest_report_header(config: pytest.Config) -> str:
     except ImportError as exc:  # the test modules will fail with the details
         return f"dcmfast: not importable ({exc})"
     return f"dcmfast {dcmfast.__version__} ({dcmfast.BACKEND}) from {Path(dcmfast.__file__).parent}"
+
+
+@pytest.fixture
+def gc_enabled():
+    """The cyclic GC on for the test (some runs disable it), as it was afterwards."""
+    import gc
+
+    was = gc.isenabled()
+    gc.enable()
+    yield
+    if not was:
+        gc.disable()

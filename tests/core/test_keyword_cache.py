@@ -156,21 +156,12 @@ def test_item_charset_read_while_converting_a_keyword_value():
         assert ds.RequestingPhysician == ref.RequestingPhysician
 
 
-@pytest.fixture
-def gc_on():
-    was = gc.isenabled()
-    gc.enable()
-    yield
-    if not was:
-        gc.disable()
-
-
 class Holder:
     def __init__(self, target):
         self.target = target
 
 
-def test_cycle_through_a_sequence_held_by_keyword(gc_on):
+def test_cycle_through_a_sequence_held_by_keyword(gc_enabled):
     """The sequence is kept by the dataset alone (no element), untracked while the tree
     is pristine; the change that makes the cycle must track it and its list."""
     ds = dcmfast.dcmread(RTPLAN)
@@ -185,7 +176,7 @@ def test_cycle_through_a_sequence_held_by_keyword(gc_on):
     assert all(r() is None for r in refs)
 
 
-def test_cycle_through_a_sequence_changed_after_a_keyword_read(gc_on):
+def test_cycle_through_a_sequence_changed_after_a_keyword_read(gc_enabled):
     ds = dcmfast.dcmread(RTPLAN)
     seq = ds.FractionGroupSequence
     seq.append(ds)  # ds -> FractionGroupSequence -> ds

@@ -42,13 +42,7 @@ def _collected(ref: weakref.ref) -> bool:
     return ref() is None
 
 
-@pytest.fixture(autouse=True)
-def _gc_enabled():
-    was = gc.isenabled()
-    gc.enable()
-    yield
-    if not was:
-        gc.disable()
+pytestmark = pytest.mark.usefixtures("gc_enabled")  # tests/conftest.py
 
 
 def test_tree_objects_untracked_while_pristine():
