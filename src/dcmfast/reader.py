@@ -294,8 +294,8 @@ def read_buffer(
     if size >= 132 and buffer[128:132] == b"DICM":
         preamble: bytes | None = bytes(buffer[:128])
         pos = 132
-    elif prefix:
-        raise _PrefixTooShortError
+    elif prefix and (force or size < 132):
+        raise _PrefixTooShortError  # force logs, and reads what follows: read as a whole
     elif force:
         logger.info(
             "File is not conformant with the DICOM File Format: 'DICM' prefix is missing from the "

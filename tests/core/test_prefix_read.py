@@ -124,3 +124,23 @@ def test_log_records_once(tmp_path, tiny_prefix, caplog):
     with caplog.at_level(logging.INFO, logger="dcmfast"):
         dcmfast.dcmread(path, force=True, stop_before_pixels=True)
     assert sum("'DICM' prefix is missing" in r.getMessage() for r in caplog.records) == 1
+
+
+def test_not_dicom_is_refused_from_the_first_bytes(tmp_path, monkeypatch):
+    """Without force, a large file that is not DICOM is refused after its first bytes."""
+    path = tmp_path / "notdicom.bin"
+    path.write_bytes(b"\x00" * 128 + b"NOPE" + b"\x01" * (4 << 20))
+    limits = []
+    read = fileio.read_path_prefix
+
+    def spy(p, limit):
+        limits.append(limit)
+        return read(p, limit)
+
+    monkeypatch.setattr(reader._fileio, "read_path_prefix", spy)
+    with pytest.raises(dcmfast.InvalidDicomError) as prefix_error:
+        dcmfast.dcmread(path, stop_before_pixels=True)
+    assert limits == [reader.PREFIX_BYTES]
+    with pytest.raises(dcmfast.InvalidDicomError) as whole_error:
+        dcmfast.dcmread(path.read_bytes(), stop_before_pixels=True)
+    assert str(prefix_error.value) == str(whole_error.value)
