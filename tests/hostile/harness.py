@@ -88,6 +88,27 @@ def walk(ds) -> int:
     return n
 
 
+# Read by keyword before anything else reads the dataset: that path converts values
+# straight from the index (no DataElement) and keeps them in the dataset's C slot.
+KEYWORDS = ("SpecificCharacterSet", "PatientName", "PatientID", "StudyDate", "Modality", "Rows",
+            "Columns", "BitsAllocated", "PixelSpacing", "ImagePositionPatient", "WindowCenter",
+            "SOPInstanceUID", "LUTDescriptor", "SmallestImagePixelValue", "ReferencedImageSequence",
+            "PerFrameFunctionalGroupsSequence", "PlanePositionSequence", "BeamSequence",
+            "ControlPointSequence", "ContentSequence", "PixelData", "Rows")
+
+
+def keywords(ds, depth: int = 0) -> int:
+    """Read KEYWORDS from `ds` and the first items of the sequences among them."""
+    n = 0
+    for name in KEYWORDS:
+        value = getattr(ds, name, None)
+        n += 1
+        if depth < 4 and isinstance(value, dcmfast.Sequence):
+            for item in list(value)[:2]:
+                n += keywords(item, depth + 1)
+    return n
+
+
 def _stage(stage: str, fn, escapes: list[Escape]):
     try:
         return fn()
@@ -117,6 +138,7 @@ def exercise(data: bytes, options: dict | None = None, *, pixels: bool = True,
             ds = _stage("read", lambda: dcmfast.dcmread(bytes(data), **options), escapes)
             if ds is None:
                 return escapes
+            _stage("keywords", lambda: keywords(ds), escapes)
             _stage("walk", lambda: walk(ds), escapes)
             _stage("str", lambda: str(ds), escapes)
             if pixels and not options.get("stop_before_pixels"):
