@@ -8,6 +8,7 @@ TOO_MANY_MESSAGE: str
 _Entry = tuple[int, int, int, int, int, int, int, int]
 
 def set_dictionary(sq_tags: Buffer, known_tags: Buffer) -> None: ...
+def cached_entries() -> int: ...
 
 @disjoint_base
 class Index:

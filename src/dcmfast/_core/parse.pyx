@@ -450,6 +450,42 @@ cdef void _init_scanner(Scanner* s, const uint8_t* buf, int64_t size, bint littl
     s.max_entries = 0
 
 
+# One entries array of a large index (1 to 16 MiB), kept when its Index is freed, for
+# the next large scan (taken and given back with the GIL held). glibc hands arrays this
+# large to and from the kernel depending on its heap's history; reading large files in
+# turn then faulted in ~500 fresh pages for each index (a 5,000-item per-frame file).
+cdef enum:
+    CACHE_MIN_ENTRIES = (1 << 20) // 40  # 1 MiB: smaller arrays come from malloc's heap
+    CACHE_MAX_ENTRIES = (16 << 20) // 40
+cdef Entry* _cached_entries = NULL
+cdef Py_ssize_t _cached_cap = 0
+
+
+cdef void _take_cached(Scanner* s, Py_ssize_t guess) noexcept:
+    global _cached_entries, _cached_cap
+    if _cached_entries != NULL and guess >= CACHE_MIN_ENTRIES and _cached_cap >= guess:
+        s.entries = _cached_entries
+        s.cap = _cached_cap
+        _cached_entries = NULL
+        _cached_cap = 0
+
+
+cdef bint _give_back(Entry* entries, Py_ssize_t cap) noexcept:
+    """Keep `entries` for the next large scan (True), or leave it to the caller to free."""
+    global _cached_entries, _cached_cap
+    if cap < CACHE_MIN_ENTRIES or cap > CACHE_MAX_ENTRIES or cap <= _cached_cap:
+        return False
+    free(_cached_entries)
+    _cached_entries = entries
+    _cached_cap = cap
+    return True
+
+
+def cached_entries():
+    """The capacity (entries) of the kept entries array, 0 if none (for the tests)."""
+    return _cached_cap
+
+
 cdef int _cmp_u64(const void* a, const void* b) noexcept nogil:
     cdef uint64_t x = (<const uint64_t*>a)[0], y = (<const uint64_t*>b)[0]
     return (x > y) - (x < y)
@@ -466,7 +502,8 @@ cdef class Index:
     def __dealloc__(self):
         cdef int k
         if self.entries != NULL:
-            free(self.entries)
+            if not _give_back(self.entries, self.cap):
+                free(self.entries)
             self.entries = NULL
         for k in range(4):
             free(self._tables[k])
@@ -627,6 +664,8 @@ def scan(object buffer, Py_ssize_t start, bint implicit, bint little,
     s.stop_after = 0xFFFFFFFF if stop_after is None else <uint32_t>stop_after
     s.stop_pixels = stop_pixels
     s.max_entries = max_entries if max_entries > 0 else 0
+    if stop_group < 0 and size - start >= CACHE_MIN_ENTRIES * 32:
+        _take_cached(&s, min((size - start) // 32, FIRST_GUESS_MAX))
     with nogil:
         if s.buf != NULL:
             rc = scan_dataset(&s, start, size, size, implicit, True, -1, &after)
