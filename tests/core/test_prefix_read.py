@@ -75,9 +75,9 @@ def _image(tmp_path, rows=1024):
     return path
 
 
-def test_header_only_read_reads_the_header(tmp_path, monkeypatch):
-    path = _image(tmp_path)
-    size = path.stat().st_size
+@pytest.fixture
+def prefix_limits(monkeypatch):
+    """The limits of every prefix read, in order."""
     limits = []
     read = fileio.read_path_prefix
 
@@ -86,6 +86,13 @@ def test_header_only_read_reads_the_header(tmp_path, monkeypatch):
         return read(p, limit)
 
     monkeypatch.setattr(reader._fileio, "read_path_prefix", spy)
+    return limits
+
+
+def test_header_only_read_reads_the_header(tmp_path, prefix_limits):
+    limits = prefix_limits
+    path = _image(tmp_path)
+    size = path.stat().st_size
     ds = dcmfast.dcmread(path, stop_before_pixels=True)
     assert limits == [reader.PREFIX_BYTES] and reader.PREFIX_BYTES < size // 16
     assert len(ds._buffer) == reader.PREFIX_BYTES
@@ -126,18 +133,11 @@ def test_log_records_once(tmp_path, tiny_prefix, caplog):
     assert sum("'DICM' prefix is missing" in r.getMessage() for r in caplog.records) == 1
 
 
-def test_not_dicom_is_refused_from_the_first_bytes(tmp_path, monkeypatch):
+def test_not_dicom_is_refused_from_the_first_bytes(tmp_path, prefix_limits):
     """Without force, a large file that is not DICOM is refused after its first bytes."""
+    limits = prefix_limits
     path = tmp_path / "notdicom.bin"
     path.write_bytes(b"\x00" * 128 + b"NOPE" + b"\x01" * (4 << 20))
-    limits = []
-    read = fileio.read_path_prefix
-
-    def spy(p, limit):
-        limits.append(limit)
-        return read(p, limit)
-
-    monkeypatch.setattr(reader._fileio, "read_path_prefix", spy)
     with pytest.raises(dcmfast.InvalidDicomError) as prefix_error:
         dcmfast.dcmread(path, stop_before_pixels=True)
     assert limits == [reader.PREFIX_BYTES]
