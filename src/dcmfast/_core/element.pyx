@@ -37,7 +37,7 @@ cdef extern from "Python.h":
 import warnings
 
 from dcmfast._core.parse cimport (
-    F_ERROR, F_ITEM_IMPLICIT, F_MAYBE_SQ, F_SEQ, F_UNDEF, Entry, Index,
+    F_ERROR, F_ITEM_IMPLICIT, F_MAYBE_SQ, F_SEQ, F_TRUNCATED, F_UNDEF, Entry, Index,
 )
 from dcmfast._core cimport values as _cvalues
 from dcmfast._core._alloc cimport new_instance
@@ -1221,6 +1221,8 @@ cdef class View:
                 raise InvalidDicomError("Value is not a sequence", tag=tag, offset=e.offset)
             return self._make_sequence(i, e.end, (e.flags & F_UNDEF) != 0, e.value_offset)
         if e.length == 0:
+            if e.flags & F_TRUNCATED:  # a length, but the data ended before its bytes
+                return _cvalues.clipped_empty_value(vr)
             return _cvalues.empty_value(vr)
         if tag == 0x00080005:
             encodings = _DEFAULT_ENCODINGS

@@ -166,6 +166,24 @@ cpdef object empty_value(str vr):
     return None
 
 
+cpdef object clipped_empty_value(str vr):
+    """The value of an element whose bytes the end of the data cut to none (a non-zero
+    length, no bytes left): pydicom converts the empty bytes its short read returns,
+    which is not what it gives for a length of 0 (empty_value)."""
+    cdef int kind = _kind_of(vr)
+    if kind == 0:
+        return empty_value(vr)
+    if kind == K_BYTES:
+        return b""
+    if kind == K_AT:
+        return wrap_multi(_tag_from_int, [])
+    if kind <= K_FD or kind == K_DS or kind == K_IS:
+        return ""
+    if kind == K_UI:
+        return UID("")
+    return empty_value(vr)
+
+
 def is_known_vr(str vr):
     return vr in _KINDS
 
