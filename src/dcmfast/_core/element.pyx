@@ -749,21 +749,21 @@ cdef class DatasetBase:
             if found != NULL:
                 return _value_of(<object>found)
             if self._lview is None:
-                raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+                raise _no_attribute(self, name)
             # the dict is in use (something asked for elements): read as they are
             self._gen += 1
             elem = (<View>self._lview)._add(tag, key, <dict>self._elements)
             if elem is None:
-                raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+                raise _no_attribute(self, name)
             return _value_of(elem)
         if self._lview is None:
-            raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+            raise _no_attribute(self, name)
         view = <View>self._lview
         if view.loaded:
-            raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+            raise _no_attribute(self, name)
         i = view.index.find(view.first, view.stop, tag)
         if i < 0:
-            raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+            raise _no_attribute(self, name)
         vr = view._simple_vr(i)
         if vr is not None:
             gen = self._gen
@@ -791,7 +791,7 @@ cdef class DatasetBase:
         else:
             elem = (<View>self._lview).lookup(tag, self._element_dict())
         if elem is None:
-            raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+            raise _no_attribute(self, name)
         return _value_of(elem)
 
     # No __del__ (a finalizer costs every dataset's deallocation a call): the view's
@@ -866,6 +866,10 @@ cdef class DatasetBase:
                     return elem
                 raise KeyError(_tag(<unsigned int>value))
         return self._getitem(key)
+
+
+cdef object _no_attribute(object ds, object name):
+    return AttributeError(f"'{type(ds).__name__}' object has no attribute '{name}'")
 
 
 cdef inline object _value_of(object elem):
