@@ -781,6 +781,60 @@ class Dataset(_elem.DatasetBase):
 
         return to_pydicom(self)
 
+    # -- writing -------------------------------------------------------------------
+    def save_as(
+        self,
+        filename: Any,
+        /,
+        __write_like_original: bool | None = None,
+        *,
+        implicit_vr: bool | None = None,
+        little_endian: bool | None = None,
+        enforce_file_format: bool = False,
+        overwrite: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        """Write the dataset to `filename` (a path, written atomically, or a file-like).
+
+        As pydicom's ``save_as``: a change between little and big endian is refused
+        (use :func:`dcmfast.dcmwrite` for that); see :func:`dcmfast.dcmwrite` for the
+        parameters.
+        """
+        from .errors import DicomWriteError
+        from .filewriter import dcmwrite
+
+        if implicit_vr is not None and little_endian is None:
+            little_endian = True
+        if self.original_encoding[1] is not None:
+            file_meta = self.__dict__.get("file_meta") or {}
+            syntax = file_meta.get("TransferSyntaxUID", None)
+            use_little: bool | None = None
+            try:
+                use_little = syntax.is_little_endian  # type: ignore[union-attr]
+            except (AttributeError, ValueError):
+                use_little = little_endian if little_endian is not None else self.is_little_endian
+            if use_little is not None and self.original_encoding[1] != use_little:
+                raise DicomWriteError(
+                    f"'{type(self).__name__}.save_as()' cannot be used to convert between little and big "
+                    "endian encoding. Please read the documentation for filewriter.dcmwrite() if this is "
+                    "what you really want to do"
+                )
+        dcmwrite(
+            filename,
+            self,
+            __write_like_original,
+            implicit_vr=implicit_vr,
+            little_endian=little_endian,
+            enforce_file_format=enforce_file_format,
+            overwrite=overwrite,
+            **kwargs,
+        )
+
+    def ensure_file_meta(self) -> None:
+        """Create an empty ``file_meta`` if the dataset has none (pydicom's method)."""
+        if "file_meta" not in self.__dict__:
+            self.__dict__["file_meta"] = FileMetaDataset()
+
 
 class FileMetaDataset(Dataset):
     """The File Meta Information group (0002,eeee)."""

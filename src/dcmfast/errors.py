@@ -14,6 +14,7 @@ __all__ = [
     "ResourceLimitError",
     "UnknownVRError",
     "AmbiguousVRError",
+    "DicomWriteError",
 ]
 
 
@@ -79,3 +80,9 @@ class UnknownVRError(DcmfastError, NotImplementedError):
 
 class AmbiguousVRError(DcmfastError, AttributeError):
     """An ambiguous VR (e.g. 'OB or OW') cannot be resolved: an element it depends on is missing."""
+
+
+class DicomWriteError(DcmfastError, ValueError):
+    """A dataset cannot be written as asked (pydicom's writer raises ValueError there too):
+    an inconsistent encoding, a File Meta that is missing required elements, a value
+    that cannot be encoded for its VR."""

@@ -69,6 +69,7 @@ ALLOW_BACKSLASH = frozenset(["LT", "ST", "UT", "US or SS or OW", "US or OW", "OB
 DEFAULT_CHARSET_VR = frozenset(["AE", "AS", "CS", "DA", "DS", "DT", "IS", "TM", "UI", "UR"])
 _LUT_DESCRIPTOR_TAGS = frozenset([0x00281101, 0x00281102, 0x00281103, 0x00283002])
 cdef object _UNSET = object()
+cdef tuple _IMMUTABLE_VALUES = (str, bytes, int, float, PersonName, BaseTag)
 cdef object _ITEM_TELL = object()  # a dataset's tell is its C field _item_tell
 
 
@@ -1281,6 +1282,28 @@ cdef class View:
 
     def entry(self, Py_ssize_t i):
         return self.index.entry(i)
+
+    def raw_entry(self, DataElement elem):
+        """For the writer: `elem`'s entry if it was made through this view and its value
+        never replaced (its tag, VR and length kind as read) nor converted to a container
+        (which may have been changed in place), so its original bytes are what pydicom
+        writes for a raw element; else -1."""
+        cdef Entry* e
+        if elem._src is not self:
+            return -1
+        value = elem._value
+        if value is not _UNSET and value is not None and not isinstance(value, _IMMUTABLE_VALUES):
+            return -1  # a container: it may have been changed in place
+
+        e = &self.index.entries[elem._entry]
+        if not isinstance(elem.tag, BaseTag) or <unsigned int>int(elem.tag) != e.tag:
+            return -1
+        if ((e.flags & F_UNDEF) != 0) != elem.is_undefined_length:
+            return -1
+        vr = self._simple_vr(elem._entry)
+        if vr is not None and vr != elem.VR:
+            return -1
+        return elem._entry
 
 
 cdef inline object _get_value(DataElement elem):

@@ -1,0 +1,23 @@
+# Typing stub for the compiled module dcmfast._core.writer (writer.pyx).
+from collections.abc import Callable
+from typing import Any
+
+from dcmfast._core.element import View
+from dcmfast._core.parse import Index
+
+RAW_COPY: int
+RAW_CONVERT: int
+
+def raw_kind(index: Index, i: int, top: bool = False) -> int: ...
+def copy_entry(out: bytearray, index: Index, i: int) -> None: ...
+def level_raw(
+    out: bytearray,
+    index: Index,
+    first: int,
+    stop: int,
+    elements: dict[Any, Any],
+    view: View,
+    top: bool,
+    convert: Callable[[int, Any], None],
+) -> bool: ...
+def raw_charset(index: Index, i: int) -> str | list[str]: ...

@@ -1,0 +1,159 @@
+# cython: freethreading_compatible=False
+"""The writer's splice path: a dataset level copied from the file buffer.
+
+``filewriter.py`` encodes what changed; everything pydicom would write as a *raw*
+element (read, value never converted) is the element's original bytes, copied here
+from the buffer by index entry, a whole dataset level in one call when its elements
+ascend in tag order (pydicom writes in tag order).
+"""
+from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_GET_SIZE, PyByteArray_Resize
+from libc.stdint cimport int64_t, uint8_t, uint32_t
+from libc.string cimport memcpy
+
+from dcmfast._core._vr cimport VR_UN
+from dcmfast._core.parse cimport (
+    F_BAD_ITEM, F_ENCAPS, F_ERROR, F_IMPLICIT, F_MAYBE_SQ, F_SEQ, F_TRUNCATED, F_UNDEF, Entry, Index,
+)
+
+RAW_COPY = 0
+RAW_CONVERT = 1
+
+cdef uint32_t _PIXEL_DATA = 0x7FE00010
+cdef uint32_t _CHARSET = 0x00080005
+
+
+cdef int _kind(Index index, Py_ssize_t i, bint top) noexcept:
+    """RAW_COPY if entry i's original bytes are what pydicom writes for it as a raw
+    element in the same encoding, else RAW_CONVERT (encoded from its value)."""
+    cdef Entry* e = &index.entries[i]
+    cdef unsigned int flags = e.flags
+    if e.tag == _CHARSET:
+        return 1  # pydicom's writer reads it (to find the dataset's encodings): converted
+    if flags & (F_ERROR | F_BAD_ITEM) or (flags & F_TRUNCATED and flags & F_UNDEF):
+        return 1
+    if flags & F_IMPLICIT and not index.implicit_vr:
+        return 1  # an implicit VR element inside explicit VR data: pydicom's reader fixes the VR
+    if flags & F_UNDEF:
+        if flags & (F_SEQ | F_MAYBE_SQ) or not flags & F_ENCAPS:
+            return 1  # read as a sequence: written item by item
+    if e.length == 0 and e.vr == VR_UN:
+        return 1  # pydicom converts an empty binary value at once (and so the UN to its VR)
+    if top and e.tag == _PIXEL_DATA and e.length & 1:
+        return 1  # dcmwrite converts the top-level Pixel Data (and pads an odd length)
+    return 0
+
+
+def raw_kind(Index index, Py_ssize_t i, bint top=False):
+    if i < 0 or i >= index.n:
+        raise IndexError(i)
+    return _kind(index, i, top)
+
+
+cdef inline int _append(bytearray out, const uint8_t* src, Py_ssize_t n) except -1:
+    cdef Py_ssize_t size = PyByteArray_GET_SIZE(out)
+    PyByteArray_Resize(out, size + n)
+    memcpy(PyByteArray_AS_STRING(out) + size, src, n)
+    return 0
+
+
+cdef int _copy(bytearray out, Index index, Py_ssize_t i) except -1:
+    """Entry i's header and value as they are in the buffer (an undefined-length value
+    with a Sequence Delimitation Item of zero length after it, as pydicom writes it)."""
+    cdef Entry* e = &index.entries[i]
+    cdef const uint8_t* buf = &index.view[0]
+    cdef int64_t size = index.view.shape[0]
+    cdef int64_t stop = e.value_offset + e.length
+    cdef uint8_t delim[8]
+    if e.offset < 0 or stop > size or e.value_offset < e.offset:
+        raise IndexError(f"entry {i} lies outside the buffer")
+    cdef Py_ssize_t at = PyByteArray_GET_SIZE(out)
+    cdef Py_ssize_t header = e.value_offset - e.offset
+    cdef uint8_t* p
+    _append(out, buf + e.offset, stop - e.offset)
+    if e.flags & F_TRUNCATED and not e.flags & F_UNDEF:
+        # pydicom's raw element holds the bytes that were there: its length is theirs
+        p = <uint8_t*>PyByteArray_AS_STRING(out) + at
+        if header == 8 and not (index.implicit_vr or e.flags & F_IMPLICIT):  # explicit, 2-byte length
+            _store(p + 6, e.length, 2, index.little_endian)
+        else:
+            _store(p + header - 4, e.length, 4, index.little_endian)
+    if e.flags & F_UNDEF:
+        if index.little_endian:
+            delim[0] = 0xFE; delim[1] = 0xFF; delim[2] = 0xDD; delim[3] = 0xE0
+        else:
+            delim[0] = 0xFF; delim[1] = 0xFE; delim[2] = 0xE0; delim[3] = 0xDD
+        delim[4] = 0; delim[5] = 0; delim[6] = 0; delim[7] = 0
+        _append(out, delim, 8)
+    return 0
+
+
+cdef inline void _store(uint8_t* p, int64_t value, int size, bint little) noexcept:
+    cdef int k
+    for k in range(size):
+        p[k if little else size - 1 - k] = (value >> (8 * k)) & 0xFF
+
+
+def copy_entry(bytearray out, Index index, Py_ssize_t i):
+    """Append entry i's raw bytes to `out`."""
+    if i < 0 or i >= index.n:
+        raise IndexError(i)
+    _copy(out, index, i)
+
+
+def level_raw(bytearray out, Index index, Py_ssize_t first, Py_ssize_t stop, dict elements,
+              object view, bint top, object convert):
+    """Write the elements of the dataset level [first, stop) of `index` in tag order.
+
+    An element that has a DataElement in `elements` is copied only if
+    ``view.raw_entry(elem)`` says it is still raw; it and every element whose raw bytes
+    are not what pydicom writes go to ``convert(tag, elem_or_None)``. Returns False,
+    having written nothing, if the level's tags do not ascend (the caller sorts)."""
+    cdef Py_ssize_t i, n = index.n
+    cdef uint32_t tag, last = 0
+    cdef bint any_ = False
+    cdef Entry* e
+    if stop > n:
+        stop = n
+    i = first
+    while 0 <= i < stop:
+        tag = index.entries[i].tag
+        if any_ and tag <= last:
+            return False
+        last = tag
+        any_ = True
+        if index.entries[i].end <= i:
+            return False
+        i = index.entries[i].end
+    i = first
+    while 0 <= i < stop:
+        e = &index.entries[i]
+        tag = e.tag
+        if not (tag & 0xFFFF == 0 and (tag >> 16) > 6):
+            if elements:
+                elem = elements.get(tag)
+            else:
+                elem = None
+            if elem is not None:
+                if view.raw_entry(elem) >= 0 and _kind(index, i, top) == 0:
+                    _copy(out, index, i)
+                else:
+                    convert(tag, elem)
+            elif _kind(index, i, top) == 0:
+                _copy(out, index, i)
+            else:
+                convert(tag, None)
+        i = e.end
+    return True
+
+
+def raw_charset(Index index, Py_ssize_t i):
+    """The Specific Character Set of entry i as pydicom converts it (a str or a list)."""
+    cdef Entry* e = &index.entries[i]
+    data = bytes(index.view[e.value_offset:e.value_offset + e.length])
+    text = data.decode("latin-1")
+    if text[-1:] in (" ", "\0"):
+        text = text[:len(text) - 1]
+    parts = text.split("\\")
+    return parts[0] if len(parts) == 1 else parts
+
+
