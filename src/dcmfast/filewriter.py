@@ -55,7 +55,9 @@ _LENGTH_32 = frozenset(["OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "U
 _TEXT_VRS = frozenset(["LO", "LT", "SH", "ST", "UC", "UT"])
 _STRING_VRS = frozenset(["AE", "AS", "CS", "UR"])
 _NUMBER_FORMATS = {"US": "H", "SS": "h", "UL": "L", "SL": "l", "FL": "f", "FD": "d", "SV": "q", "UV": "Q"}
-_BYTES_VRS = frozenset(["OB", "OD", "OF", "OL", "OW", "OV", "US or SS", "US or OW", "US or SS or OW", "OB or OW"])
+_BYTES_VRS = frozenset(
+    ["OB", "OD", "OF", "OL", "OW", "OV", "US or SS", "US or OW", "US or SS or OW", "OB or OW"]
+)
 # bytes per word of the VRs whose values are swapped on a change of endianness
 _SWAP_SIZE = {"OW": 2, "OF": 4, "OL": 4, "OD": 8, "OV": 8, "US or OW": 2, "US or SS or OW": 2}
 _AMBIGUOUS = frozenset(["US or SS", "US or OW", "US or SS or OW", "OB or OW"])
@@ -316,7 +318,8 @@ class _Writer:
             if not convert:
                 # an element moved here from a dataset read from a file: still raw?
                 source = elem._source
-                if source is not None and (source.index.implicit_vr, source.index.little_endian) == encoding:
+                index = source.index if source is not None else None
+                if index is not None and (index.implicit_vr, index.little_endian) == encoding:
                     entry = source.raw_entry(elem)
                     if entry >= 0 and _cw.raw_kind(source.index, entry, False) == _cw.RAW_COPY:
                         _cw.copy_entry(self.out, source.index, entry)
@@ -483,7 +486,9 @@ def _determine_encoding(
     arg = (implicit_vr, little_endian)
     if force_encoding:
         if None in arg:
-            raise DicomWriteError("'implicit_vr' and 'little_endian' are required if 'force_encoding' is used")
+            raise DicomWriteError(
+                "'implicit_vr' and 'little_endian' are required if 'force_encoding' is used"
+            )
         return (bool(implicit_vr), bool(little_endian))
     if implicit_vr is not None and little_endian is None:
         arg = (implicit_vr, True)
@@ -754,7 +759,9 @@ def dcmwrite(
         raise TypeError("'write_like_original' cannot be used as both a positional and keyword argument")
     if write_like_original is None:
         write_like_original = __write_like_original
-    chunks = _encode(dataset, implicit_vr, little_endian, enforce_file_format, force_encoding, write_like_original)
+    chunks = _encode(
+        dataset, implicit_vr, little_endian, enforce_file_format, force_encoding, write_like_original
+    )
     if isinstance(filename, os.PathLike):
         filename = os.fspath(filename)  # type: ignore[assignment]
     if isinstance(filename, bytes):

@@ -8,7 +8,7 @@ ascend in tag order (pydicom writes in tag order).
 """
 from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_GET_SIZE, PyByteArray_Resize
 from libc.stdint cimport int64_t, uint8_t, uint32_t
-from libc.string cimport memcpy
+from libc.string cimport memcpy, memset
 
 from dcmfast._core._vr cimport VR_UN
 from dcmfast._core.parse cimport (
@@ -56,6 +56,12 @@ cdef inline int _append(bytearray out, const uint8_t* src, Py_ssize_t n) except 
     return 0
 
 
+cdef inline void _store(uint8_t* p, int64_t value, int size, bint little) noexcept:
+    cdef int k
+    for k in range(size):
+        p[k if little else size - 1 - k] = (value >> (8 * k)) & 0xFF
+
+
 cdef int _copy(bytearray out, Index index, Py_ssize_t i) except -1:
     """Entry i's header and value as they are in the buffer (an undefined-length value
     with a Sequence Delimitation Item of zero length after it, as pydicom writes it)."""
@@ -78,19 +84,11 @@ cdef int _copy(bytearray out, Index index, Py_ssize_t i) except -1:
         else:
             _store(p + header - 4, e.length, 4, index.little_endian)
     if e.flags & F_UNDEF:
-        if index.little_endian:
-            delim[0] = 0xFE; delim[1] = 0xFF; delim[2] = 0xDD; delim[3] = 0xE0
-        else:
-            delim[0] = 0xFF; delim[1] = 0xFE; delim[2] = 0xE0; delim[3] = 0xDD
-        delim[4] = 0; delim[5] = 0; delim[6] = 0; delim[7] = 0
+        memset(delim, 0, 8)
+        _store(delim, 0xFFFE, 2, index.little_endian)
+        _store(delim + 2, 0xE0DD, 2, index.little_endian)
         _append(out, delim, 8)
     return 0
-
-
-cdef inline void _store(uint8_t* p, int64_t value, int size, bint little) noexcept:
-    cdef int k
-    for k in range(size):
-        p[k if little else size - 1 - k] = (value >> (8 * k)) & 0xFF
 
 
 def copy_entry(bytearray out, Index index, Py_ssize_t i):
@@ -155,5 +153,3 @@ def raw_charset(Index index, Py_ssize_t i):
         text = text[:len(text) - 1]
     parts = text.split("\\")
     return parts[0] if len(parts) == 1 else parts
-
-
