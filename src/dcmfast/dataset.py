@@ -792,6 +792,7 @@ class Dataset(_elem.DatasetBase):
         little_endian: bool | None = None,
         enforce_file_format: bool = False,
         overwrite: bool = True,
+        fsync: bool = False,
         **kwargs: Any,
     ) -> None:
         """Write the dataset to `filename` (a path, written atomically, or a file-like).
@@ -827,6 +828,7 @@ class Dataset(_elem.DatasetBase):
             little_endian=little_endian,
             enforce_file_format=enforce_file_format,
             overwrite=overwrite,
+            fsync=fsync,
             **kwargs,
         )
 

@@ -59,7 +59,7 @@ def test_a_failed_write_leaves_the_old_file_whole_and_no_partial_file(tmp_path, 
     def boom(*args, **kwargs):
         raise OSError("disk full (simulated)")
 
-    monkeypatch.setattr(os, "fsync", boom)
+    monkeypatch.setattr(os, "replace", boom)
     with pytest.raises(OSError, match="simulated"):
         ds.save_as(target)
     assert target.read_bytes() == before
