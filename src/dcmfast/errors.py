@@ -14,6 +14,7 @@ __all__ = [
     "ResourceLimitError",
     "UnknownVRError",
     "AmbiguousVRError",
+    "DeidentificationError",
 ]
 
 
@@ -79,3 +80,7 @@ class UnknownVRError(DcmfastError, NotImplementedError):
 
 class AmbiguousVRError(DcmfastError, AttributeError):
     """An ambiguous VR (e.g. 'OB or OW') cannot be resolved: an element it depends on is missing."""
+
+
+class DeidentificationError(DcmfastError, ValueError):
+    """De-identification cannot proceed: a bad option, key, key file or UID root."""
