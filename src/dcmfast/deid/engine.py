@@ -26,7 +26,8 @@ Actions (the letters of PS3.15 Table E.1-1):
   of a value is possible (Curve Data (50xx,xxxx); the binary values Maker Note, Device
   Setting Description, Certified Timestamp, Frame Origin Timestamp) the Basic Profile
   action is taken instead; a non-date text value cleaned by the Modified Dates option
-  (Timezone Offset From UTC) is kept, since whole-day shifts do not change it.
+  (Timezone Offset From UTC) is kept when it is a valid offset (+/-HHMM), since whole-day
+  shifts do not change it, and emptied otherwise.
 * ``U`` replace each UID by ``2.25.<128 bits of HMAC-SHA256(key, UID)>`` (or
   ``<uid_root>.<digits>``). UIDs registered in the standard (PS3.6 Annex A, e.g. SOP
   classes, transfer syntaxes, coding schemes) are left as they are. ``U`` on a sequence
@@ -136,6 +137,8 @@ _CURVES = (0x50000000, 0xFF000000)
 _MAX_SHIFT_DAYS = 3652  # date offsets are 1 .. 3652 days back
 _UID_ROOT = re.compile(r"^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$")
 _TAG_PATIENT_ID = 0x00100020
+_TAG_TIMEZONE = 0x00080201
+_TIMEZONE = re.compile(r"^[+-](0\d|1[0-4])[0-5]\d$")
 
 
 class PlanEntry(NamedTuple):
@@ -287,8 +290,8 @@ class Deidentifier:
         if vr in _DATE_VRS and "rtnLongModifDatesOpt" in cleaners:
             return "C"
         if cleaners == {"rtnLongModifDatesOpt"}:
-            # a non-date value cleaned by the Modified Dates option
-            return fallback if vr in _BINARY_VRS else "K"
+            # a non-date value cleaned by the Modified Dates option (Timezone Offset From UTC)
+            return fallback if vr in _BINARY_VRS else "C"
         if vr == "SQ" or vr in _TEXT_VRS:
             return "C"
         if vr in _BINARY_VRS and tag & _OVERLAY_DATA[1] == _OVERLAY_DATA[0]:
@@ -454,6 +457,9 @@ class _Apply:
             return [self._shift(str(v), vr) for v in value]
         if vr == "TM":
             return elem.value
+        if tag == _TAG_TIMEZONE:  # kept when it is an offset (+/-HHMM), emptied otherwise
+            value = elem.value
+            return value if isinstance(value, str) and _TIMEZONE.match(value.strip()) else ""
         if vr in _BINARY_VRS:  # Overlay Data: every bit cleared
             return bytes(len(elem.value or b""))
         n = _vm_min(tag)
