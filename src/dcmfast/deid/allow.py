@@ -7,7 +7,7 @@ acquisition and reconstruction parameters, SOP and coding identifiers.
 
 Whatever is allowed here still goes through the VR rules first: a PN, AS, DA, DT or TM
 value in an allowed group is treated as a name, an age or a date, not kept (except the
-few version dates in ``ALLOW_TAGS``, which are versions of coding resources).
+version dates of coding resources listed in ``ALLOW_TAGS``, which are kept as they are).
 """
 from __future__ import annotations
 
@@ -55,11 +55,6 @@ _KEYWORDS = (
 )
 
 ALLOW_TAGS: frozenset[int] = frozenset(tag_for_keyword(k) for k in _KEYWORDS)  # type: ignore[misc]
-
-# Version dates of coding resources (not dates of the patient's care): kept as they are.
-VERSION_DATES: frozenset[int] = frozenset(
-    tag_for_keyword(k) for k in ("ContextGroupVersion", "ContextGroupLocalVersion")  # type: ignore[misc]
-)
 
 # UI attributes that identify a class, a transfer syntax or a coding resource (never an
 # instance): kept. Every other UI value not in Table E.1-1 is replaced (U).
