@@ -87,5 +87,7 @@ class DicomWriteError(DcmfastError, ValueError):
     """A dataset cannot be written as asked (pydicom's writer raises ValueError there too):
     an inconsistent encoding, a File Meta that is missing required elements, a value
     that cannot be encoded for its VR."""
+
+
 class DeidentificationError(DcmfastError, ValueError):
     """De-identification cannot proceed: a bad option, key, key file or UID root."""
