@@ -230,3 +230,41 @@ def test_dcmdump_reads_what_we_write(name, syntax, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "E:" not in result.stderr and "W:" not in result.stderr, result.stderr
     assert "Written^ByDcmfast" in result.stdout
+
+
+def test_reading_an_element_keeps_its_bytes():
+    """pydicom re-encodes every element its iteration handed out: ImageType's trailing
+    padding ('OTHER  ') is normalized and a UN element becomes its dictionary VR.
+    dcmfast writes what was read, unchanged (docs/pydicom-differences.md)."""
+    path = get_testdata_file("SC_rgb_gdcm_KY.dcm")
+    original = Path(path).read_bytes()
+    pds = pydicom.dcmread(path)
+    for _ in pds:
+        pass
+    ds = dcmfast.dcmread(path)
+    for _ in ds:
+        pass
+    theirs = io.BytesIO()
+    pydicom.dcmwrite(theirs, pds)
+    ours = dcmfast.dcmwrite_bytes(ds)
+    assert ours == original
+    assert theirs.getvalue() != original
+    assert quiet_read(pydicom, io.BytesIO(ours)) == quiet_read(pydicom, io.BytesIO(theirs.getvalue()))
+
+
+def test_charset_change_decodes_unread_values_with_the_new_charset():
+    """An item's Specific Character Set deleted before its PN was read: dcmfast decodes
+    the PN with the parent's charset (UTF-8), pydicom with the one it was read with."""
+    from corpus import CORPUS
+
+    path = next(p for p in CORPUS if p.name == "chrSQEncoding.dcm")
+    outs = []
+    for module in (pydicom, dcmfast):
+        ds = module.dcmread(path)
+        item = ds.RequestedProcedureCodeSequence[0]
+        del item.SpecificCharacterSet
+        out = io.BytesIO()
+        module.dcmwrite(out, ds)
+        outs.append(pydicom.dcmread(io.BytesIO(out.getvalue())).RequestedProcedureCodeSequence[0])
+    assert str(outs[0].PatientName) == "ﾔﾏﾀﾞ^ﾀﾛｳ=山田^太郎=やまだ^たろう"
+    assert str(outs[1].PatientName) != str(outs[0].PatientName)
