@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import one_error_line, run, run_closed_stdout, data_file
+from .conftest import data_file, one_error_line, run, run_closed_stdout
 
 NOT_DICOM = "not a DICOM file (no 'DICM' at byte 128); use --force to read it anyway"
 REASONS = {

@@ -60,7 +60,8 @@ def test_command_help_is_written_for_people(command):
 def test_no_command_is_a_usage_error():
     proc = run()
     assert proc.returncode == 2
-    assert one_error_line(proc) == "dcmfast: the following arguments are required: COMMAND (see 'dcmfast --help')"
+    assert one_error_line(proc) == (
+        "dcmfast: the following arguments are required: COMMAND (see 'dcmfast --help')")
 
 
 def test_unknown_option_is_one_line():
