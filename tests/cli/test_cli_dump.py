@@ -61,13 +61,13 @@ def test_stdin(ct_small):
 
 
 def test_force_reads_a_dataset_without_header(tmp_path):
-    no_meta = data_file("no_meta.dcm")
+    no_meta = data_file("rtstruct.dcm")  # no preamble, no 'DICM', no File Meta
     refused = run("dump", no_meta)
     assert refused.returncode == 1
     assert one_error_line(refused) == f"dcmfast: {no_meta}: {NOT_DICOM}"
     forced = run("dump", "--force", no_meta)
     assert forced.returncode == 0, forced.stderr
-    assert forced.stdout.strip()
+    assert "(0010,0010) Patient's Name                      PN: 'Test^Phantom30sep'" in forced.stdout
 
 
 def test_no_pixels(ct_small):
@@ -82,3 +82,13 @@ def test_closed_pipe_is_quiet(ct_small):
     proc = run_closed_stdout("dump", ct_small, ct_small)
     assert proc.stderr == ""
     assert proc.returncode == 0
+
+
+def test_warnings_are_one_line_each():
+    no_meta = data_file("no_meta.dcm")  # its one element has a private tag of unknown VR
+    proc = run("dump", "--force", no_meta)
+    assert proc.returncode == 0
+    assert "Traceback" not in proc.stderr and "warnings.warn" not in proc.stderr
+    assert proc.stderr.splitlines() == [
+        f"dcmfast: {no_meta}: warning: VR lookup failed for the raw element with tag (0820,0500) - "
+        "setting VR to 'UN'"]
