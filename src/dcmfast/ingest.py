@@ -469,6 +469,7 @@ class _Reader:
         prefix: int = 8192,
         as_dict: bool = False,
         compact: bool = False,
+        force: bool = False,
     ) -> None:
         if on_error not in ("record", "raise"):
             raise ValueError("on_error must be 'record' or 'raise'")
@@ -478,6 +479,7 @@ class _Reader:
         self.compact = compact
         self.tags = [c.tag for c in self.columns]
         self.stop_before_pixels = stop_before_pixels
+        self.force = force  # files without the DICOM header are read with dcmread(force=True)
         self.raise_errors = on_error == "raise"
         self.adapt = adapt
         self.extractor = _cingest.Extractor(
@@ -573,7 +575,7 @@ class _Reader:
         if status == _cingest.STATUS_NOT_REGULAR:
             exc = OSError(f"not a regular file: {path!r}")
             return self._error_row(path, size, mtime_ns, "OSError", str(exc), exc)
-        if status == _cingest.STATUS_NOT_DICOM:
+        if status == _cingest.STATUS_NOT_DICOM and not self.force:
             exc = InvalidDicomError(_NOT_DICOM_MESSAGE)
             return self._error_row(path, size, mtime_ns, type(exc).__name__, str(exc), exc)
         return self._facade(path, size, mtime_ns)
@@ -584,7 +586,8 @@ class _Reader:
             if size is None:
                 st = os.stat(path)
                 size, mtime_ns = st.st_size, st.st_mtime_ns
-            ds = dcmread(path, stop_before_pixels=self.stop_before_pixels, specific_tags=self.tags)
+            ds = dcmread(path, stop_before_pixels=self.stop_before_pixels, specific_tags=self.tags,
+                         force=self.force)
             meta = getattr(ds, "file_meta", None)
             ts = None
             if meta is not None:
@@ -1059,12 +1062,15 @@ def write_parquet(
     batch_size: int = 10000,
     progress: Callable[[IndexStats], None] | None = None,
     compression: str = "zstd",
+    force: bool = False,
 ) -> IndexStats:
-    """Read many files and write their records to a Parquet file, `batch_size` rows per row group."""
+    """Read many files and write their records to a Parquet file, `batch_size` rows per row group.
+
+    With `force`, files without the DICOM header are read as ``dcmread(force=True)`` reads them."""
     _pyarrow()
     import pyarrow.parquet as pq
 
-    reader = _Reader(tags, stop_before_pixels=stop_before_pixels)
+    reader = _Reader(tags, stop_before_pixels=stop_before_pixels, force=force)
     schema = arrow_schema(tags)
     stats = IndexStats()
     tmp = os.fspath(out) + ".partial"
@@ -1352,6 +1358,7 @@ def index_sqlite(
     prune: bool = False,
     progress: Callable[[IndexStats], None] | None = None,
     progress_interval: float = 0.5,
+    force: bool = False,
     _interrupt_after: int | None = None,
 ) -> IndexStats:
     """Index many files into the ``instances`` table of the SQLite database `db`.
@@ -1373,8 +1380,12 @@ def index_sqlite(
     or killed process loses nothing committed, and a power failure can at
     worst lose the last transactions (which a re-run reads again), never
     leave the database corrupt.
+
+    With `force`, files without the DICOM header are read as ``dcmread(force=True)``
+    reads them, and the files that failed before are read again.
     """
-    reader = _Reader(tags, stop_before_pixels=stop_before_pixels, adapt=_sqlite_adapt, compact=True)
+    reader = _Reader(tags, stop_before_pixels=stop_before_pixels, adapt=_sqlite_adapt, compact=True,
+                     force=force)
     stats = IndexStats()
     batch_size = max(1, int(batch_size))
     con = sqlite3.connect(os.fspath(db), isolation_level=None, check_same_thread=False)
@@ -1382,6 +1393,9 @@ def index_sqlite(
         con.execute("PRAGMA synchronous=NORMAL")
         con.execute("PRAGMA cache_size=-65536")
         known = _known_files(con, reader.columns)
+        if force and known:
+            for (failed,) in con.execute("SELECT path FROM instances WHERE error_type IS NOT NULL"):
+                known.pop(failed, None)
         seen: set[str] | None = set() if prune else None
 
         def accept(path: str) -> bool:
@@ -1499,6 +1513,20 @@ def _date_range(spec: str) -> tuple[str | None, str | None]:
     return first or None, last or None
 
 
+def _open_for_reading(path: str) -> sqlite3.Connection:
+    """`path` opened for queries only. Read-write when allowed: the last connection to a WAL
+    database to close removes its -wal and -shm files, which a read-only one leaves behind."""
+    from pathlib import Path
+
+    uri = Path(os.path.abspath(path)).as_uri()
+    try:
+        con = sqlite3.connect(uri + "?mode=rw", uri=True)
+        con.execute("PRAGMA query_only = ON")
+        return con
+    except sqlite3.OperationalError:  # a read-only file or folder
+        return sqlite3.connect(uri + "?mode=ro", uri=True)
+
+
 def find(
     db: str | os.PathLike[str],
     *,
@@ -1523,7 +1551,7 @@ def find(
     path = os.fspath(db)
     if not os.path.exists(path):
         raise FileNotFoundError(f"no index database at {path!r}")
-    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    con = _open_for_reading(path)
     try:
         available = [row[1] for row in con.execute("PRAGMA table_info(instances)")]
         if not available:
@@ -1547,6 +1575,7 @@ def find(
             params.append(modality)
         if study_date is not None:
             first, last = _date_range(study_date)
+            where.append(f"{need('StudyDate')} <> ''")  # an empty date is in no range
             if first is not None:
                 where.append(f"{need('StudyDate')} >= ?")
                 params.append(first)

@@ -1,14 +1,13 @@
 """``dcmfast index`` and ``dcmfast find``."""
 from __future__ import annotations
 
-import io
 import sqlite3
 
 import pytest
 
 from dcmfast import ingest
 from dcmfast.cli import main
-from dcmfast.cli.index import Progress, parse_tags
+from dcmfast.cli.index import parse_tags
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 
@@ -44,7 +43,8 @@ def test_index_and_find(tmp_path, ct_folder, capsys):
 def test_index_tags_and_errors(tmp_path, ct_folder, capsys):
     (ct_folder / "bad.dcm").write_bytes(b"\x00" * 10)
     db = tmp_path / "t.sqlite"
-    assert main(["index", str(ct_folder), "--db", str(db), "--tags", "PatientID,Modality", "(0028,0030)"]) == 0  # noqa: E501
+    assert main(["index", str(ct_folder), "--db", str(db), "--tags", "PatientID,Modality",
+                 "--tags", "(0028,0030)"]) == 1  # a file failed
     assert "31 files: 31 read, 0 unchanged, 1 errors" in capsys.readouterr().err
     con = sqlite3.connect(db)
     cols = [r[1] for r in con.execute("PRAGMA table_info(instances)")]
@@ -56,9 +56,12 @@ def test_index_tags_and_errors(tmp_path, ct_folder, capsys):
     assert main(["find", "--db", str(db), "--patient-name", "x"]) == 2  # no such column
     assert "PatientName" in capsys.readouterr().err
     assert main(["index", str(ct_folder), "--db", str(db), "--tags", "NoSuchTag"]) == 2
-    assert main(["find", "--db", str(tmp_path / "missing.sqlite")]) == 2
+    assert main(["find", "--db", str(tmp_path / "missing.sqlite")]) == 1
     assert parse_tags(["+SliceThickness"]) == list(ingest.DEFAULT_TAGS) + ["SliceThickness"]
     assert parse_tags(None) == list(ingest.DEFAULT_TAGS)
+    assert parse_tags(["PatientID,(0028,0030)", "KVP"]) == ["PatientID", "(0028,0030)", "KVP"]
+    with pytest.raises(ValueError, match="'KVP' has no '\\+'"):
+        parse_tags(["+SliceThickness,KVP"])
 
 
 def test_index_parquet(tmp_path, ct_folder, capsys):
@@ -69,25 +72,3 @@ def test_index_parquet(tmp_path, ct_folder, capsys):
     table = pq.read_table(out)
     assert table.num_rows == 30 and table.schema.equals(ingest.arrow_schema())
 
-
-def test_progress_line():
-    stats = ingest.IndexStats(read=10, skipped=5, errors=2)
-    stats.elapsed = 2.0
-    stream = io.StringIO()
-    progress = Progress(stream)
-    progress(stats)
-    progress(stats)  # not a terminal: at most a line every 10 s
-    assert stream.getvalue() == "10 files read, 5 unchanged, 5 files/s, 2 errors so far\n"
-
-    class Tty(io.StringIO):
-        def isatty(self):
-            return True
-
-    tty = Tty()
-    progress = Progress(tty)
-    progress(stats)
-    stats.read = 20
-    progress(stats)
-    progress.finish()
-    assert tty.getvalue().startswith("\r10 files read") and "\r20 files read" in tty.getvalue()
-    assert tty.getvalue().endswith("\r")

@@ -1,68 +1,106 @@
-"""The ``dcmfast`` console script.
+"""The ``dcmfast`` console script (also ``python -m dcmfast``).
 
-Subcommands: ``dump FILE`` prints a dataset as pydicom's ``str(ds)``;
-``summary [PATH ...]`` reads every file (default: pydicom's bundled test files),
-checks each against pydicom and compares the time both take.
+Each subcommand lives in a module of this package that defines
+``add_parser(subparsers)``, registering the subcommand with
+``set_defaults(func=...)``; ``func(args)`` returns the exit code.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
-__all__ = ["main"]
+from ._common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CliError, Parser, reason, say
 
+__all__ = ["main", "build_parser"]
 
-def _cmd_dump(args: argparse.Namespace) -> int:
-    from ..reader import dcmread
+DESCRIPTION = "dcmfast: read DICOM files fast, with pydicom's results."
 
-    for path in args.files:
-        ds = dcmread(path, force=args.force, stop_before_pixels=args.no_pixels)
-        sys.stdout.write(str(ds) + "\n")
-    return 0
+EPILOG = f"""\
+examples:
+  dcmfast dump CT_small.dcm                     print a file's elements
+  dcmfast summary ~/scans                       read a folder, check it against pydicom
+  dcmfast index ~/scans --db scans.sqlite       index the metadata of many files
+  dcmfast find --db scans.sqlite --modality CT  query that index
+  dcmfast bench --quick                         time dcmfast against pydicom and others
 
+'dcmfast COMMAND --help' describes a command and its options.
 
-def _cmd_summary(args: argparse.Namespace) -> int:
-    from .summary import run_summary
+exit status:
+  {EXIT_OK}  success
+  {EXIT_FAILED}  some inputs could not be read (each is named on stderr: 'dcmfast: FILE: reason')
+  {EXIT_USAGE}  usage error (an unknown option, a bad value)
+  130  interrupted (Ctrl-C)
+Errors are one line each; --debug shows the traceback instead.
+"""
 
-    return run_summary(args.paths, check=not args.no_check, repeat=args.repeat)
-
-
-# Modules of further subcommands: each defines ``add_parser(subparsers)`` that
-# registers its subcommand with ``set_defaults(func=...)``.
-_SUBCOMMAND_MODULES: list[str] = ["bench", "index", "find"]
+# the modules of the subcommands, in the order of the help
+_SUBCOMMAND_MODULES: list[str] = ["dump", "summary", "index", "find", "bench"]
 
 
 def build_parser() -> argparse.ArgumentParser:
     import importlib
 
-    parser = argparse.ArgumentParser(prog="dcmfast", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+    from .._version import __version__
 
-    dump = sub.add_parser("dump", help="print a file's dataset as pydicom's str(ds) does")
-    dump.add_argument("files", nargs="+")
-    dump.add_argument("--force", action="store_true", help="read files without a DICOM header")
-    dump.add_argument("--no-pixels", action="store_true", help="stop before the pixel data")
-    dump.set_defaults(func=_cmd_dump)
-
-    summary = sub.add_parser(
-        "summary",
-        help="read files or folders (default: pydicom's bundled test files), check them "
-        "against pydicom and compare timings",
-    )
-    summary.add_argument("paths", nargs="*")
-    summary.add_argument("--no-check", action="store_true", help="skip the comparison with pydicom")
-    summary.add_argument("--repeat", type=int, default=5, help="timed reads per file (median)")
-    summary.set_defaults(func=_cmd_summary)
-
+    parser = Parser(prog="dcmfast", description=DESCRIPTION, epilog=EPILOG)
+    parser.add_argument("--version", action="version", version=f"dcmfast {__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the traceback of an error instead of its one-line message")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                title="commands")
     for name in _SUBCOMMAND_MODULES:
         importlib.import_module(f"{__name__}.{name}").add_parser(sub)
+    # --debug is also accepted after the command ('dcmfast dump --debug x.dcm')
+    for subparser in sub.choices.values():
+        subparser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                               help="show tracebacks instead of one-line errors")
+    parser.set_defaults(_commands=sub.choices)
     return parser
 
 
+def _drop_output() -> None:
+    """The reader of our output went away (``| head``): send what is left nowhere."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            os.dup2(devnull, stream.fileno())
+        except (OSError, ValueError):  # no file descriptor (a test's StringIO)
+            pass
+    os.close(devnull)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    """Run the command line `argv` (default: ``sys.argv[1:]``); returns the exit code."""
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # named by the command's parser: "dcmfast dump: unrecognized arguments: ..."
+        args._commands[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
+    debug = bool(args.debug)
+    try:
+        code = int(args.func(args))
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        # as ripgrep does: a closed pipe ends the output quietly
+        _drop_output()
+        return EXIT_OK
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        say("interrupted")
+        return 130
+    except CliError as exc:
+        if debug:
+            raise
+        say(str(exc))
+        return exc.code
+    except Exception as exc:
+        if debug:
+            raise
+        say(f"{type(exc).__name__}: {reason(exc)} (an internal error: --debug shows the traceback)")
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":

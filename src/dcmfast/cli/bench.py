@@ -1313,8 +1313,7 @@ def report_text(runs: list[tuple[Case, list[Result]]], peers: list[str], out: An
             out.write(f"  {r.name:<{w - 2}} {_fmt_time(r.median):>10} {_fmt_time(r.iqr):>10} "
                       f"{ratio:>9}  {ok:<7}  {r.note}\n")
     out.write("\nratio: peer time / dcmfast time (dcmfast is N x faster); floor rows: dcmfast time / "
-              "floor time.\n'!' output differs from pydicom's; n/a peer not installed or case not "
-              "written for it.\n")
+              "floor time.\n'!' output differs from pydicom's; n/a case not written for that peer.\n")
 
 
 def summary_rows(runs: list[tuple[Case, list[Result]]],
@@ -1411,61 +1410,47 @@ def machine_info() -> dict[str, Any]:
 
 
 class _Progress:
-    """A text progress bar on stderr (redrawn in place on a terminal, else one line a case)."""
+    """The progress bar on stderr (tqdm, shown on a terminal only), one step per sample."""
 
     def __init__(self, total: int, enabled: bool) -> None:
-        self.total, self.done, self.enabled = max(total, 1), 0, enabled
-        self.tty = sys.stderr.isatty()
-        self._last_case = ""
+        from ._common import progress_bar
+
+        self.enabled = enabled
+        self.bar = progress_bar(total=max(total, 1), desc="bench", unit="sample", enabled=enabled)
 
     def tick(self, label: str) -> None:
-        if not self.enabled:
-            return
-        self.done += 1
-        frac = min(self.done / self.total, 1.0)
-        bar = "#" * int(frac * 30)
-        if self.tty:
-            sys.stderr.write(f"\r[{bar:<30}] {frac:4.0%} {label[:60]:<60}")
-            sys.stderr.flush()
-        else:
-            case = label.split(":")[0]
-            if case != self._last_case:
-                self._last_case = case
-                sys.stderr.write(f"[{bar:<30}] {frac:4.0%} {case}\n")
+        self.bar.set_description_str(label[:50], refresh=False)
+        self.bar.update(1)
 
     def message(self, text: str) -> None:
         if self.enabled:
-            sys.stderr.write(("\r" if self.tty else "") + text + "\n")
+            self.bar.write(text, file=sys.stderr)
 
     def close(self) -> None:
-        if self.enabled and self.tty:
-            sys.stderr.write("\r" + " " * 100 + "\r")
+        self.bar.close()
 
 
 def run_bench(args: argparse.Namespace) -> int:
     repeat = args.repeat if args.repeat else (1 if args.quick else 7)
     target = args.target if args.target else (0.001 if args.quick else 0.02)
     installed = installed_peers()
-    only = set(args.peers.split(",")) if args.peers else None
-    peers = [p for p in PEERS if only is None or p in only]
-    for name in sorted((only or set()) - set(PEERS)):
-        sys.stderr.write(f"unknown peer {name!r} ignored (known: {', '.join(PEERS)})\n")
-    for name in peers:
-        if installed.get(name) is None:
-            sys.stderr.write(f"skipping {name}: {PEERS[name][1]} is not installed\n")
-    progress = _Progress(1, not args.no_progress)
+    only = set(args.peers) if args.peers else None
+    peers = [p for p in PEERS if (only is None or p in only) and installed.get(p) is not None]
+    missing = [p for p in PEERS if (only is None or p in only) and installed.get(p) is None]
     cases = bundled_cases(quick=args.quick)
     if args.full:
-        progress.message(f"corpus: {corpus_dir(args.corpus)} (built once when missing)")
-        cases += corpus_cases(args.corpus, progress=lambda m: progress.message(f"building {m}"))
+        sys.stderr.write(f"corpus: {corpus_dir(args.corpus)} (built once when missing)\n")
+        cases += corpus_cases(args.corpus, progress=lambda m: sys.stderr.write(f"building {m}\n"))
     total = sum(sum(1 for i in c.impls if not i.skip) * (repeat + 1) for c in cases)
-    progress.total = max(total, 1)
+    progress = _Progress(total, not args.no_progress)
     runs = []
     cases.reverse()
     while cases:
         case = cases.pop()
         r = repeat if case.group != "import" else max(repeat, 5 if not args.quick else 1)
         results = measure(case, r, target, progress.tick, only)
+        # no rows for the peers not installed (a line of the report names them) or not asked for
+        results = [res for res in results if res.name not in PEERS or res.name in peers]
         # keep what the report needs, not the implementations: their cached reference
         # outputs (pydicom's values of 2,000 files ...) would stay alive, and a heap
         # left full of scattered small objects slows the allocation of every later case
@@ -1481,12 +1466,15 @@ def run_bench(args: argparse.Namespace) -> int:
               f"numpy copy {info['numpy_copy_GBps']} GB/s; repeat={repeat}\n")
     if args.quick:
         out.write("--quick: one short sample each, a smoke test; the timings are not meaningful\n")
-    out.write("peers: " + ", ".join(f"{p} {installed[p] or '(not installed)'}" for p in shown) + "\n\n")
+    line = "peers: " + (", ".join(f"{p} {installed[p]}" for p in shown) or "none")
+    if missing:
+        line += "; not installed: " + ", ".join(PEERS[p][1] for p in missing)
+    out.write(line + "\n\n")
     if not args.summary_only:
         report_text(runs, shown, out)
         out.write("\n")
     report_summary(runs, shown, out, markdown=args.markdown)
-    goals = targets(runs)
+    goals = [] if args.quick else targets(runs)  # a smoke test's timings judge nothing
     if goals:
         out.write("\ntargets:\n")
         for g in goals:
@@ -1540,11 +1528,29 @@ def _compare(runs: list[tuple[Case, list[Result]]], path: Path, out: Any) -> Non
                   f"({now / then:.2f})\n")
 
 
+_EPILOG = """\
+examples:
+  dcmfast bench --quick                       a smoke test: one sample each, a few seconds
+  dcmfast bench --peers pydicom               dcmfast against pydicom alone
+  dcmfast bench --full --json results.json    every case, the samples saved as JSON
+  dcmfast bench --render results.json         print the tables of a saved run again
+
+Peers that are not installed are named on one line and left out of the tables
+(pip install 'dcmfast[bench]' installs them all).
+
+exit status: 0 success, 1 dcmfast's output differs from pydicom's or a file cannot
+be read, 2 usage error
+"""
+
+
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "bench",
         help="time dcmfast against pydicom and every installed peer on the same files",
-        description=__doc__.split("\n\n")[0] if __doc__ else None,
+        description="Time dcmfast against pydicom and every installed peer (fastdicom, dicomsdl, "
+        "python-gdcm)\non the same files, checking every output against pydicom's. The default "
+        "run uses\npydicom's bundled test files; --full adds a generated corpus of larger files.",
+        epilog=_EPILOG,
     )
     p.add_argument("--quick", action="store_true",
                    help="one repetition on two files (CT_small.dcm, MR_small_RLE.dcm)")
@@ -1552,12 +1558,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                    help="add the generated corpus (built once into the cache folder)")
     p.add_argument("--corpus", metavar="DIR",
                    help="corpus cache folder (default $DCMFAST_BENCH_CACHE or ~/.cache/dcmfast-bench)")
-    p.add_argument("--repeat", type=int, default=0, help="samples per implementation (default 7; "
+    p.add_argument("--repeat", type=_non_negative, default=0, help="samples per implementation (default 7; "
                    "--quick 1); medians and IQR are taken over them")
     p.add_argument("--target", type=float, default=0.0,
                    help="seconds one sample should last (default 0.02; --quick 0.001)")
-    p.add_argument("--peers", help="comma-separated peers to run besides dcmfast (default: all "
-                   "installed: " + ",".join(PEERS) + ")")
+    p.add_argument("--peers", type=_peer_list, help="comma-separated peers to run besides dcmfast "
+                   "(default: all installed: " + ",".join(PEERS) + ")")
     p.add_argument("--json", metavar="PATH", help="write every sample and ratio as JSON")
     p.add_argument("--compare", metavar="PATH", help="compare dcmfast's medians with an earlier JSON")
     p.add_argument("--markdown", action="store_true", help="print the summary table as markdown")
@@ -1569,6 +1575,25 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     return p
 
 
+def _peer_list(text: str) -> list[str]:
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in PEERS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"unknown peer {', '.join(map(repr, unknown)) or repr(text)} "
+                                         f"(known: {', '.join(PEERS)})")
+    return names
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 (the default) or more, not {value}")
+    return value
+
+
 def _command(args: argparse.Namespace) -> str:
     """The command line that reproduces this run (rebuilt from the parsed options)."""
     parts = ["dcmfast", "bench"]
@@ -1578,7 +1603,7 @@ def _command(args: argparse.Namespace) -> str:
     for opt in ("corpus", "repeat", "target", "peers", "json", "compare"):
         value = getattr(args, opt)
         if value:
-            parts += ["--" + opt, str(value)]
+            parts += ["--" + opt, ",".join(value) if opt == "peers" else str(value)]
     return " ".join(parts)
 
 
@@ -1606,7 +1631,14 @@ def render(path: Path, out: Any, markdown: bool = False, summary_only: bool = Fa
 
 def _cmd_bench(args: argparse.Namespace) -> int:
     if args.render:
-        return render(Path(args.render), sys.stdout, args.markdown, args.summary_only)
+        from ._common import CliError
+
+        try:
+            return render(Path(args.render), sys.stdout, args.markdown, args.summary_only)
+        except OSError as exc:
+            raise CliError(f"{args.render}: {exc.strerror or exc}") from exc
+        except (ValueError, KeyError, TypeError) as exc:
+            raise CliError(f"{args.render}: not a results file of 'dcmfast bench --json'") from exc
     with warnings.catch_warnings():  # pydicom warns about the odd values of its test files
         warnings.simplefilter("ignore")
         return run_bench(args)

@@ -1,0 +1,4 @@
+"""``python -m dcmfast``: the ``dcmfast`` console script."""
+from .cli import main
+
+raise SystemExit(main())
