@@ -1,5 +1,8 @@
-from typing_extensions import Buffer
+# Typing stub for the compiled module dcmfast._core.rle_encode (rle_encode.pyx).
+# Keep in step with rle_encode.pyx: tests/test_typing.py runs mypy.stubtest on it.
+from typing_extensions import Buffer, disjoint_base
 
+@disjoint_base  # a Cython cdef class (mypy.stubtest checks this)
 class FrameEncoder:
     def __init__(
         self,

@@ -257,10 +257,12 @@ cdef class FrameEncoder:
     cdef int64_t _next
     cdef list _result
 
-    def __cinit__(self, src, Py_ssize_t nr_frames, Py_ssize_t rows, Py_ssize_t columns,
-                  Py_ssize_t samples_per_pixel, Py_ssize_t bits_allocated):
+    def __init__(self, src, Py_ssize_t nr_frames, Py_ssize_t rows, Py_ssize_t columns,
+                 Py_ssize_t samples_per_pixel, Py_ssize_t bits_allocated):
         cdef Py_ssize_t i, nr_segments
         cdef object obj
+        if self._has_view:
+            raise RuntimeError("FrameEncoder is initialized once")
         if bits_allocated not in (8, 16, 32, 64):
             raise PixelDataError(
                 f"RLE Lossless encoding needs 8, 16, 32 or 64 bits allocated, not {bits_allocated}")
