@@ -1,11 +1,13 @@
-"""encapsulate / encapsulate_extended: the same bytes as pydicom.encaps for the same frames."""
+"""encapsulate / encapsulate_extended: the same bytes as pydicom.encaps for the same frames;
+generate_frames / get_frame: the same frames as pydicom's for well-formed data."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 from pydicom import encaps as pydicom_encaps
 
-from dcmfast.pixels import encaps, encapsulate, encapsulate_extended
+from dcmfast.errors import PixelDataError
+from dcmfast.pixels import encaps, encapsulate, encapsulate_extended, generate_frames, get_frame
 
 from .conftest import pydicom  # noqa: F401 - skips without pydicom
 
@@ -77,3 +79,39 @@ def test_round_trip_through_the_reader():
     data, offsets, lengths = encapsulate_extended(frames)
     located = encaps.locate_frames(memoryview(data), 3, (offsets, lengths))
     assert [bytes(f.data) for f in located] == [f + b"\x00" * (len(f) % 2) for f in frames]
+
+
+@pytest.mark.parametrize("lengths", [n for n in LENGTHS if n], ids=str)
+@pytest.mark.parametrize("layout", ["bot", "no bot", "extended", "extended lists"])
+def test_generate_frames_as_pydicom(lengths, layout):
+    frames = _frames(np.random.default_rng(len(lengths)), lengths)
+    kwargs: dict = {}
+    if layout.startswith("extended"):
+        data, offsets, sizes = encapsulate_extended(frames)
+        if layout == "extended lists":
+            offsets = list(np.frombuffer(offsets, "<u8").tolist())
+            sizes = list(np.frombuffer(sizes, "<u8").tolist())
+        kwargs["extended_offsets"] = (offsets, sizes)
+    else:
+        data = encapsulate(frames, has_bot=layout == "bot")
+        kwargs["number_of_frames"] = len(frames)
+    expected = list(pydicom_encaps.generate_frames(data, **kwargs))
+    assert expected == [f + b"\x00" * (len(f) % 2) for f in frames]  # the oracle agrees
+    assert list(generate_frames(data, **kwargs)) == expected
+    for i in range(len(frames)):
+        assert get_frame(data, i, **kwargs) == pydicom_encaps.get_frame(data, i, **kwargs)
+    with pytest.raises(PixelDataError):
+        get_frame(data, len(frames), **kwargs)
+
+
+def test_generate_frames_without_count():
+    frames = _frames(np.random.default_rng(9), [4, 6, 8])
+    with_bot = encapsulate(frames)
+    assert list(generate_frames(with_bot)) == list(pydicom_encaps.generate_frames(with_bot))
+    one = encapsulate(frames[:1], has_bot=False)
+    assert list(generate_frames(one)) == list(pydicom_encaps.generate_frames(one))
+    several = encapsulate(frames, has_bot=False)
+    with pytest.raises(ValueError, match="frame boundaries"):
+        list(pydicom_encaps.generate_frames(several))
+    with pytest.raises(ValueError, match="frame boundaries"):
+        list(generate_frames(several))

@@ -25,12 +25,12 @@ from dcmfast.errors import UnsupportedTransferSyntaxError
 from . import jpeg, native, rle
 from ._decoded import Decoded
 from .description import READABLE, PixelDescription, _read_dataset, describe
-from .encaps import encapsulate, encapsulate_extended
+from .encaps import encapsulate, encapsulate_extended, generate_frames, get_frame
 from .processing import correct_unused_bits, shape, to_rgb
 from .rle_encode import rle_encode
 
 __all__ = ["pixel_array", "iter_pixels", "PixelDescription", "describe", "DECODERS", "rle_encode",
-           "encapsulate", "encapsulate_extended"]
+           "encapsulate", "encapsulate_extended", "generate_frames", "get_frame"]
 
 
 class DecoderEntry(NamedTuple):

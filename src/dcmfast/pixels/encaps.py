@@ -16,12 +16,13 @@ from __future__ import annotations
 import bisect
 import logging
 import struct
+from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 from dcmfast.errors import PixelDataError
 
 __all__ = ["Fragment", "Frame", "parse_fragments", "locate_frames", "select_frames",
-           "encapsulate", "encapsulate_extended"]
+           "encapsulate", "encapsulate_extended", "generate_frames", "get_frame"]
 
 LOGGER = logging.getLogger(__name__)
 
@@ -256,3 +257,42 @@ def encapsulate_extended(frames: list[Any]) -> tuple[bytes, bytes, bytes]:
     nr_frames = len(frames)
     return (encapsulate(frames, has_bot=False), struct.pack(f"<{nr_frames}Q", *offsets),
             struct.pack(f"<{nr_frames}Q", *lengths))
+
+
+def _frames_of(buffer: Any, number_of_frames: int | None,
+               extended_offsets: tuple[Any, Any] | None) -> list[Frame]:
+    data = memoryview(buffer).cast("B")
+    if extended_offsets:  # pydicom also takes lists of ints
+        offsets, lengths = (v if not isinstance(v, list) else struct.pack(f"<{len(v)}Q", *v)
+                            for v in extended_offsets)
+        extended_offsets = (offsets, lengths)
+    if number_of_frames is None:
+        basic, fragments = parse_fragments(data)
+        if not basic and not extended_offsets and len(fragments) > 1:
+            raise ValueError(
+                "Unable to determine the frame boundaries for the encapsulated pixel data as "
+                "there is no Basic or Extended Offset Table and the number of frames has not "
+                "been supplied")
+        number_of_frames = 1
+    return locate_frames(data, number_of_frames, extended_offsets)
+
+
+def generate_frames(buffer: Any, *, number_of_frames: int | None = None,
+                    extended_offsets: tuple[Any, Any] | None = None) -> Iterator[bytes]:
+    """Each frame of the encapsulated Pixel Data value `buffer`, as bytes (its
+    fragments joined), as ``pydicom.encaps.generate_frames`` gives them for
+    well-formed data: frames found by the Extended Offset Table (bytes or lists of
+    ints), else the Basic Offset Table, else one per fragment (`number_of_frames`
+    needed when there are several fragments and no table)."""
+    for frame in _frames_of(buffer, number_of_frames, extended_offsets):
+        yield bytes(frame.data)
+
+
+def get_frame(buffer: Any, index: int, *, extended_offsets: tuple[Any, Any] | None = None,
+              number_of_frames: int | None = None) -> bytes:
+    """Frame `index` of the encapsulated Pixel Data value `buffer` (see
+    :func:`generate_frames`); a missing frame raises :class:`PixelDataError`."""
+    frames = _frames_of(buffer, number_of_frames, extended_offsets)
+    if not 0 <= index < len(frames):
+        raise PixelDataError(f"There is no frame {index}: {len(frames)} frames found")
+    return bytes(frames[index].data)
