@@ -316,6 +316,16 @@ def test_threads_give_identical_bytes(monkeypatch, ct):
     _check_frames(arr, one, 1)
 
 
+def test_one_thread_never_uses_the_pool(monkeypatch, ct):
+    def no_pool():
+        raise AssertionError("the pool was used")
+    monkeypatch.setattr(rle, "_shared_pool", no_pool)
+    arr = np.concatenate([ct] * 4)
+    frames = rle_encode(arr, threads=1)
+    assert len(frames) == 8
+    rle_encode(ct[0])  # one frame: nothing to share, whatever `threads` says
+
+
 def test_run_from_several_threads():
     rng = np.random.default_rng(3)
     arr = _mixed(rng, (40, 16, 64), "i2")
@@ -336,6 +346,8 @@ def test_frames_before_run_raise():
     encoder = core_encode.FrameEncoder(bytes(20), 1, 4, 5, 1, 8)
     with pytest.raises(RuntimeError, match="not been encoded"):
         encoder.frames()
+    with pytest.raises(RuntimeError, match="once"):
+        encoder.__init__(bytes(20), 1, 4, 5, 1, 8)
 
 
 def test_capacity_is_the_worst_case():
