@@ -21,6 +21,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -101,6 +102,30 @@ def timed(impls: dict, rounds: dict[str, int]) -> dict[str, float]:
     return {k: statistics.median(v) for k, v in times.items()}
 
 
+def parallelism() -> float:
+    """How many CPUs two GIL-free threads get right now (2.0: two idle CPUs): the same
+    numpy sorts on 1 thread, then twice the work on 2. On a shared machine the t1/t2
+    ratio cannot exceed this."""
+    data = np.random.default_rng(0).random(1_000_000)
+
+    def work() -> None:
+        for _ in range(10):
+            np.sort(data)
+
+    def run(n: int) -> float:
+        threads = [threading.Thread(target=work) for _ in range(n)]
+        start = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return time.perf_counter() - start
+
+    one = statistics.median(run(1) for _ in range(3))
+    two = statistics.median(run(2) for _ in range(3))
+    return 2 * one / two
+
+
 def main() -> None:
     data = images()
     with tempfile.TemporaryDirectory() as tmp:
@@ -131,12 +156,15 @@ def main() -> None:
              "dcmfast t2": lambda: rle_encode(arr, threads=2)}
     outputs = {k: fn() for k, fn in impls.items()}
     assert outputs["dcmfast t1"] == outputs["dcmfast t2"]
+    before = parallelism()
     medians = timed(impls, dict.fromkeys(impls, ROUNDS))
+    after = parallelism()
     print(f"ct512x100: {arr.shape} {arr.dtype}, {mb:.1f} MB, correct={correct(outputs['dcmfast t2'], arr)}")
     for name, median in medians.items():
         print(f"  {name:14s} {median * 1e3:9.3f} ms {mb / median:8.0f} MB/s")
     print(f"  t1/t2 {medians['dcmfast t1'] / medians['dcmfast t2']:.2f}x  "
-          f"load {os.getloadavg()[0]:.2f}")
+          f"(CPUs two threads got: {before:.2f} before, {after:.2f} after; "
+          f"load {os.getloadavg()[0]:.2f})")
 
 
 if __name__ == "__main__":
