@@ -6,6 +6,10 @@ values plus a zero-copy view of the pixel data), which the decoder registered
 for its transfer syntax turns into samples; the shared steps (unused bits,
 shape, YBR -> RGB) then give arrays equal to pydicom 3's ``pixel_array``.
 Native little-endian data is returned as a view of the source buffer.
+
+The other way, :func:`rle_encode` RLE Lossless encodes an array frame by frame and
+:func:`encapsulate` / :func:`encapsulate_extended` make a Pixel Data value of the
+encoded frames (pydicom's ``encaps`` output, byte for byte).
 """
 from __future__ import annotations
 
@@ -21,9 +25,12 @@ from dcmfast.errors import UnsupportedTransferSyntaxError
 from . import jpeg, native, rle
 from ._decoded import Decoded
 from .description import READABLE, PixelDescription, _read_dataset, describe
+from .encaps import encapsulate, encapsulate_extended, generate_frames, get_frame
 from .processing import correct_unused_bits, shape, to_rgb
+from .rle_encode import rle_encode
 
-__all__ = ["pixel_array", "iter_pixels", "PixelDescription", "describe", "DECODERS"]
+__all__ = ["pixel_array", "iter_pixels", "PixelDescription", "describe", "DECODERS", "rle_encode",
+           "encapsulate", "encapsulate_extended", "generate_frames", "get_frame"]
 
 
 class DecoderEntry(NamedTuple):

@@ -6,17 +6,23 @@ fragments is their concatenation. Every item length and table offset is
 checked against the bytes that exist before it is used. Frames are located as
 pydicom 3 does: Extended Offset Table, else Basic Offset Table, else one frame
 per fragment, all fragments for one frame, or JPEG end-of-image markers.
+
+:func:`encapsulate` and :func:`encapsulate_extended` go the other way: encoded
+frames to a Pixel Data value (and Extended Offset Table values), byte for byte
+what ``pydicom.encaps`` gives for the same frames.
 """
 from __future__ import annotations
 
 import bisect
 import logging
 import struct
+from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 from dcmfast.errors import PixelDataError
 
-__all__ = ["Fragment", "Frame", "parse_fragments", "locate_frames", "select_frames"]
+__all__ = ["Fragment", "Frame", "parse_fragments", "locate_frames", "select_frames",
+           "encapsulate", "encapsulate_extended", "generate_frames", "get_frame"]
 
 LOGGER = logging.getLogger(__name__)
 
@@ -172,3 +178,121 @@ def select_frames(frames: list[Frame], number_of_frames: int, indices: list[int]
         if not 0 <= i < len(frames):
             raise PixelDataError(f"Frame index {i} is out of range: {len(frames)} frames found")
     return list(indices)
+
+
+_ITEM_TAG = b"\xfe\xff\x00\xe0"
+_MAX_OFFSET = 2**32 - 1
+
+
+def _fragment_lengths(frame_length: int, nr_fragments: int) -> tuple[int, int]:
+    """(length of each of the first nr_fragments - 1 fragments, the last one's
+    unpadded length) for a frame of frame_length bytes, as pydicom splits it."""
+    if nr_fragments < 1 or nr_fragments > (frame_length + 1) / 2.0:
+        raise ValueError("Too many fragments requested (the minimum fragment size is 2 bytes)")
+    length = int(frame_length / nr_fragments)
+    length += length % 2  # every item is of even length
+    return length, frame_length - length * (nr_fragments - 1)
+
+
+def encapsulate(frames: list[Any], fragments_per_frame: int = 1, has_bot: bool = True) -> bytes:
+    """The encapsulated Pixel Data value (PS3.5 A.4) of the encoded `frames`.
+
+    A Basic Offset Table item (holding each frame's offset when `has_bot`), then
+    each frame as `fragments_per_frame` fragment items of even length (the last
+    padded with a zero byte if needed). Byte for byte ``pydicom.encaps.encapsulate``
+    (same arguments, same errors), built in one preallocated buffer.
+    """
+    nr_frames = len(frames)
+    views = [memoryview(f).cast("B") for f in frames]
+    if has_bot:
+        total = (nr_frames - 1) * 8 + sum(len(v) for v in views[:-1])
+        if total > _MAX_OFFSET:
+            raise ValueError(
+                f"The total length of the encapsulated frame data ({total} bytes) will be "
+                f"greater than the maximum allowed by the Basic Offset Table ({_MAX_OFFSET} "
+                "bytes): use encapsulate_extended() and the Extended Offset Table instead")
+    splits = [_fragment_lengths(len(v), fragments_per_frame) for v in views]
+    items = [8 * fragments_per_frame + length * (fragments_per_frame - 1) + last + last % 2
+             for length, last in splits]
+    bot = 4 * nr_frames if has_bot else 0
+    out = bytearray(8 + bot + sum(items))  # zeroed: the pad bytes are in place
+    out[0:8] = _HEADER.pack(_ITEM, bot)
+    pos = 8
+    if has_bot:
+        offsets, offset = [], 0
+        for size in items:
+            if offset > _MAX_OFFSET:  # padding pushed a frame past what the table holds
+                raise ValueError(f"A frame's Basic Offset Table offset {offset} is larger than "
+                                 f"{_MAX_OFFSET}: use encapsulate_extended()")
+            offsets.append(offset)
+            offset += size
+        struct.pack_into(f"<{nr_frames}I", out, 8, *offsets)
+        pos += bot
+    for view, (length, last) in zip(views, splits, strict=True):
+        start = 0
+        for i in range(fragments_per_frame):
+            size = length if i < fragments_per_frame - 1 else last
+            padded = size + size % 2
+            _HEADER.pack_into(out, pos, _ITEM, padded)
+            out[pos + 8 : pos + 8 + size] = view[start : start + size]
+            pos += 8 + padded
+            start += size
+    return bytes(out)
+
+
+def encapsulate_extended(frames: list[Any]) -> tuple[bytes, bytes, bytes]:
+    """(Pixel Data value, Extended Offset Table, Extended Offset Table Lengths) for
+    the encoded `frames`: one fragment per frame, an empty Basic Offset Table, and
+    each frame's offset and (padded) length as 64-bit values. Byte for byte
+    ``pydicom.encaps.encapsulate_extended``.
+    """
+    if not frames:
+        raise ValueError("No frames to encapsulate")
+    lengths = [len(memoryview(f).cast("B")) for f in frames]
+    lengths = [n + n % 2 for n in lengths]
+    offsets, offset = [], 0
+    for n in lengths:
+        offsets.append(offset)
+        offset += n + 8
+    nr_frames = len(frames)
+    return (encapsulate(frames, has_bot=False), struct.pack(f"<{nr_frames}Q", *offsets),
+            struct.pack(f"<{nr_frames}Q", *lengths))
+
+
+def _frames_of(buffer: Any, number_of_frames: int | None,
+               extended_offsets: tuple[Any, Any] | None) -> list[Frame]:
+    data = memoryview(buffer).cast("B")
+    if extended_offsets:  # pydicom also takes lists of ints
+        offsets, lengths = (v if not isinstance(v, list) else struct.pack(f"<{len(v)}Q", *v)
+                            for v in extended_offsets)
+        extended_offsets = (offsets, lengths)
+    if number_of_frames is None:
+        basic, fragments = parse_fragments(data)
+        if not basic and not extended_offsets and len(fragments) > 1:
+            raise ValueError(
+                "Unable to determine the frame boundaries for the encapsulated pixel data as "
+                "there is no Basic or Extended Offset Table and the number of frames has not "
+                "been supplied")
+        number_of_frames = 1
+    return locate_frames(data, number_of_frames, extended_offsets)
+
+
+def generate_frames(buffer: Any, *, number_of_frames: int | None = None,
+                    extended_offsets: tuple[Any, Any] | None = None) -> Iterator[bytes]:
+    """Each frame of the encapsulated Pixel Data value `buffer`, as bytes (its
+    fragments joined), as ``pydicom.encaps.generate_frames`` gives them for
+    well-formed data: frames found by the Extended Offset Table (bytes or lists of
+    ints), else the Basic Offset Table, else one per fragment (`number_of_frames`
+    needed when there are several fragments and no table)."""
+    for frame in _frames_of(buffer, number_of_frames, extended_offsets):
+        yield bytes(frame.data)
+
+
+def get_frame(buffer: Any, index: int, *, extended_offsets: tuple[Any, Any] | None = None,
+              number_of_frames: int | None = None) -> bytes:
+    """Frame `index` of the encapsulated Pixel Data value `buffer` (see
+    :func:`generate_frames`); a missing frame raises :class:`PixelDataError`."""
+    frames = _frames_of(buffer, number_of_frames, extended_offsets)
+    if not 0 <= index < len(frames):
+        raise PixelDataError(f"There is no frame {index}: {len(frames)} frames found")
+    return bytes(frames[index].data)

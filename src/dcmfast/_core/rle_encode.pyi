@@ -1,0 +1,21 @@
+# Typing stub for the compiled module dcmfast._core.rle_encode (rle_encode.pyx).
+# Keep in step with rle_encode.pyx: tests/test_typing.py runs mypy.stubtest on it.
+from typing_extensions import Buffer, disjoint_base
+
+@disjoint_base  # a Cython cdef class (mypy.stubtest checks this)
+class FrameEncoder:
+    def __init__(
+        self,
+        src: Buffer,
+        nr_frames: int,
+        rows: int,
+        columns: int,
+        samples_per_pixel: int,
+        bits_allocated: int,
+    ) -> None: ...
+    @property
+    def capacity(self) -> int: ...
+    def run(self) -> int: ...
+    def frames(self) -> list[bytes]: ...
+
+def encoded_bound(rows: int, columns: int, nr_segments: int) -> int: ...
