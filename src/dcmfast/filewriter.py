@@ -64,6 +64,9 @@ _SWAP_SIZE = {"OW": 2, "OF": 4, "OL": 4, "OD": 8, "OV": 8, "US or OW": 2, "US or
 _AMBIGUOUS = frozenset(["US or SS", "US or OW", "US or SS or OW", "OB or OW"])
 _LUT_DESCRIPTOR_TAGS = frozenset([0x00281101, 0x00281102, 0x00281103, 0x00283002])
 _PIXEL_DATA = 0x7FE00010
+# raw values of this size and more at the top level are written from the file buffer
+# without a copy (the output's peak memory stays the input's)
+_BIG_VALUE = 1 << 20
 _CHARSET = 0x00080005
 
 
@@ -247,6 +250,8 @@ class _Writer:
         self.implicit = implicit
         self.little = little
         self.out = bytearray()
+        self.parts: list[Any] = []  # finished parts before self.out (see big_value)
+        self.depth = 0  # of sequence items
         self._tag = struct.Struct("<HH" if little else ">HH").pack
         self._u16 = struct.Struct("<H" if little else ">H").pack
         self._u32 = struct.Struct("<L" if little else ">L").pack
@@ -267,6 +272,19 @@ class _Writer:
             out += self._u32(0xFFFFFFFF)
         else:
             out += self._u16(length)
+
+    def big_value(self, index: Any, entry: int) -> None:
+        """A large raw value (pixel data) at the top level: its header is copied, its value
+        becomes a part of its own, a view of the file buffer (written without a copy)."""
+        _tag, _vr, _flags, _end, _parent, offset, value_offset, length = index.entry(entry)
+        data = memoryview(index.buffer)
+        self.out += data[offset:value_offset]
+        self.parts.append(self.out)
+        self.parts.append(data[value_offset:value_offset + length])
+        self.out = bytearray()
+
+    def chunks(self) -> list[Any]:
+        return [*self.parts, self.out]
 
     def delimiter(self, tag: int) -> None:
         self.out += self._tag(0xFFFE, tag & 0xFFFF)
@@ -294,24 +312,28 @@ class _Writer:
             def encode(tag: int, elem: Any) -> None:
                 self.element(elem if elem is not None else ds[tag], encodings, ds)
 
-            if not view.loaded and _cw.level_raw(
-                self.out, index, view.first, view.stop, elements, view, top, encode
-            ):
-                return  # in tag order: copied (or encoded) element by element in one C walk
-            for tag in _sorted_tags(ds, view, elements):
-                if tag & 0xFFFF == 0 and tag >> 16 > 6:
-                    continue
-                elem = elements.get(tag)
-                entry = -1
-                if elem is None:
-                    entry = index.find(view.first, view.stop, tag)
-                elif view.raw_entry(elem) >= 0:
-                    entry = view.raw_entry(elem)
-                if entry >= 0 and _cw.raw_kind(index, entry, top) == _cw.RAW_COPY:
-                    _cw.copy_entry(self.out, index, entry)
-                else:
-                    encode(tag, elem)
-            return
+            big = _BIG_VALUE if self.depth == 0 else -1
+            if not view.loaded:
+                first = view.first
+                while True:
+                    at = _cw.level_raw(self.out, index, first, view.stop, elements, view, top, encode, big)
+                    if at < 0:
+                        break  # not in tag order: the sorted walk below
+                    if at >= view.stop:
+                        return
+                    self.big_value(index, at)
+                    first = index.entry(at)[3]
+            tags = _sorted_tags(ds, view, elements)
+            if not view.loaded:
+                ds._load_all()  # the level's tags are out of order: sort them as pydicom does
+                elements = ds._dict
+            at = 0
+            while True:
+                at = _cw.level_loaded(self.out, index, view, elements, tags, at, top, encode, big)
+                if at >= len(tags):
+                    return
+                self.big_value(index, view.raw_entry(elements[tags[at]]))
+                at += 1
         for tag in sorted(elements):
             if tag & 0xFFFF == 0 and tag >> 16 > 6:
                 continue
@@ -414,7 +436,9 @@ class _Writer:
         start = len(self.out)
         self.out += self._tag(0xFFFE, 0xE000)
         self.out += b"\xff\xff\xff\xff"
+        self.depth += 1
         self.dataset(ds, encodings)
+        self.depth -= 1
         if getattr(ds, "is_undefined_length_sequence_item", False):
             self.delimiter(0xFFFEE00D)
         else:
@@ -564,6 +588,7 @@ def _file_meta_bytes(file_meta: Any, enforce_standard: bool) -> bytes:
     if enforce_standard and "FileMetaInformationGroupLength" not in file_meta:
         _meta_set(file_meta, "FileMetaInformationGroupLength", 0)
     w = _Writer(False, True)
+    w.depth = 1  # one buffer (the group length is patched into it)
     w.dataset(file_meta, ("iso8859",))
     out = w.out
     if 0x00020000 in file_meta:
@@ -666,12 +691,12 @@ def _encode(
         import zlib
 
         compressor = zlib.compressobj(wbits=-zlib.MAX_WBITS)
-        deflated = compressor.compress(w.out) + compressor.flush()
+        deflated = b"".join(compressor.compress(part) for part in w.chunks()) + compressor.flush()
         chunks.append(deflated)
         if len(deflated) % 2:
             chunks.append(b"\x00")
     else:
-        chunks.append(w.out)
+        chunks += w.chunks()
     return chunks
 
 

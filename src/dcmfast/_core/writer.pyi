@@ -19,5 +19,17 @@ def level_raw(
     view: View,
     top: bool,
     convert: Callable[[int, Any], None],
-) -> bool: ...
+    big: int = -1,
+) -> int: ...
+def level_loaded(
+    out: bytearray,
+    index: Index,
+    view: View,
+    elements: dict[Any, Any],
+    tags: list[Any],
+    start: int,
+    top: bool,
+    convert: Callable[[int, Any], None],
+    big: int = -1,
+) -> int: ...
 def raw_charset(index: Index, i: int) -> str | list[str]: ...

@@ -99,13 +99,16 @@ def copy_entry(bytearray out, Index index, Py_ssize_t i):
 
 
 def level_raw(bytearray out, Index index, Py_ssize_t first, Py_ssize_t stop, dict elements,
-              object view, bint top, object convert):
+              object view, bint top, object convert, Py_ssize_t big=-1):
     """Write the elements of the dataset level [first, stop) of `index` in tag order.
 
     An element that has a DataElement in `elements` is copied only if
     ``view.raw_entry(elem)`` says it is still raw; it and every element whose raw bytes
-    are not what pydicom writes go to ``convert(tag, elem_or_None)``. Returns False,
-    having written nothing, if the level's tags do not ascend (the caller sorts)."""
+    are not what pydicom writes go to ``convert(tag, elem_or_None)``. Returns -1, having
+    written nothing, if the level's tags do not ascend (the caller sorts); else the entry
+    where it stopped: `stop` when done, or (with `big` >= 0) the first raw element whose
+    value is at least `big` bytes, which is not written (the caller writes its value
+    from the buffer without a copy, then calls again from the entry after it)."""
     cdef Py_ssize_t i, n = index.n
     cdef uint32_t tag, last = 0
     cdef bint any_ = False
@@ -116,11 +119,11 @@ def level_raw(bytearray out, Index index, Py_ssize_t first, Py_ssize_t stop, dic
     while 0 <= i < stop:
         tag = index.entries[i].tag
         if any_ and tag <= last:
-            return False
+            return -1
         last = tag
         any_ = True
         if index.entries[i].end <= i:
-            return False
+            return -1
         i = index.entries[i].end
     i = first
     while 0 <= i < stop:
@@ -133,15 +136,46 @@ def level_raw(bytearray out, Index index, Py_ssize_t first, Py_ssize_t stop, dic
                 elem = None
             if elem is not None:
                 if view.raw_entry(elem) >= 0 and _kind(index, i, top) == 0:
+                    if 0 <= big <= e.length and not e.flags & (F_UNDEF | F_TRUNCATED):
+                        return i
                     _copy(out, index, i)
                 else:
                     convert(tag, elem)
             elif _kind(index, i, top) == 0:
+                if 0 <= big <= e.length and not e.flags & (F_UNDEF | F_TRUNCATED):
+                    return i
                 _copy(out, index, i)
             else:
                 convert(tag, None)
         i = e.end
-    return True
+    return stop
+
+
+def level_loaded(bytearray out, Index index, object view, dict elements, list tags,
+                 Py_ssize_t start, bint top, object convert, Py_ssize_t big=-1):
+    """Write a loaded dataset level (its element dict is the truth), `tags` being its
+    tags in order, from tags[start]: each element still raw (``view.raw_entry``) copied
+    from the buffer, the others given to ``convert(tag, elem)``. Returns len(tags), or
+    (with `big` >= 0) the position in `tags` of the first raw element whose value is at
+    least `big` bytes, not written (as level_raw)."""
+    cdef uint32_t t
+    cdef Py_ssize_t entry, k, n = len(tags)
+    cdef Entry* e
+    for k in range(start, n):
+        tag = tags[k]
+        t = <uint32_t>tag
+        if t & 0xFFFF == 0 and (t >> 16) > 6:
+            continue
+        elem = elements[tag]
+        entry = view.raw_entry(elem)
+        if entry >= 0 and _kind(index, entry, top) == 0:
+            e = &index.entries[entry]
+            if 0 <= big <= e.length and not e.flags & (F_UNDEF | F_TRUNCATED):
+                return k
+            _copy(out, index, entry)
+        else:
+            convert(tag, elem)
+    return n
 
 
 def raw_charset(Index index, Py_ssize_t i):
