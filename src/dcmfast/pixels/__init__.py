@@ -21,9 +21,21 @@ from dcmfast.errors import UnsupportedTransferSyntaxError
 from . import jpeg, native, rle
 from ._decoded import Decoded
 from .description import READABLE, PixelDescription, _read_dataset, describe
+from .lut import (
+    apply_color_lut,
+    apply_modality_lut,
+    apply_presentation_lut,
+    apply_rescale,
+    apply_voi,
+    apply_voi_lut,
+    apply_windowing,
+    convert_color_space,
+)
 from .processing import correct_unused_bits, shape, to_rgb
 
-__all__ = ["pixel_array", "iter_pixels", "PixelDescription", "describe", "DECODERS"]
+__all__ = ["pixel_array", "iter_pixels", "PixelDescription", "describe", "DECODERS",
+           "apply_color_lut", "apply_modality_lut", "apply_presentation_lut", "apply_rescale",
+           "apply_voi", "apply_voi_lut", "apply_windowing", "convert_color_space"]
 
 
 class DecoderEntry(NamedTuple):
