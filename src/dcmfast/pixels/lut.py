@@ -18,8 +18,9 @@ How the pixels are processed:
   pixel in C in pydicom's order of operations (each rounded to double as numpy does).
 
 Every function takes ``out=`` (a C-contiguous, writable array of the result's shape
-and dtype; the result is written there and returned) and ``threads=`` (None: split
-images of several MiB of output across the CPUs; 1: the calling thread only).
+and dtype; the result is written there and returned) and ``threads=`` (n: split the
+pixels across up to n threads of the shared pixel pool, in shares of at least 4 MiB
+of output; None: only outputs of 128 MiB or more are split; 1: the calling thread).
 """
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ import numpy as np
 
 from dcmfast._core import colour as _colour
 from dcmfast._core import lut as _lut
+from dcmfast._core import pages as _pages
 
 from . import rle as _rle
 
@@ -52,11 +54,16 @@ LOGGER = logging.getLogger(__name__)
 
 # output bytes per thread below which splitting an image costs more than it saves
 MIN_BYTES_PER_WORKER = 4 * 1024 * 1024
+# threads=None splits only outputs this large: the kernels are memory-bound and take
+# a few ms for a 2048 x 2048 image, where a second thread on a busy 2-CPU machine
+# was measured to cost as much as it saved (benchmarks/scripts/lut_bench.py)
+AUTO_THREADS_BYTES = 128 * 1024 * 1024
 # a table over the input's value range is built when the range has at most this
 # many values, or no more values than the array has pixels
 _MAX_TABLE_ROWS = 1 << 20
 _CODES = {"u1", "i1", "u2", "i2", "u4", "i4", "u8", "i8"}
 _FLOAT_CODES = {"f4", "f8"}
+_TABLE_CODES = {"u1", "i1", "u2", "i2"}
 
 
 # --- helpers ---------------------------------------------------------------------------
@@ -76,9 +83,14 @@ def _flat_bytes(arr: np.ndarray) -> np.ndarray:
 
 
 def _out_array(out: np.ndarray | None, shape: tuple[int, ...], dtype: np.dtype[Any]) -> np.ndarray:
-    """`out` checked against the result's shape and dtype, or a new array."""
+    """`out` checked against the result's shape and dtype, or a new array (a large
+    one in a mapping the next large output reuses: :mod:`dcmfast._core.pages`)."""
     if out is None:
-        return np.empty(shape, dtype=dtype)
+        count = int(np.prod(shape, dtype=np.int64))
+        pages = _pages.alloc(count * dtype.itemsize) if count * dtype.itemsize >= _pages.MIN_BYTES else None
+        if pages is None:
+            return np.empty(shape, dtype=dtype)
+        return np.frombuffer(pages, dtype=dtype, count=count).reshape(shape)
     if not isinstance(out, np.ndarray):
         raise TypeError(f"'out' must be a numpy.ndarray, not {type(out).__name__}")
     if out.shape != shape or out.dtype != dtype:
@@ -100,9 +112,11 @@ def _deliver(result: np.ndarray, out: np.ndarray | None) -> np.ndarray:
 
 
 def _workers(threads: int | None, pixels: int, out_bytes: int) -> int:
+    """Threads for one call: 1 unless asked for (None), or for an output of at least
+    AUTO_THREADS_BYTES; never a share of less than MIN_BYTES_PER_WORKER."""
     if threads is not None and (type(threads) is not int or threads < 1):
         raise ValueError(f"'threads' must be None or an int >= 1, not {threads!r}")
-    if threads == 1 or pixels < 2:
+    if threads == 1 or pixels < 2 or (threads is None and out_bytes < AUTO_THREADS_BYTES):
         return 1
     workers = min(out_bytes // MIN_BYTES_PER_WORKER, _rle.resolve_threads(threads, pixels),
                   _rle._cpus())
@@ -393,6 +407,15 @@ def apply_windowing(arr: np.ndarray, ds: Any, index: int = 0, *, out: np.ndarray
         params = (lo, hi, center, width, y_min, y_max, y_range)
         code = _code(arr.dtype)
         doubles = _as_doubles(params)
+        if doubles is not None and code in _TABLE_CODES:
+            # 8/16-bit input: the kernel's results for the possible values, gathered
+
+            def kernel(a: np.ndarray) -> np.ndarray:
+                values = np.empty(a.shape, dtype=np.float64)
+                _lut.window_linear(_flat_bytes(a), a.dtype.str[1:], values.reshape(-1), *doubles)
+                return values
+
+            return _elementwise(arr, kernel, out, threads)
         if code is not None and doubles is not None:
             result = _out_array(out, arr.shape, np.dtype(np.float64))
             src, dst = _flat_bytes(arr), result.reshape(-1)
