@@ -20,6 +20,9 @@ link_args: list[str] = []
 # gcc/clang only; MSVC (Windows wheels) keeps setuptools' portable defaults (/O2 /GL /MD)
 if sys.platform != "win32":
     compile_args += ["-O0", "-g"] if (DEBUG or SANITIZE) else ["-O3"]
+    # no fused multiply-add: results equal pydicom's numpy arithmetic on every CPU
+    # (GCC contracts a*b+c by default where the target has FMA, e.g. aarch64 wheels)
+    compile_args += ["-ffp-contract=off"]
     if SANITIZE:
         flags = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer"]
         compile_args += flags

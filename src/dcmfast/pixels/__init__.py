@@ -26,11 +26,23 @@ from . import jpeg, native, rle
 from ._decoded import Decoded
 from .description import READABLE, PixelDescription, _read_dataset, describe
 from .encaps import encapsulate, encapsulate_extended, generate_frames, get_frame
+from .lut import (
+    apply_color_lut,
+    apply_modality_lut,
+    apply_presentation_lut,
+    apply_rescale,
+    apply_voi,
+    apply_voi_lut,
+    apply_windowing,
+    convert_color_space,
+)
 from .processing import correct_unused_bits, shape, to_rgb
 from .rle_encode import rle_encode
 
 __all__ = ["pixel_array", "iter_pixels", "PixelDescription", "describe", "DECODERS", "rle_encode",
-           "encapsulate", "encapsulate_extended", "generate_frames", "get_frame"]
+           "encapsulate", "encapsulate_extended", "generate_frames", "get_frame",
+           "apply_color_lut", "apply_modality_lut", "apply_presentation_lut", "apply_rescale",
+           "apply_voi", "apply_voi_lut", "apply_windowing", "convert_color_space"]
 
 
 class DecoderEntry(NamedTuple):
