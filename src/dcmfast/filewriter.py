@@ -68,6 +68,7 @@ _PIXEL_DATA = 0x7FE00010
 # without a copy (the output's peak memory stays the input's)
 _BIG_VALUE = 1 << 20
 _CHARSET = 0x00080005
+_LATIN1 = (("iso8859",), ("latin_1",), ("iso_ir_100",))  # text encoded as latin-1 by pydicom
 
 
 # -- values -------------------------------------------------------------------------
@@ -334,6 +335,14 @@ class _Writer:
                     return
                 self.big_value(index, view.raw_entry(elements[tags[at]]))
                 at += 1
+        if convert:
+            read_little = ds.original_encoding[1]
+            swap = read_little is not None and read_little != self.little
+            _cw.level_encode(
+                self.out, elements, self.little, self.implicit, encodings in _LATIN1, swap,
+                lambda elem: self.element(elem, encodings, ds),
+            )
+            return
         for tag in sorted(elements):
             if tag & 0xFFFF == 0 and tag >> 16 > 6:
                 continue
@@ -350,9 +359,13 @@ class _Writer:
             self.element(elem, encodings, ds)
 
     def element(self, elem: Any, encodings: tuple[str, ...] | None, ds: Any) -> None:
-        tag = int(elem.tag)
         if encodings is None:
             encodings = _encodings_of(ds._lookup(_CHARSET), _parent_encoding_of(ds))
+        read_little = ds.original_encoding[1]
+        swap = read_little is not None and read_little != self.little
+        if _cw.element_fast(self.out, elem, self.little, self.implicit, encodings in _LATIN1, swap):
+            return
+        tag = int(elem.tag)
         vr = elem.VR
         if not self.implicit and vr and len(vr) != 2:
             raise DicomWriteError(

@@ -33,3 +33,15 @@ def level_loaded(
     big: int = -1,
 ) -> int: ...
 def raw_charset(index: Index, i: int) -> str | list[str]: ...
+def element_fast(
+    out: bytearray, elem: Any, little: bool, implicit: bool, text_default: bool, swap: bool
+) -> bool: ...
+def level_encode(
+    out: bytearray,
+    elements: dict[Any, Any],
+    little: bool,
+    implicit: bool,
+    text_default: bool,
+    swap: bool,
+    fallback: Callable[[Any], None],
+) -> None: ...

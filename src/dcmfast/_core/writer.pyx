@@ -187,3 +187,173 @@ def raw_charset(Index index, Py_ssize_t i):
         text = text[:len(text) - 1]
     parts = text.split("\\")
     return parts[0] if len(parts) == 1 else parts
+
+
+# -- encoding from values (the common cases; filewriter.py's Python path does the rest) --
+
+cdef frozenset _STRING_VRS = frozenset(["AE", "AS", "CS", "UR", "DA", "DT", "TM"])
+cdef frozenset _TEXT_VRS = frozenset(["LO", "LT", "SH", "ST", "UC", "UT"])
+cdef frozenset _LONG_VRS = frozenset(["OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR",
+                                      "UT", "UV"])
+cdef frozenset _BINARY_VRS = frozenset(["OB", "OD", "OF", "OL", "OV", "OW"])
+cdef dict _NUMBER_SIZE = {"US": 2, "SS": 2, "UL": 4, "SL": 4, "FL": 4, "FD": 8, "SV": 8, "UV": 8}
+cdef object _MultiValue = None
+
+
+cdef inline bint _is_list(object value):
+    global _MultiValue
+    if type(value) is list or type(value) is tuple:
+        return True
+    if _MultiValue is None:
+        from dcmfast._core.multivalue import MultiValueBase  # (an ABC check is slow)
+        _MultiValue = MultiValueBase
+    return isinstance(value, _MultiValue)
+
+
+cdef object _latin1(object text):
+    """`text` as latin-1 bytes, or None if it is not a str or has other characters."""
+    if type(text) is not str and not isinstance(text, str):
+        return None
+    try:
+        return (<str>text).encode("latin-1")
+    except UnicodeEncodeError:
+        return None
+
+
+cdef object _joined(object value, bint number_string):
+    """A str or a list of str (DS/IS: their original strings) as latin-1 bytes joined by
+    backslashes; None where the Python path decides."""
+    cdef list parts
+    if _is_list(value):
+        parts = []
+        for item in value:
+            if number_string:
+                original = getattr(item, "original_string", None)
+                item = original if isinstance(original, str) else str(item)
+            data = _latin1(item)
+            if data is None:
+                return None
+            parts.append(data)
+        return b"\\".join(parts)
+    if number_string:
+        original = getattr(value, "original_string", None)
+        value = original if isinstance(original, str) else str(value)
+    return _latin1(value)
+
+
+cdef object _packed(object value, str vr, bint little):
+    """Numbers packed as `vr` (a struct format's rules: range-checked); None where the
+    Python path decides (it raises pydicom's error)."""
+    import struct
+    fmt = {"US": "H", "SS": "h", "UL": "L", "SL": "l", "FL": "f", "FD": "d", "SV": "q", "UV": "Q"}[vr]
+    end = "<" if little else ">"
+    try:
+        if _is_list(value):
+            values = list(value)
+            return struct.pack(f"{end}{len(values)}{fmt}", *values)
+        return struct.pack(end + fmt, value)
+    except Exception:
+        return None
+
+
+def element_fast(bytearray out, object elem, bint little, bint implicit, bint text_default,
+                 bint swap):
+    """Append `elem` encoded from its value, as pydicom's writer does, for the common
+    cases (text in the default character set, DS/IS, numbers, bytes in the same byte
+    order; defined length); return False, having written nothing, for anything else."""
+    cdef object vr = elem.VR
+    cdef object data
+    cdef Py_ssize_t n
+    cdef uint32_t tag
+    cdef uint8_t header[12]
+    if type(vr) is not str or len(<str>vr) != 2 or elem.is_undefined_length:
+        return False
+    if vr == "SQ" or vr == "PN" or vr == "AT":
+        return False
+    value = elem.value
+    if value is None or (type(value) is str and not value) or (type(value) is bytes and not value):
+        data = b""
+    elif vr in _STRING_VRS or vr == "UI":
+        if vr in ("DA", "DT", "TM") and not isinstance(value, str) and not _is_list(value):
+            return False
+        data = _joined(value, False)
+        if data is None:
+            return False
+        if len(data) & 1:
+            data += b"\0" if vr == "UI" else b" "
+    elif vr in _TEXT_VRS:
+        if not text_default:
+            return False
+        data = _joined(value, False)
+        if data is None:
+            return False
+        if len(data) & 1:
+            data += b" "
+    elif vr == "DS" or vr == "IS":
+        data = _joined(value, True)
+        if data is None:
+            return False
+        if len(data) & 1:
+            data += b" "
+    elif vr in _NUMBER_SIZE:
+        if tag_is_lut_descriptor(elem) or type(value) is tuple:
+            return False
+        if _is_list(value) and len(value) == 0:
+            data = b""
+        else:
+            data = _packed(value, vr, little)
+            if data is None:
+                return False
+    elif vr in _BINARY_VRS or vr == "UN":
+        if swap and vr != "OB" and vr != "UN":
+            return False  # swapped on a change of byte order: the Python path
+        if type(value) is not bytes:
+            return False
+        data = value
+        if len(data) & 1 and vr != "UN":
+            data += b"\0"
+    else:
+        return False
+    n = len(data)
+    if not implicit and vr not in _LONG_VRS and n > 0xFFFF:
+        return False  # the Python path changes the VR to UN, with pydicom's warning
+    tag = <uint32_t>int(elem.tag)
+    _store(header, tag >> 16, 2, little)
+    _store(header + 2, tag & 0xFFFF, 2, little)
+    if implicit:
+        _store(header + 4, n, 4, little)
+        _append(out, header, 8)
+    else:
+        vr_bytes = (<str>vr).encode("ascii")
+        header[4] = (<bytes>vr_bytes)[0]
+        header[5] = (<bytes>vr_bytes)[1]
+        if vr in _LONG_VRS:
+            header[6] = 0
+            header[7] = 0
+            _store(header + 8, n, 4, little)
+            _append(out, header, 12)
+        else:
+            _store(header + 6, n, 2, little)
+            _append(out, header, 8)
+    if n:
+        _append(out, <const uint8_t*><char*>data, n)
+    return True
+
+
+cdef inline bint tag_is_lut_descriptor(object elem):
+    cdef uint32_t tag = <uint32_t>int(elem.tag)
+    return tag == 0x00281101 or tag == 0x00281102 or tag == 0x00281103 or tag == 0x00283002
+
+
+def level_encode(bytearray out, dict elements, bint little, bint implicit, bint text_default,
+                 bint swap, object fallback):
+    """Every element of `elements` in tag order encoded from its value (group lengths of
+    groups above 6 dropped): element_fast where it can, else ``fallback(elem)``."""
+    cdef uint32_t t
+    for tag in sorted(elements):
+        t = <uint32_t>tag
+        if t & 0xFFFF == 0 and (t >> 16) > 6:
+            continue
+        elem = elements[tag]
+        if not element_fast(out, elem, little, implicit, text_default, swap):
+            fallback(elem)
