@@ -26,8 +26,11 @@ from collections.abc import Callable
 from typing import Any, BinaryIO
 
 from ._core import writer as _cw
+from .charset import convert_encodings
+from .dataset import FileMetaDataset
 from .errors import DicomWriteError
 from .tag import BaseTag, Tag
+from .valuerep import UID, MultiValue
 
 __all__ = ["dcmwrite", "dcmwrite_bytes", "DCMFAST_IMPLEMENTATION_UID", "DCMFAST_IMPLEMENTATION_VERSION"]
 
@@ -77,8 +80,6 @@ _LATIN1 = (("iso8859",), ("latin_1",), ("iso_ir_100",))  # text encoded as latin
 def _is_multi(value: Any) -> bool:
     if isinstance(value, (list, tuple)):
         return True
-    from .valuerep import MultiValue
-
     if isinstance(value, MultiValue):
         return True
     cls = type(value)
@@ -243,6 +244,11 @@ def _bytes_value(value: Any) -> bytes:
 
 # -- the writer ---------------------------------------------------------------------
 
+_PACKERS = {
+    little: (struct.Struct(e + "HH").pack, struct.Struct(e + "H").pack, struct.Struct(e + "L").pack)
+    for little, e in ((True, "<"), (False, ">"))
+}
+
 
 class _Writer:
     """One write: the target encoding and the output buffer."""
@@ -253,9 +259,7 @@ class _Writer:
         self.out = bytearray()
         self.parts: list[Any] = []  # finished parts before self.out (see big_value)
         self.depth = 0  # of sequence items
-        self._tag = struct.Struct("<HH" if little else ">HH").pack
-        self._u16 = struct.Struct("<H" if little else ">H").pack
-        self._u32 = struct.Struct("<L" if little else ">L").pack
+        self._tag, self._u16, self._u32 = _PACKERS[little]
 
     # headers ----------------------------------------------------------------------
     def header(self, tag: int, vr: str | None, length: int, undefined: bool) -> None:
@@ -470,8 +474,6 @@ def _parent_encoding_of(ds: Any) -> tuple[str, ...]:
 
 
 def _encodings_of(charset_elem: Any, parent: tuple[str, ...]) -> tuple[str, ...]:
-    from .charset import convert_encodings
-
     if charset_elem is None:
         return tuple(parent)
     value = charset_elem.value
@@ -492,8 +494,6 @@ def _charset_changed(ds: Any, view: Any, elements: dict[Any, Any]) -> bool:
     if view.raw_entry(elem) >= 0 or elem._source is view:
         return False
     entry = view.index.find(view.first, view.stop, _CHARSET)
-    from .charset import convert_encodings
-
     if entry < 0:
         return bool(elem.value)
     original = _cw.raw_charset(view.index, entry)
@@ -509,8 +509,8 @@ def _correct_ambiguous_all(ds: Any) -> None:
 
 def _sorted_tags(ds: Any, view: Any, elements: dict[Any, Any]) -> list[int]:
     if view.loaded:
-        return sorted(int(t) for t in elements)
-    return sorted(int(t) for t in view.tags(elements))
+        return sorted(elements)
+    return sorted(view.tags(elements))
 
 
 # -- the file -------------------------------------------------------------------------
@@ -612,8 +612,6 @@ def _file_meta_bytes(file_meta: Any, enforce_standard: bool) -> bytes:
 
 
 def _uid(value: Any) -> Any:
-    from .valuerep import UID
-
     if value is None:
         return None
     return value if isinstance(value, UID) else UID(str(value))
@@ -628,8 +626,6 @@ def _encode(
     write_like_original: bool | None,
 ) -> list[Any]:
     """The file's bytes, as a list of chunks (preamble, meta, data set)."""
-    from .dataset import FileMetaDataset
-
     if write_like_original is not None:
         warnings.warn(
             "'write_like_original' is deprecated and will be removed in v4.0, please use "
@@ -639,8 +635,13 @@ def _encode(
         )
         enforce_file_format = not write_like_original
     cls_name = type(dataset).__name__
-    tags = dataset._tags()  # (without loading the elements of a dataset read from a file)
-    groups = {t >> 16 for t in tags if t >> 16 in (0, 2)} if tags and min(tags) < 0x00030000 else set()
+    view = dataset._view
+    if view is not None and not view.loaded:  # (without making the elements)
+        low = _cw.min_tag(view.index, view.first, view.stop)
+        low = min([low, *(int(t) for t in dataset._dict)])
+    else:
+        low = min((int(t) for t in dataset._dict), default=0xFFFFFFFF)
+    groups = {int(t) >> 16 for t in dataset._tags() if int(t) >> 16 in (0, 2)} if low < 0x00030000 else set()
     if 0 in groups:
         raise DicomWriteError(
             "Command Set elements (0000,eeee) are not allowed when using dcmwrite(), use "
@@ -716,8 +717,6 @@ def _encode(
 def _meta_copy(meta: Any) -> Any:
     """A new File Meta with the same element objects (pydicom writes a deep copy; dcmfast
     never changes an element of it in place: see _meta_set)."""
-    from .dataset import FileMetaDataset
-
     new = FileMetaDataset()
     for elem in meta:
         new._dict[elem.tag] = elem

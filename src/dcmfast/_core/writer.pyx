@@ -357,3 +357,18 @@ def level_encode(bytearray out, dict elements, bint little, bint implicit, bint 
         elem = elements[tag]
         if not element_fast(out, elem, little, implicit, text_default, swap):
             fallback(elem)
+
+
+def min_tag(Index index, Py_ssize_t first, Py_ssize_t stop):
+    """The smallest tag among the direct entries of [first, stop) (0xFFFFFFFF if none)."""
+    cdef Py_ssize_t i = first
+    cdef uint32_t low = 0xFFFFFFFF
+    if stop > index.n:
+        stop = index.n
+    while 0 <= i < stop:
+        if index.entries[i].tag < low:
+            low = index.entries[i].tag
+        if index.entries[i].end <= i:
+            break
+        i = index.entries[i].end
+    return low
