@@ -143,9 +143,15 @@ def _pn(elem: Any, value: Any, encodings: tuple[str, ...]) -> bytes:
         else:
             original = getattr(pn, "_original", None)
             if original is None:
-                from pydicom.valuerep import _encode_personname
+                text = "=".join(pn.components)
+                try:
+                    if encodings not in _LATIN1:
+                        raise UnicodeEncodeError("latin-1", text, 0, 0, "not latin-1 text")
+                    pn._original = text.encode("latin-1")  # what pydicom's encoder gives here
+                except UnicodeEncodeError:
+                    from pydicom.valuerep import _encode_personname
 
-                pn._original = _encode_personname(pn.components, list(encodings or ("iso8859",)))
+                    pn._original = _encode_personname(pn.components, list(encodings or ("iso8859",)))
             parts.append(pn.original_string)
     return _pad(b"\\".join(parts), b" ")
 
@@ -611,10 +617,35 @@ def _file_meta_bytes(file_meta: Any, enforce_standard: bool) -> bytes:
     return bytes(out)
 
 
+class _Syntax(str):
+    """A Transfer Syntax UID with its properties looked up once (UID's are each a lookup)."""
+
+    def __new__(cls, value: str) -> _Syntax:
+        self = str.__new__(cls, value)
+        uid = UID(value)
+        self.name = uid.name
+        self.is_private = uid.is_private
+        self.is_transfer_syntax = uid.is_transfer_syntax
+        if self.is_transfer_syntax:
+            self.is_implicit_VR = uid.is_implicit_VR
+            self.is_little_endian = uid.is_little_endian
+            self.is_compressed = uid.is_compressed
+        return self
+
+
+_SYNTAXES: dict[str, _Syntax] = {}
+
+
 def _uid(value: Any) -> Any:
     if value is None:
         return None
-    return value if isinstance(value, UID) else UID(str(value))
+    text = str(value)
+    found = _SYNTAXES.get(text)
+    if found is None:
+        found = _Syntax(text)
+        if len(_SYNTAXES) < 256:
+            _SYNTAXES[text] = found
+    return found
 
 
 def _encode(
@@ -636,11 +667,10 @@ def _encode(
         enforce_file_format = not write_like_original
     cls_name = type(dataset).__name__
     view = dataset._view
+    elements = dataset._dict
+    low = min(elements, default=0xFFFFFFFF)
     if view is not None and not view.loaded:  # (without making the elements)
-        low = _cw.min_tag(view.index, view.first, view.stop)
-        low = min([low, *(int(t) for t in dataset._dict)])
-    else:
-        low = min((int(t) for t in dataset._dict), default=0xFFFFFFFF)
+        low = min(low, _cw.min_tag(view.index, view.first, view.stop))
     groups = {int(t) >> 16 for t in dataset._tags() if int(t) >> 16 in (0, 2)} if low < 0x00030000 else set()
     if 0 in groups:
         raise DicomWriteError(
