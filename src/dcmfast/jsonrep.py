@@ -24,9 +24,7 @@ from collections.abc import Callable
 from inspect import signature
 from typing import Any
 
-from .datadict import dictionary_VR
 from .dataelem import DataElement
-from .tag import Tag
 
 __all__ = [
     "JSON_VALUE_KEYS",
@@ -214,114 +212,6 @@ def _wrap_handler(handler: BulkDataHandler | None) -> BulkDataHandler | None:
     return handler
 
 
-def _pn_value(tag: str, value: Any) -> Any:
-    if not isinstance(value, dict):
-        msg = f"Value of data element '{tag}' with VR Person Name (PN) is not formatted correctly"
-        logger.warning(msg)
-        warnings.warn(msg, UserWarning, stacklevel=2)
-        return value
-    if "Phonetic" in value:
-        comps = ["", "", ""]
-    elif "Ideographic" in value:
-        comps = ["", ""]
-    else:
-        comps = [""]
-    if "Alphabetic" in value:
-        comps[0] = value["Alphabetic"]
-    if "Ideographic" in value:
-        comps[1] = value["Ideographic"]
-    if "Phonetic" in value:
-        comps[2] = value["Phonetic"]
-    return "=".join(comps)
-
-
-def _warn(msg: str) -> None:
-    logger.warning(msg)
-    warnings.warn(msg, UserWarning, stacklevel=3)
-
-
-def _regular_value(
-    dataset_class: type, tag: str, vr: str, value: Any, handler: BulkDataHandler | None
-) -> Any:
-    if vr == "SQ":
-        return _item_from_json(dataset_class, tag, value, handler)
-    if value is None:
-        return _empty_value(vr)
-    if vr == "PN":
-        return _pn_value(tag, value)
-    if vr == "AT":
-        try:
-            return int(value, 16)
-        except ValueError:
-            _warn(f"Invalid value '{value}' for AT element - ignoring it")
-        return None
-    return value
-
-
-def _element_value(
-    dataset_class: type, tag: str, vr: str, value: Any, value_key: str | None, handler: BulkDataHandler | None
-) -> Any:
-    if value_key is None:
-        return _empty_value(vr)
-    if value_key == "Value":
-        if not isinstance(value, list):
-            raise TypeError(f"'{value_key}' of data element '{tag}' must be a list")
-        if not value:
-            return _empty_value(vr)
-        element_value: Any = [_regular_value(dataset_class, tag, vr, v, handler) for v in value]
-        if len(element_value) == 1 and vr != "SQ":
-            element_value = element_value[0]
-        if element_value is None:
-            return None
-        if vr in _INT_VR or vr in _FLOAT_VR:
-            number = int if vr in _INT_VR else float
-            if isinstance(element_value, (list, tuple)):
-                return [number(v) if v is not None else _empty_value(vr) for v in element_value]
-            return number(element_value)
-        return element_value
-    if isinstance(value, list):
-        value = value[0]
-    if value_key == "InlineBinary":
-        if not isinstance(value, str):
-            raise TypeError(
-                f"Invalid attribute value for data element '{tag}' - the value for "
-                f"'InlineBinary' must be str, not {type(value).__name__}"
-            )
-        return base64.b64decode(value)
-    if value_key == "BulkDataURI":
-        if not isinstance(value, str):
-            raise TypeError(
-                f"Invalid attribute value for data element '{tag}' - the value for "
-                f"'BulkDataURI' must be str, not {type(value).__name__}"
-            )
-        if handler is None:
-            _warn(f'No bulk data URI handler provided for retrieval of value of data element "{tag}"')
-            return _empty_value(vr)
-        return handler(tag, vr, value)
-    raise ValueError(f"Unknown attribute name '{value_key}' for tag {tag}")
-
-
-def _un_to_known(tag: int, value: bytes) -> Any:
-    """An UN value of a known public tag converted as implicit VR little endian with the
-    dictionary's VR (pydicom's ``replace_un_with_known_vr``); the bytes where the tag is
-    private or unknown, or its VR a sequence or ambiguous (those stay bytes here)."""
-    if tag >> 16 & 1 or len(value) >= 0xFFFF:
-        return value
-    try:
-        vr = dictionary_VR(tag)
-    except KeyError:
-        return value
-    if vr == "SQ" or " " in vr:
-        return value
-    from ._core import values as _values
-
-    converted = _values.convert_bytes(vr, value, True) if value else _values.empty_value(vr)
-    if isinstance(converted, list) and converted and tag in _LUT_DESCRIPTOR_TAGS:
-        if isinstance(converted[0], int) and converted[0] < 0:
-            converted[0] += 65536
-    return converted
-
-
 def element_from_json(
     dataset_class: type,
     tag: str,
@@ -331,46 +221,11 @@ def element_from_json(
     bulk_data_uri_handler: BulkDataHandler | None = None,
 ) -> DataElement:
     """A DataElement from one JSON model attribute (pydicom's ``DataElement.from_json``)."""
-    return _element_from_json(dataset_class, tag, vr, value, value_key, _wrap_handler(bulk_data_uri_handler))
+    from ._core import json as _cjson
 
-
-def _element_from_json(
-    dataset_class: type, tag: str, vr: str, value: Any, value_key: str | None, handler: BulkDataHandler | None
-) -> DataElement:
-    elem_value = _element_value(dataset_class, tag, vr, value, value_key, handler)
-    try:
-        btag = Tag(tag)
-        if vr == "UN" and isinstance(elem_value, bytes):
-            # the value as its dictionary VR gives it; the element then takes that VR
-            elem_value = _un_to_known(int(btag), elem_value)
-        return DataElement(btag, vr, elem_value)
-    except Exception as exc:
-        raise ValueError(f"Data element '{tag}' could not be loaded from JSON: {elem_value}") from exc
-
-
-def _add_elements(ds: Any, dataset_class: type, mapping: dict[str, Any], handler: BulkDataHandler | None,
-                  where: str | None) -> None:
-    for key, val in mapping.items():
-        if where is not None and "vr" not in val:
-            raise KeyError(f"Data element '{where}' must have key 'vr'")
-        vr = val["vr"]
-        keys = tuple(set(val) & _VALUE_KEYS)
-        if keys:
-            value_key: str | None = keys[0]
-            value = val[value_key]
-        else:
-            value_key, value = None, [""]
-        if where is not None and value_key is None:
-            elem = DataElement(int(key, 16), vr, _empty_value(vr))
-        else:
-            elem = _element_from_json(dataset_class, key, vr, value, value_key, handler)
-        ds.add(elem)
-
-
-def _item_from_json(dataset_class: type, tag: str, value: Any, handler: BulkDataHandler | None) -> Any:
-    ds = dataset_class()
-    _add_elements(ds, dataset_class, {} if value is None else value, handler, tag)
-    return ds
+    return _cjson.element_from_json(  # type: ignore[no-any-return]
+        dataset_class, tag, vr, value, value_key, _wrap_handler(bulk_data_uri_handler)
+    )
 
 
 def dataset_from_json(
@@ -380,6 +235,6 @@ def dataset_from_json(
     """pydicom's ``Dataset.from_json``: a `cls` dataset from a JSON model object or text."""
     if isinstance(json_dataset, (str, bytes, bytearray)):
         json_dataset = json.loads(json_dataset)
-    ds = cls()
-    _add_elements(ds, cls, json_dataset, _wrap_handler(bulk_data_uri_handler), None)  # type: ignore[arg-type]
-    return ds
+    from ._core import json as _cjson
+
+    return _cjson.load(cls, json_dataset, _wrap_handler(bulk_data_uri_handler))

@@ -38,8 +38,13 @@ from dcmfast._core.parse cimport (
 from dcmfast._core cimport values as _cvalues
 
 import logging
+import warnings
+from binascii import a2b_base64 as _a2b_base64
 
+from dcmfast._core.values import convert_bytes as _convert_bytes
 from dcmfast.datadict import MAIN as _MAIN
+from dcmfast.dataelem import DataElement
+from dcmfast.tag import _CACHE as _TAG_CACHE, Tag, _tag_from_int
 from dcmfast.valuerep import PersonName
 
 cdef extern from "Python.h":
@@ -71,6 +76,14 @@ cdef dict _VR_NAMES = {
 }
 cdef const char* _HEX = b"0123456789abcdef"
 cdef const char* _B64 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+cdef object _DATASET_SETITEM = None
+
+
+cdef object _b64decode(str text):
+    """base64.b64decode(text) (non-alphabet characters skipped, as it does)."""
+    return _a2b_base64(text)
 
 
 class _Fallback(Exception):
@@ -660,13 +673,23 @@ cdef int _write_top(_Writer w, object elem, uint32_t tag) except -1:
         raise
 
 
+cdef object _dataset_type():
+    global _DATASET_SETITEM, _DATASET
+    if _DATASET is None:
+        from dcmfast.dataset import Dataset
+        _DATASET = Dataset
+        _DATASET_SETITEM = Dataset.__setitem__
+    return _DATASET
+
+
+cdef object _DATASET = None
+
+
 def dumps(ds, bulk_data_threshold, bulk_data_element_handler):
     """pydicom's ``json.dumps(ds.to_json_dict(...), sort_keys=True)`` for a dcmfast dataset,
     or None where a value has no JSON form of its own (the caller then asks json.dumps)."""
-    from dcmfast.dataset import Dataset
-
     cdef _Writer w = _Writer.__new__(_Writer)
-    w.ds_type = Dataset
+    w.ds_type = _dataset_type()
     w.handler = bulk_data_element_handler
     w.limit = 0
     if bulk_data_element_handler is not None:
@@ -679,3 +702,233 @@ def dumps(ds, bulk_data_threshold, bulk_data_element_handler):
     except _Fallback:
         return None
     return w.text()
+
+
+# -- from JSON (pydicom's Dataset.from_json / DataElement.from_json) --------------------
+
+cdef frozenset _NUMBER_VR = _INT_VR | _FLOAT_VR
+cdef str _VALUE = "Value"
+cdef str _INLINE = "InlineBinary"
+cdef str _BULK = "BulkDataURI"
+
+
+cdef object _warn(str msg):
+    logger.warning(msg)
+    warnings.warn(msg, UserWarning, stacklevel=4)
+
+
+cdef object _pn_value(object tag, object value):
+    cdef list comps
+    if type(value) is not dict:
+        _warn(f"Value of data element '{tag}' with VR Person Name (PN) is not formatted correctly")
+        return value
+    if "Phonetic" in value:
+        comps = ["", "", ""]
+    elif "Ideographic" in value:
+        comps = ["", ""]
+    else:
+        comps = [""]
+    if "Alphabetic" in value:
+        comps[0] = value["Alphabetic"]
+    if "Ideographic" in value:
+        comps[1] = value["Ideographic"]
+    if "Phonetic" in value:
+        comps[2] = value["Phonetic"]
+    return "=".join(comps)
+
+
+cdef object _regular_value(object cls, object tag, object vr, object value, object handler):
+    if vr == "SQ":
+        item = cls()
+        _add_elements(item, cls, {} if value is None else value, handler, tag)
+        return item
+    if value is None:
+        return _cvalues.empty_value(vr)
+    if vr == "PN":
+        return _pn_value(tag, value)
+    if vr == "AT":
+        try:
+            return int(value, 16)
+        except ValueError:
+            _warn(f"Invalid value '{value}' for AT element - ignoring it")
+        return None
+    return value
+
+
+cdef object _element_value(object cls, object tag, object vr, object value, object value_key,
+                           object handler):
+    cdef list values
+    cdef Py_ssize_t k, n
+    if value_key is None:
+        return _cvalues.empty_value(vr)
+    if value_key == _VALUE:
+        if not isinstance(value, list):
+            raise TypeError(f"'{value_key}' of data element '{tag}' must be a list")
+        n = len(<list>value)
+        if n == 0:
+            return _cvalues.empty_value(vr)
+        if n == 1 and vr != "SQ":
+            one = _regular_value(cls, tag, vr, (<list>value)[0], handler)
+            if one is None:
+                return None
+            if vr in _NUMBER_VR:
+                return int(one) if vr in _INT_VR else float(one)
+            return one
+        values = [_regular_value(cls, tag, vr, v, handler) for v in <list>value]
+        if n == 1 and vr != "SQ":
+            one = values[0]
+            if one is None:
+                return None
+            if vr in _NUMBER_VR:
+                return int(one) if vr in _INT_VR else float(one)
+            return one
+        if vr in _NUMBER_VR:
+            number = int if vr in _INT_VR else float
+            for k in range(n):
+                if values[k] is not None:
+                    values[k] = number(values[k])
+                else:
+                    values[k] = _cvalues.empty_value(vr)
+        return values
+    if isinstance(value, list):
+        value = value[0]
+    if value_key == _INLINE:
+        if not isinstance(value, str):
+            raise TypeError(
+                f"Invalid attribute value for data element '{tag}' - the value for "
+                f"'InlineBinary' must be str, not {type(value).__name__}"
+            )
+        return _b64decode(value)
+    if value_key == _BULK:
+        if not isinstance(value, str):
+            raise TypeError(
+                f"Invalid attribute value for data element '{tag}' - the value for "
+                f"'BulkDataURI' must be str, not {type(value).__name__}"
+            )
+        if handler is None:
+            _warn(f'No bulk data URI handler provided for retrieval of value of data element "{tag}"')
+            return _cvalues.empty_value(vr)
+        return handler(tag, vr, value)
+    raise ValueError(f"Unknown attribute name '{value_key}' for tag {tag}")
+
+
+cdef object _un_to_known(uint32_t tag, bytes value):
+    """An UN value of a known public tag as implicit VR little endian gives it with the
+    dictionary's VR (pydicom's replace_un_with_known_vr); else the bytes (also for a
+    sequence or an ambiguous VR)."""
+    if tag >> 16 & 1 or len(value) >= 0xFFFF:
+        return value
+    entry = _MAIN.get(tag)
+    if entry is None:
+        return value
+    vr = entry[0]
+    if vr == "SQ" or len(vr) != 2:
+        return value
+    if not value:
+        return _cvalues.empty_value(vr)
+    converted = _convert_bytes(vr, value, True)
+    if type(converted) is list and converted and tag in _LUT_DESCRIPTOR_TAGS:
+        if isinstance(converted[0], int) and converted[0] < 0:
+            converted[0] += 65536
+    return converted
+
+
+cdef int64_t _hex8(object key) noexcept:
+    """The value of an 8-digit hex str (either case), or -1."""
+    cdef const uint8_t* p
+    cdef int64_t v = 0
+    cdef uint8_t c
+    cdef int k
+    if type(key) is not str or PyUnicode_GET_LENGTH(key) != 8 or not PyUnicode_IS_ASCII(key):
+        return -1
+    p = <const uint8_t*>PyUnicode_DATA(key)
+    for k in range(8):
+        c = p[k]
+        if 0x30 <= c <= 0x39:
+            v = (v << 4) | (c - 0x30)
+        elif 0x41 <= c <= 0x46:
+            v = (v << 4) | (c - 0x37)
+        elif 0x61 <= c <= 0x66:
+            v = (v << 4) | (c - 0x57)
+        else:
+            return -1
+    return v
+
+
+cdef object _cached_tag(uint32_t value):
+    found = PyDict_GetItem(_TAG_CACHE, value)
+    if found != NULL:
+        return <object>found
+    return _tag_from_int(value)
+
+
+cdef object _tag_of(object key):
+    """The BaseTag of a JSON key as pydicom's Tag() reads it."""
+    cdef int64_t v = _hex8(key)
+    if v >= 0:
+        return _cached_tag(<uint32_t>v)
+    return Tag(key)
+
+
+cdef object _element_from_json(object cls, object tag, object vr, object value, object value_key,
+                               object handler):
+    elem_value = _element_value(cls, tag, vr, value, value_key, handler)
+    try:
+        btag = _tag_of(tag)
+        if vr == "UN" and type(elem_value) is bytes:
+            elem_value = _un_to_known(btag, elem_value)
+        return DataElement(btag, vr, elem_value)
+    except Exception as exc:
+        raise ValueError(f"Data element '{tag}' could not be loaded from JSON: {elem_value}") from exc
+
+
+cdef int _add_elements(object ds, object cls, object mapping, object handler, object where) except -1:
+    cdef dict elements = None
+    cdef PyObject* found
+    cdef uint32_t t
+    if type(ds).__setitem__ is _DATASET_SETITEM and ds._view is None and not ds._dict:
+        elements = ds._dict  # a new dataset: the elements go straight into its dict
+    for key, val in mapping.items():
+        if where is not None and "vr" not in val:
+            raise KeyError(f"Data element '{where}' must have key 'vr'")
+        vr = val["vr"]
+        value_key = None
+        if _VALUE in val:
+            value_key = _VALUE
+        elif _INLINE in val:
+            value_key = _INLINE
+        elif _BULK in val:
+            value_key = _BULK
+        if where is not None and value_key is None:
+            elem = DataElement(int(key, 16), vr, _cvalues.empty_value(vr))
+        else:
+            elem = _element_from_json(cls, key, vr, val[value_key] if value_key is not None else [""],
+                                      value_key, handler)
+        if elements is None:
+            ds.add(elem)
+            continue
+        btag = elem.tag
+        t = btag
+        if t >> 16 & 1:
+            creator = _cached_tag((t & 0xFFFF0000) | ((t & 0xFF00) >> 8))
+            if creator != btag:
+                found = PyDict_GetItem(elements, creator)
+                if found != NULL:
+                    elem.private_creator = (<object>found).value
+        if t == 0x7FE00008 or t == 0x7FE00009 or t == 0x7FE00010:
+            object.__setattr__(ds, "_pixel_array", None)
+        elements[btag] = elem
+    return 0
+
+
+def load(cls, mapping, bulk_data_uri_handler):
+    """A `cls` dataset from a JSON model dict (the handler takes tag, vr and URI)."""
+    _dataset_type()
+    ds = cls()
+    _add_elements(ds, cls, mapping, bulk_data_uri_handler, None)
+    return ds
+
+
+def element_from_json(dataset_class, tag, vr, value, value_key, bulk_data_uri_handler):
+    """pydicom's DataElement.from_json (the handler takes tag, vr and URI)."""
+    return _element_from_json(dataset_class, tag, vr, value, value_key, bulk_data_uri_handler)
