@@ -99,9 +99,9 @@ def main(rounds: int) -> None:
         _case("to_json", read_f, read_p, lambda d: d.to_json(), lambda d: d.to_json(), rounds)
         _case("to_json_dict", read_f, read_p, lambda d: d.to_json_dict(), lambda d: d.to_json_dict(),
               rounds)
-        _case("to_json (again)", lambda: warm_f, lambda: warm_p, lambda d: d.to_json(),
+        _case("to_json (again)", lambda w=warm_f: w, lambda w=warm_p: w, lambda d: d.to_json(),
               lambda d: d.to_json(), rounds)
-        _case("from_json", lambda: text, lambda: text, dcmfast.Dataset.from_json,
+        _case("from_json", lambda t=text: t, lambda t=text: t, dcmfast.Dataset.from_json,
               pydicom.Dataset.from_json, rounds)
 
 

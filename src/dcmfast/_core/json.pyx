@@ -20,7 +20,7 @@ from libc.stdio cimport snprintf
 from libc.stdlib cimport free, realloc
 from libc.string cimport memcpy, strlen
 
-from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_CheckExact, PyBytes_GET_SIZE
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_Check, PyBytes_CheckExact, PyBytes_GET_SIZE
 from cpython.float cimport PyFloat_AS_DOUBLE, PyFloat_Check
 from cpython.long cimport PyLong_Check
 from cpython.object cimport PyObject
@@ -41,6 +41,7 @@ import logging
 import warnings
 from binascii import a2b_base64 as _a2b_base64
 
+from dcmfast._core.multivalue import MultiValueBase
 from dcmfast._core.values import convert_bytes as _convert_bytes
 from dcmfast.datadict import MAIN as _MAIN
 from dcmfast.dataelem import DataElement
@@ -338,9 +339,16 @@ cdef class _Writer:
 # -- values (pydicom's DataElement.to_json_dict) ----------------------------------------
 
 cdef Py_ssize_t _vm(object value) except -1:
+    """pydicom's DataElement.VM of a value (SQ aside)."""
     if value is None:
         return 0
-    if isinstance(value, (str, bytes, PersonName)):
+    if PyUnicode_Check(value) or PyBytes_Check(value):
+        return 1 if len(value) else 0
+    if PyLong_Check(value) or PyFloat_Check(value):
+        return 1
+    if isinstance(value, (list, MultiValueBase)):
+        return len(value)
+    if isinstance(value, PersonName):
         return 1 if value else 0
     try:
         iter(value)
@@ -349,11 +357,55 @@ cdef Py_ssize_t _vm(object value) except -1:
     return len(value)
 
 
+cdef enum:
+    K_OTHER = 0
+    K_SQ = 1
+    K_INLINE = 2
+    K_PN = 3
+    K_AT = 4
+    K_INT = 5
+    K_FLOAT = 6
+
+
+cdef int _kind(object vr, unsigned int code) except -1:
+    """How pydicom's to_json_dict writes a value of `vr` (code: its 2-letter code or 0)."""
+    if code == VR_SQ:
+        return K_SQ
+    if code == VR_PN:
+        return K_PN
+    if code == VR_AT:
+        return K_AT
+    if (code == VR_US or code == VR_SS or code == VR_UL or code == VR_SL or code == VR_SV
+            or code == VR_UV or code == VR_IS):
+        return K_INT
+    if code == VR_DS or code == VR_FD or code == VR_FL:
+        return K_FLOAT
+    if _binary(code) or code == VR_UN:
+        return K_INLINE
+    if code:
+        return K_OTHER
+    # not an exact 2-letter str: compare as pydicom does
+    if vr == "SQ":
+        return K_SQ
+    if vr in _INLINE_VR:
+        return K_INLINE
+    if vr == "PN":
+        return K_PN
+    if vr == "AT":
+        return K_AT
+    if vr in _INT_VR:
+        return K_INT
+    if vr in _FLOAT_VR:
+        return K_FLOAT
+    return K_OTHER
+
+
 cdef int write_value(_Writer w, object vr, object value, object elem) except -1:
     """The JSON object of an element with `vr` and `value` (`elem`: for the handler)."""
     cdef Py_ssize_t vm, k
     cdef bint first = True
-    if vr == "SQ":
+    cdef int kind = _kind(vr, vr_code(vr))
+    if kind == K_SQ:
         w.put(b'{"Value": [', 11)
         for item in value:
             if not first:
@@ -368,7 +420,7 @@ cdef int write_value(_Writer w, object vr, object value, object elem) except -1:
     if vm == 0:
         w.putc(b'{')
         return w.put_vr(vr)
-    if vr in _INLINE_VR:
+    if kind == K_INLINE:
         if w.handler is not None and len(value) > w.limit:
             w.put(b'{"BulkDataURI": ', 16)
             w.put_any(w.handler(elem))
@@ -381,11 +433,11 @@ cdef int write_value(_Writer w, object vr, object value, object elem) except -1:
         return w.put_vr(vr)
     values = value if vm > 1 else (value,)
     w.put(b'{"Value": [', 11)
-    if vr == "PN":
-        for v in values:
-            if not first:
-                w.put(b", ", 2)
-            first = False
+    for v in values:
+        if not first:
+            w.put(b", ", 2)
+        first = False
+        if kind == K_PN:
             comps = v.components
             w.put(b'{"Alphabetic": ', 15)
             w.put_any(comps[0])
@@ -397,33 +449,27 @@ cdef int write_value(_Writer w, object vr, object value, object elem) except -1:
                 w.put(b', "Phonetic": ', 14)
                 w.put_any(comps[2])
             w.putc(b'}')
-    elif vr == "AT":
-        for v in values:
-            if not first:
-                w.put(b", ", 2)
-            first = False
+        elif kind == K_AT:
             if PyLong_Check(v) and 0 <= v <= 0xFFFFFFFF:
                 w.put_tag_key(<uint32_t>v)
                 w.n -= 2  # '"GGGGEEEE": ' -> '"GGGGEEEE"'
             else:
                 w.put_any(format(v, "08X"))
-    elif vr in _INT_VR:
-        for v in values:
-            if not first:
-                w.put(b", ", 2)
-            first = False
-            w.put_any(None if v is None else int(v))
-    elif vr in _FLOAT_VR:
-        for v in values:
-            if not first:
-                w.put(b", ", 2)
-            first = False
-            w.put_any(None if v is None else float(v))
-    else:
-        for v in values:
-            if not first:
-                w.put(b", ", 2)
-            first = False
+        elif kind == K_INT:
+            if v is None:
+                w.put(b"null", 4)
+            elif PyLong_Check(v):  # int(v) of an int (IS included) is its value
+                w.put_int(v)
+            else:
+                w.put_any(int(v))
+        elif kind == K_FLOAT:
+            if v is None:
+                w.put(b"null", 4)
+            elif PyFloat_Check(v):  # float(v) of a float (DSfloat included) is its value
+                w.put_double(PyFloat_AS_DOUBLE(v))
+            else:
+                w.put_any(float(v))
+        else:
             w.put_any(v)
     w.put(b'], ', 3)
     return w.put_vr(vr)
@@ -534,7 +580,9 @@ cdef int write_entry(_Writer w, Index index, Py_ssize_t i, tuple encodings) exce
     cdef unsigned int code
     cdef Py_ssize_t size
     cdef const uint8_t* p
-    if tag >> 16 & 1 or not index.little_endian:
+    if not index.little_endian or (tag >> 16 & 1 and (e.vr == 0 or e.vr == VR_UN)):
+        # a private element's VR may come from its creator and the private dictionary;
+        # one with its VR in the file is read as any other (pydicom keeps that VR)
         return NEEDS_ELEMENT
     if flags & F_SEQ and not flags & F_MAYBE_SQ:
         if flags & (F_ERROR | F_TRUNCATED):
