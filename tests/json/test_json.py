@@ -15,6 +15,8 @@ import pydicom
 import pytest
 from compare import assert_datasets_equal
 from corpus import CORPUS, file_id
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import dcmfast
 from dcmfast.errors import DcmfastError
@@ -282,6 +284,29 @@ def test_value_of_no_json_type():
         ours.to_json()
 
 
+@pytest.mark.parametrize("name", ["=", "==", " ", "= ", "A^B=C^D=E^F", "^^^^"])
+def test_person_name_components_from_the_file(name):
+    """A PN whose value has no component groups ("="): pydicom's to_json raises
+    IndexError (components[0] of an empty tuple), and so does dcmfast (this once read
+    past the tuple: bounds are not checked in the compiled module)."""
+    pds = pydicom.Dataset()
+    pds.add_new(0x00100010, "PN", [name, "A"])
+    theirs, ours = (lib.dcmread(io.BytesIO(_file_bytes(pds))) for lib in (pydicom, dcmfast))
+    expected, exc_theirs = _call(theirs.to_json)
+    got, exc_ours = _call(ours.to_json)
+    if exc_theirs is not None:
+        _assert_raises_too(exc_theirs, exc_ours, "to_json")
+    else:
+        assert got == expected
+
+
+def test_empty_inline_binary_list():
+    model = {"7FE00010": {"vr": "OB", "InlineBinary": []}}
+    _, exc_theirs = _call(pydicom.Dataset.from_json, model)
+    _, exc_ours = _call(dcmfast.Dataset.from_json, model)
+    _assert_raises_too(exc_theirs, exc_ours, "from_json")
+
+
 # -- from_json errors ------------------------------------------------------------------
 
 _BAD_JSON = [
@@ -308,9 +333,9 @@ _BAD_JSON = [
 
 @pytest.mark.parametrize("model", _BAD_JSON, ids=range(len(_BAD_JSON)))
 def test_from_json_edge_cases(model):
-    for given in (model, json.dumps(model), json.dumps(model).encode()):
-        expected, exc_theirs = _call(pydicom.Dataset.from_json, given)
-        got, exc_ours = _call(dcmfast.Dataset.from_json, given)
+    for source in (model, json.dumps(model), json.dumps(model).encode()):
+        expected, exc_theirs = _call(pydicom.Dataset.from_json, source)
+        got, exc_ours = _call(dcmfast.Dataset.from_json, source)
         if exc_theirs is not None:
             _assert_raises_too(exc_theirs, exc_ours, "from_json")
             continue
@@ -328,3 +353,81 @@ def _file_bytes(pds):
     out = io.BytesIO()
     pds.save_as(out, enforce_file_format=True)
     return out.getvalue()
+
+
+_TEXT = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E, exclude_characters="\\"),
+                max_size=12)
+_UNICODE = st.text(alphabet=st.characters(exclude_categories=("Cs",), exclude_characters="\\^="),
+                   max_size=8)
+_DS = st.one_of(
+    st.sampled_from(["1.50", "-0", "1e3", "0.000001", "  12", "-1.25E-05", "3", "+7.0", "1e+300"]),
+    st.floats(allow_nan=False, allow_infinity=False, width=32).map(lambda f: f"{f:.6g}"),
+)
+_VALUES = {
+    "US": st.lists(st.integers(0, 0xFFFF), min_size=1, max_size=4),
+    "SS": st.lists(st.integers(-0x8000, 0x7FFF), min_size=1, max_size=4),
+    "UL": st.lists(st.integers(0, 0xFFFFFFFF), min_size=1, max_size=4),
+    "SL": st.lists(st.integers(-(2**31), 2**31 - 1), min_size=1, max_size=4),
+    "UV": st.lists(st.integers(0, 2**64 - 1), min_size=1, max_size=3),
+    "SV": st.lists(st.integers(-(2**63), 2**63 - 1), min_size=1, max_size=3),
+    "FL": st.lists(st.floats(width=32), min_size=1, max_size=3),
+    "FD": st.lists(st.floats(), min_size=1, max_size=3),
+    "DS": st.lists(_DS, min_size=1, max_size=3),
+    "IS": st.lists(st.integers(-(2**31), 2**31 - 1).map(str), min_size=1, max_size=3),
+    "AT": st.lists(st.integers(0, 0xFFFFFFFF), min_size=1, max_size=3),
+    "LO": st.lists(_TEXT, min_size=1, max_size=3),
+    "LT": _TEXT,
+    "UT": _UNICODE,
+    "PN": st.lists(st.tuples(_TEXT, _UNICODE, _UNICODE).map(
+        lambda t: "=".join(p.replace("=", "").replace("^", "") for p in t).rstrip("=")),
+        min_size=1, max_size=2),
+    "OB": st.binary(max_size=40),
+    "OW": st.binary(max_size=40).map(lambda b: b[: len(b) // 2 * 2]),
+    "UN": st.binary(max_size=20),
+}
+# (tag, VR) pairs of the dictionary (private ones with their VR in the file)
+_TAGS = {
+    "US": 0x00280010, "SS": 0x00189219, "UL": 0x00081161, "SL": 0x00186020, "UV": 0x00660040,
+    "SV": 0x00189230, "FL": 0x00189087, "FD": 0x00189328, "DS": 0x00181041, "IS": 0x00200100,
+    "AT": 0x00209165, "LO": 0x00100020, "LT": 0x00204000, "UT": 0x00400280, "PN": 0x00100010,
+    "OB": 0x00420011, "OW": 0x00660023, "UN": 0x00111010,
+}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.fixed_dictionaries({}, optional={vr: strat for vr, strat in _VALUES.items()}),
+       st.booleans(), st.booleans())
+def test_random_values_written_by_pydicom(values, utf8, in_item):
+    pds = pydicom.Dataset()
+    if utf8:
+        pds.SpecificCharacterSet = "ISO_IR 192"
+    target = pds
+    if in_item:
+        item = pydicom.Dataset()
+        pds.add_new(0x00400275, "SQ", [item])
+        target = item
+    for vr, value in values.items():
+        if vr in ("UT", "PN") and not utf8:  # only what latin-1 (the default) can write
+            if isinstance(value, list):
+                value = [v.encode("latin-1", "replace").decode("latin-1") for v in value]
+            else:
+                value = value.encode("latin-1", "replace").decode("latin-1")
+        if vr == "UN":
+            target.add_new(0x00110010, "LO", "CREATOR")
+        target.add_new(_TAGS[vr], vr, value)
+    data = _file_bytes(pds)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = pydicom.dcmread(io.BytesIO(data))
+        ours = dcmfast.dcmread(io.BytesIO(data))
+        expected, exc_theirs = _call(theirs.to_json)
+        got, exc_ours = _call(ours.to_json)
+    if exc_theirs is not None:
+        _assert_raises_too(exc_theirs, exc_ours, "to_json")
+        return
+    assert exc_ours is None, exc_ours
+    assert got == expected
+    # and back: the datasets from that JSON are pydicom's
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert_datasets_equal(dcmfast.Dataset.from_json(got), pydicom.Dataset.from_json(got), "from_json")

@@ -439,9 +439,11 @@ cdef int write_value(_Writer w, object vr, object value, object elem) except -1:
         first = False
         if kind == K_PN:
             comps = v.components
+            k = len(comps)
+            if k == 0:  # (bounds are not checked in this module)
+                raise IndexError("tuple index out of range")
             w.put(b'{"Alphabetic": ', 15)
             w.put_any(comps[0])
-            k = len(comps)
             if k > 1:
                 w.put(b', "Ideographic": ', 17)
                 w.put_any(comps[1])
@@ -839,6 +841,8 @@ cdef object _element_value(object cls, object tag, object vr, object value, obje
                     values[k] = _cvalues.empty_value(vr)
         return values
     if isinstance(value, list):
+        if not value:  # (bounds are not checked in this module)
+            raise IndexError("list index out of range")
         value = value[0]
     if value_key == _INLINE:
         if not isinstance(value, str):
