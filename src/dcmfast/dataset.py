@@ -775,6 +775,43 @@ class Dataset(_elem.DatasetBase):
 
         return pixels.pixel_array(self, index=index, raw=raw, **kwargs)
 
+    # -- DICOM JSON (PS3.18 Annex F): see jsonrep.py ----------------------------------
+    def to_json_dict(
+        self,
+        bulk_data_threshold: int = 1024,
+        bulk_data_element_handler: Callable[[DataElement], Any] | None = None,
+        suppress_invalid_tags: bool = False,
+    ) -> dict[str, Any]:
+        """The DICOM JSON model of the dataset as a dict (pydicom's ``to_json_dict``)."""
+        from . import jsonrep
+
+        return jsonrep.dataset_to_json_dict(
+            self, bulk_data_threshold, bulk_data_element_handler, suppress_invalid_tags
+        )
+
+    def to_json(
+        self,
+        bulk_data_threshold: int = 1024,
+        bulk_data_element_handler: Callable[[DataElement], Any] | None = None,
+        dump_handler: Callable[[dict[str, Any]], Any] | None = None,
+        suppress_invalid_tags: bool = False,
+    ) -> Any:
+        """The DICOM JSON text of the dataset (pydicom's ``to_json``; keys sorted)."""
+        from . import jsonrep
+
+        return jsonrep.dataset_to_json(
+            self, bulk_data_threshold, bulk_data_element_handler, dump_handler, suppress_invalid_tags
+        )
+
+    @classmethod
+    def from_json(
+        cls, json_dataset: dict[str, Any] | str | bytes | bytearray, bulk_data_uri_handler: Any = None
+    ) -> Dataset:
+        """A dataset from a DICOM JSON model object or its text (pydicom's ``from_json``)."""
+        from . import jsonrep
+
+        return jsonrep.dataset_from_json(cls, json_dataset, bulk_data_uri_handler)  # type: ignore[no-any-return]
+
     def to_pydicom(self) -> Any:
         """A genuine ``pydicom.Dataset`` (``FileDataset`` for files) with the same elements."""
         from ._topydicom import to_pydicom
