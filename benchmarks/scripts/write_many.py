@@ -59,7 +59,8 @@ def main() -> None:
             fn()
             samples[name].append((time.perf_counter() - start) * scale)
     base = statistics.median(samples["floor"])
-    print(f"{len(files)} files ({sum(Path(f).stat().st_size for f in files) / 1e6:.1f} MB), medians of {rounds}")
+    size = sum(Path(f).stat().st_size for f in files) / 1e6
+    print(f"{len(files)} files ({size:.1f} MB), medians of {rounds}")
     for name, values in samples.items():
         med = statistics.median(values)
         print(f"  {name:14s} {med * 1e3:9.1f} ms  {len(files) / med:9.0f} files/s  {med / base:5.2f}x floor")
