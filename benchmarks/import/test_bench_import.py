@@ -11,12 +11,12 @@ import statistics
 import pytest
 from _bench import IMPORT_IMPLS, run_impl
 
-from dcmfast.cli import bench
+from dcmfast.bench import cases
 
 
 @pytest.fixture(scope="module")
 def imports():
-    return bench.import_case()
+    return cases.import_case()
 
 
 @pytest.mark.parametrize("impl", IMPORT_IMPLS)

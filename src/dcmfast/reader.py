@@ -17,6 +17,7 @@ from typing import Any
 from ._core import fileio as _fileio
 from ._core import parse as _parse
 from ._core.values import new_buffer
+from ._limits import MAX_BYTES_FLOOR, MAX_BYTES_RATIO, default_max_bytes  # noqa: F401 (the cap, see _limits)
 from .datadict import MAIN
 from .dataset import FileDataset, FileMetaDataset
 from .errors import InvalidDicomError, ResourceLimitError
@@ -24,12 +25,6 @@ from .tag import Tag
 
 __all__ = ["dcmread", "read_file_meta_info", "default_max_bytes"]
 
-# The default cap on what one read may allocate (inflated dataset, element index,
-# decoded pixel arrays): 2 GiB, or 256 times the input's size if that is more.
-# No real file gets near it: an element index is at most 5 bytes per input byte,
-# and an image decoding to more than 256 times its file size is a blank one.
-MAX_BYTES_FLOOR = 2 << 30
-MAX_BYTES_RATIO = 256
 _ENTRY_SIZE = 40  # sizeof(Entry) in _core/parse.pxd
 
 logger = logging.getLogger("dcmfast")
@@ -132,11 +127,6 @@ def io_unsupported() -> type[Exception]:
     import io
 
     return io.UnsupportedOperation
-
-
-def default_max_bytes(size: int) -> int:
-    """The ``max_bytes`` a read of `size` input bytes gets when none is given."""
-    return max(MAX_BYTES_FLOOR, MAX_BYTES_RATIO * size)
 
 
 def _scan(buffer: Any, start: int, implicit: bool, little: bool, max_bytes: int | None = None,
