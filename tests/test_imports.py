@@ -6,10 +6,15 @@ everything already.
 """
 from __future__ import annotations
 
+import io
+import logging
+import struct
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
+import pydicom
 import pydicom.data
 
 
@@ -42,3 +47,118 @@ def test_pixels_describe_a_dataset_without_the_reader():
         print(np.array_equal(a, ref), np.array_equal(b, ref), desc.max_bytes > 0)
     """)
     assert out.split() == ["True", "True", "True"]
+
+
+# what `import dcmfast` may load besides dcmfast's own modules (python -S: nothing but the
+# interpreter's core is loaded before); typing, logging, re, numpy, pydicom and the data
+# dictionary's tables (datadict._main) must not be among them
+ALLOWED_STDLIB = {
+    "__future__", "_bisect", "_collections", "_collections_abc", "_operator", "_stat", "_weakrefset",
+    "array", "bisect", "collections", "collections.abc", "copy", "copyreg", "cython_runtime",
+    "genericpath", "itertools", "keyword", "mmap", "operator", "os", "os.path", "posixpath", "reprlib",
+    "stat", "types", "warnings", "weakref", "zlib",
+}
+DCMFAST_MODULES = {
+    "dcmfast", "dcmfast._core", "dcmfast._core.basetag", "dcmfast._core.dsfloat", "dcmfast._core.element",
+    "dcmfast._core.fileio", "dcmfast._core.multivalue", "dcmfast._core.parse", "dcmfast._core.rle",
+    "dcmfast._core.unpack", "dcmfast._core.values", "dcmfast._limits", "dcmfast._log", "dcmfast._version",
+    "dcmfast.charset", "dcmfast.datadict", "dcmfast.datadict._tags", "dcmfast.dataelem", "dcmfast.dataset",
+    "dcmfast.errors", "dcmfast.pydicom_plugin", "dcmfast.reader", "dcmfast.sequence", "dcmfast.tag",
+    "dcmfast.valuerep",
+}
+
+
+def _isolated(code: str) -> str:
+    """Run `code` with ``python -S`` (no site: no module that site or a .pth file imports is
+    loaded before), dcmfast's folder first on sys.path."""
+    import dcmfast
+
+    parent = str(Path(dcmfast.__file__).resolve().parents[1])
+    prelude = f"import sys\nsys.path.insert(0, {parent!r})\n"
+    proc = subprocess.run([sys.executable, "-S", "-c", prelude + textwrap.dedent(code)], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def test_import_loads_only_the_pinned_modules():
+    out = _isolated("""
+        before = set(sys.modules)
+        import dcmfast
+        print(" ".join(sorted(set(sys.modules) - before)))
+    """)
+    new = set(out.split())
+    ours = {m for m in new if m == "dcmfast" or m.startswith("dcmfast.")}
+    others = {m for m in new - ours if not m.startswith("_cython_")}  # Cython's shared module
+    assert ours == DCMFAST_MODULES
+    assert others <= ALLOWED_STDLIB, sorted(others - ALLOWED_STDLIB)
+
+
+def test_the_dictionary_loads_on_the_first_keyword_lookup():
+    path = pydicom.data.get_testdata_file("CT_small.dcm")
+    out = _isolated(f"""
+        import dcmfast
+        ds = dcmfast.dcmread({path!r})
+        print("dcmfast.datadict._main" in sys.modules, "logging" in sys.modules, "typing" in sys.modules)
+        name = ds.PatientName
+        print("dcmfast.datadict._main" in sys.modules)
+    """)
+    assert out.split() == ["False", "False", "False", "True"]
+
+
+def test_precomputed_tag_tables_match_the_dictionary():
+    """datadict/_tags.py (generated with _main.py by tools/gen_datadict.py) holds the tables
+    the reader gives the scanner: the same as computing them from the dictionary."""
+    from array import array
+
+    from dcmfast import datadict
+
+    sq, known = datadict.tag_arrays()
+    assert sq == array("I", sorted(t for t, e in datadict.MAIN.items() if e[0] == "SQ"))
+    assert known == array("I", sorted(datadict.MAIN))
+    assert len(sq) > 100 and known.itemsize == 4
+    # and the dictionary is pydicom's
+    from pydicom.datadict import DicomDictionary
+
+    assert list(known) == sorted(DicomDictionary)
+
+
+def _log_messages(caplog, logger: str, read) -> list[str]:
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG, logger=logger):
+        read()
+    return [r.getMessage() for r in caplog.records if r.levelno == logging.INFO and r.name == logger]
+
+
+def test_reader_log_records_as_pydicom(caplog):
+    """The reader's INFO records (logging imported on first need) are pydicom's."""
+    import dcmfast
+
+    data = Path(pydicom.data.get_testdata_file("CT_small.dcm")).read_bytes()
+    no_preamble = data[132:]
+    meta_length = struct.unpack_from("<I", data, 140)[0]
+    bad_length = data[:140] + struct.pack("<I", meta_length + 2) + data[144:]
+    for blob, force in ((no_preamble, True), (bad_length, False)):
+        ours = _log_messages(caplog, "dcmfast", lambda b=blob, f=force: dcmfast.dcmread(b, force=f))
+        theirs = _log_messages(caplog, "pydicom",
+                               lambda b=blob, f=force: pydicom.dcmread(io.BytesIO(b), force=f))
+        assert len(ours) == len(theirs) == 1
+        if force:
+            assert ours == theirs
+        else:  # pydicom's message names its function and the tag first: the same numbers
+            tail = ("value doesn't match the actual File Meta Information length "
+                    f"({meta_length + 2} vs {meta_length} bytes)")
+            assert ours[0].endswith(tail) and theirs[0].endswith(tail)
+
+
+def test_logging_is_not_imported_to_drop_info_records():
+    """Nothing can have enabled INFO before logging is imported: reading a file that gives
+    INFO records does not import it."""
+    path = pydicom.data.get_testdata_file("CT_small.dcm")
+    out = _isolated(f"""
+        import dcmfast
+        data = open({path!r}, "rb").read()
+        dcmfast.dcmread(data[132:], force=True)
+        print("logging" in sys.modules)
+    """)
+    assert out.split() == ["False"]

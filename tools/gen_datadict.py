@@ -2,14 +2,18 @@
 
 Usage: python tools/gen_datadict.py
 
-Writes src/dcmfast/datadict/_main.py (public tags and repeater masks) and
-src/dcmfast/datadict/_private.py (private dictionaries) and
-src/dcmfast/datadict/_uids.py (UID names). The output is marked
-do-not-edit; re-run this script after upgrading pydicom.
+Writes src/dcmfast/datadict/_main.py (public tags and repeater masks),
+src/dcmfast/datadict/_tags.py (the sorted tags of _main.py and its SQ tags as packed
+uint32 bytes: what the reader gives the scanner at import, so that ``import dcmfast``
+does not load _main.py, which costs several milliseconds, before the first keyword
+lookup), src/dcmfast/datadict/_private.py (private dictionaries) and
+src/dcmfast/datadict/_uids.py (UID names). The output is marked do-not-edit; re-run
+this script after upgrading pydicom.
 """
 from __future__ import annotations
 
 import pathlib
+import struct
 
 import pydicom
 from pydicom._dicom_dict import DicomDictionary, RepeatersDictionary
@@ -41,6 +45,14 @@ def main() -> None:
         lines.append(f"    {mask!r}: ({vr!r}, {vm!r}, {name!r}, {bool(retired)!r}, {keyword!r}),")
     lines.append("}")
     _write("_main.py", "\n".join(lines) + "\n")
+
+    known = sorted(DicomDictionary)
+    sq = [tag for tag in known if DicomDictionary[tag][0] == "SQ"]
+    tlines = ["# The tags of _main.py (KNOWN_TAGS) and those whose VR is SQ (SQ_TAGS), sorted, as",
+              "# little-endian uint32: dcmfast.datadict.tag_arrays() makes them arrays."]
+    for name, tags in (("SQ_TAGS", sq), ("KNOWN_TAGS", known)):
+        tlines.append(f"{name} = {struct.pack(f'<{len(tags)}I', *tags)!r}")
+    _write("_tags.py", "\n".join(tlines) + "\n")
 
     plines = ["# private creator: {masked tag string: (VR, VM, name, retired)}", "PRIVATE = {"]
     for creator in sorted(private_dictionaries):

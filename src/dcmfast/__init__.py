@@ -5,8 +5,6 @@ the extension modules are missing, importing dcmfast fails.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from . import errors
 from ._core import parse as _parse  # noqa: F401  (fails loudly when the build is missing)
 from ._version import __version__
@@ -19,6 +17,7 @@ from .sequence import Sequence
 from .tag import BaseTag, Tag
 from .valuerep import UID, MultiValue, PersonName
 
+TYPE_CHECKING = False  # (not typing.TYPE_CHECKING: `import dcmfast` does not import typing)
 if TYPE_CHECKING:
     from .filewriter import dcmwrite, dcmwrite_bytes
 

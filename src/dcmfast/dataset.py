@@ -12,25 +12,25 @@ from __future__ import annotations
 import copy
 import io
 import os
-import re
 import warnings
 from bisect import bisect_left
-from collections.abc import Callable, Iterator
-from typing import Any
 
+from . import datadict as _datadict  # its KEYWORD_TO_TAG is loaded on first use
 from ._core import element as _elem
 from ._core import values as _values
 from ._core.parse import Index
 from .charset import DEFAULT as _DEFAULT_ENCODINGS
 from .charset import convert_encodings
-from .datadict import (
-    KEYWORD_TO_TAG,
-    dictionary_VR,
-    keyword_for_tag,
-)
+from .datadict import dictionary_VR, keyword_for_tag
 from .dataelem import DataElement
 from .errors import AmbiguousVRError
 from .tag import BaseTag, Tag, _tag_from_int
+
+TYPE_CHECKING = False  # (not typing.TYPE_CHECKING: `import dcmfast` does not import typing)
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from typing import Any
+
 
 __all__ = ["Dataset", "FileDataset", "FileMetaDataset", "PrivateBlock"]
 
@@ -45,8 +45,19 @@ _AMBIGUOUS_US_SS_TAGS = frozenset([
 ])
 _AMBIGUOUS_OB_OW_TAGS = frozenset([0x54000110, 0x54000112, 0x5400100A, 0x54001010])
 _OVERLAY_DATA_TAGS = frozenset((g << 16) | 0x3000 for g in range(0x6000, 0x601F, 2))
-_RE_CAMEL_CASE = re.compile(r"(?P<start>(^[A-Za-z])((?=.+?[A-Z])[A-Za-z0-9]+)|(^[A-Z])([a-z0-9]+))"
-                            r"(?P<last>[A-Za-z0-9][^_]$)")
+_camel_case_match: Callable[[str], Any] | None = None  # a compiled regular expression's match
+
+
+def _is_camel_case(name: str) -> bool:
+    """Whether `name` looks like a DICOM keyword (pydicom's camel-case warning); `re` is
+    imported on first use."""
+    global _camel_case_match
+    if _camel_case_match is None:
+        import re
+
+        _camel_case_match = re.compile(r"(?P<start>(^[A-Za-z])((?=.+?[A-Z])[A-Za-z0-9]+)|(^[A-Z])([a-z0-9]+))"
+                                       r"(?P<last>[A-Za-z0-9][^_]$)").match
+    return _camel_case_match(name) is not None
 
 
 
@@ -291,7 +302,7 @@ class Dataset(_elem.DatasetBase):
             return default
 
     def data_element(self, name: str) -> DataElement | None:
-        tag = KEYWORD_TO_TAG.get(name)
+        tag = _datadict.KEYWORD_TO_TAG.get(name)
         if tag is not None:
             return self[tag]
         return None
@@ -479,7 +490,7 @@ class Dataset(_elem.DatasetBase):
             self._touch(value)
             object.__setattr__(self, name, value)
             return
-        tag = KEYWORD_TO_TAG.get(name)
+        tag = _datadict.KEYWORD_TO_TAG.get(name)
         if tag is not None:
             elem = self._lookup(tag)
             if elem is None:
@@ -488,7 +499,7 @@ class Dataset(_elem.DatasetBase):
                 elem.value = value
             self[tag] = elem
             return
-        if _RE_CAMEL_CASE.match(name):
+        if _is_camel_case(name):
             warnings.warn(
                 f"Camel case attribute '{name}' used which is not in the element keyword data dictionary",
                 stacklevel=2,
@@ -497,7 +508,7 @@ class Dataset(_elem.DatasetBase):
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:
-        tag = KEYWORD_TO_TAG.get(name)
+        tag = _datadict.KEYWORD_TO_TAG.get(name)
         if tag is not None and tag in self:
             del self[tag]
         elif name in self.__dict__:

@@ -1,10 +1,14 @@
 """Sequence: a list of Datasets, as ``pydicom.Sequence``."""
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
-
 from .valuerep import MultiValue
+
+TYPE_CHECKING = False  # (not typing.TYPE_CHECKING: `import dcmfast` does not import typing)
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Any
+else:
+    Any = object  # the base class MultiValue[Any] below is evaluated at run time
 
 __all__ = ["Sequence"]
 

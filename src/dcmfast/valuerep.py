@@ -5,19 +5,23 @@ they are made on the hot path, once per element value on first access.
 """
 from __future__ import annotations
 
-import logging
-import re
 import warnings
-from collections.abc import Callable, Iterable, Iterator, MutableSequence
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from collections.abc import MutableSequence
 
 __all__ = ["DSfloat", "IS", "ISfloat", "PersonName", "UID", "MultiValue", "DS"]
 
 from ._core.dsfloat import DSfloat  # compiled: DS values are made by the thousand
 from ._core.multivalue import MultiValueBase
 
-logger = logging.getLogger("dcmfast")
-_T = TypeVar("_T")
+TYPE_CHECKING = False  # (not typing.TYPE_CHECKING: `import dcmfast` does not import typing)
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator
+    from typing import Any, TypeVar, overload
+
+    _T = TypeVar("_T")
+else:
+    _T = object  # MutableSequence[_T] below: only type checkers need a TypeVar
+
 
 
 DS = DSfloat
@@ -239,7 +243,7 @@ def _split_groups(text: str) -> tuple[str, ...]:
     return tuple(comps)
 
 
-_VALID_UID = re.compile(r"^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$")
+_valid_uid_match: Callable[[str], Any] | None = None  # re is imported on first use
 _UIDS: dict[str, tuple[str, str, str, bool, str]] | None = None
 _UNCOMPRESSED_TS = frozenset(
     ["1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.2", "1.2.840.10008.1.2.1.99"]
@@ -299,7 +303,12 @@ class UID(str):
 
     @property
     def is_valid(self) -> bool:
-        return len(self) <= 64 and _VALID_UID.match(self) is not None
+        global _valid_uid_match
+        if _valid_uid_match is None:
+            import re
+
+            _valid_uid_match = re.compile(r"^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$").match
+        return len(self) <= 64 and _valid_uid_match(self) is not None
 
     @property
     def is_transfer_syntax(self) -> bool:
