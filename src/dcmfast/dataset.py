@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
     from typing import Any
 
+    import numpy
+
 
 __all__ = ["Dataset", "FileDataset", "FileMetaDataset", "PrivateBlock"]
 
@@ -773,7 +775,7 @@ class Dataset(_elem.DatasetBase):
 
     # -- pixel data --------------------------------------------------------------
     @property
-    def pixel_array(self) -> Any:
+    def pixel_array(self) -> numpy.ndarray:
         """The pixel data as a numpy array (decoded once and cached)."""
         arr = self.__dict__.get("_pixel_array")
         if arr is None:
@@ -781,7 +783,26 @@ class Dataset(_elem.DatasetBase):
             self.__dict__["_pixel_array"] = arr
         return arr
 
-    def pixel_array_options(self, index: int | None = None, raw: bool = False, **kwargs: Any) -> Any:
+    def pixel_array_options(self, index: int | None = None, raw: bool = False,
+                            **kwargs: Any) -> numpy.ndarray:
+        """The pixel data decoded with options (pydicom's ``pixel_array`` options).
+
+        Parameters
+        ----------
+        index : int, optional
+            The frame to decode (all frames when None).
+        raw : bool
+            True: YBR_FULL(_422) samples as stored (no conversion to RGB).
+        **kwargs
+            The other options of :func:`dcmfast.pixels.pixel_array` (pydicom's names:
+            ``as_rgb``, ``threads``, ``rows=...`` overrides ...).
+
+        Returns
+        -------
+        numpy.ndarray
+            Equal to pydicom 3's; not cached (unlike :attr:`pixel_array`). Native
+            little-endian pixel data is a view on the file buffer.
+        """
         import dcmfast.pixels as pixels  # (an absolute import costs half a relative one)
 
         return pixels.pixel_array(self, index=index, raw=raw, **kwargs)

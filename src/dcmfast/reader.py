@@ -23,7 +23,13 @@ from .tag import Tag
 
 TYPE_CHECKING = False  # (not typing.TYPE_CHECKING: `import dcmfast` does not import typing)
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Protocol
+
+    class _BinaryReadable(Protocol):
+        def read(self, size: int = ..., /) -> bytes: ...
+
+    #: what dcmread reads: a path, the bytes of a file, a binary file-like, an mmap
+    DicomSource = str | os.PathLike[str] | bytes | bytearray | memoryview | _mmap.mmap | _BinaryReadable
 
 __all__ = ["dcmread", "read_file_meta_info", "default_max_bytes"]
 
@@ -206,7 +212,7 @@ def _uid_value(index: _parse.Index, entry: int) -> str:
 
 
 def dcmread(
-    fp: Any,
+    fp: DicomSource,
     defer_size: Any = None,
     stop_before_pixels: bool = False,
     force: bool = False,
