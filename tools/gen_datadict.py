@@ -6,9 +6,11 @@ Writes src/dcmfast/datadict/_main.py (public tags and repeater masks),
 src/dcmfast/datadict/_tags.py (the sorted tags of _main.py and its SQ tags as packed
 uint32 bytes: what the reader gives the scanner at import, so that ``import dcmfast``
 does not load _main.py, which costs several milliseconds, before the first keyword
-lookup), src/dcmfast/datadict/_private.py (private dictionaries) and
-src/dcmfast/datadict/_uids.py (UID names). The output is marked do-not-edit; re-run
-this script after upgrading pydicom.
+lookup), src/dcmfast/datadict/_private.py (private dictionaries),
+src/dcmfast/datadict/_uids.py (UID names) and src/dcmfast/datadict/_keywords.pyi (a
+stub only: the keyword attributes of a Dataset, typed Any, for type checkers, which then
+reject a misspelt method name). The output is marked do-not-edit; re-run this script
+after upgrading pydicom.
 """
 from __future__ import annotations
 
@@ -53,6 +55,13 @@ def main() -> None:
     for name, tags in (("SQ_TAGS", sq), ("KNOWN_TAGS", known)):
         tlines.append(f"{name} = {struct.pack(f'<{len(tags)}I', *tags)!r}")
     _write("_tags.py", "\n".join(tlines) + "\n")
+
+    klines = ["# The keyword attributes of a Dataset, for type checkers only (dcmfast.dataset imports",
+              "# this under TYPE_CHECKING): each public keyword, its value typed Any.",
+              "from typing import Any", "", "class KeywordAttributes:"]
+    keywords = sorted({DicomDictionary[tag][4] for tag in known} - {""})
+    klines += [f"    {kw}: Any" + ("" if kw[0].isupper() else "  # noqa: N815") for kw in keywords]
+    _write("_keywords.pyi", "\n".join(klines) + "\n")
 
     plines = ["# private creator: {masked tag string: (VR, VM, name, retired)}", "PRIVATE = {"]
     for creator in sorted(private_dictionaries):

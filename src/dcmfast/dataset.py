@@ -33,6 +33,14 @@ if TYPE_CHECKING:
 
     import numpy
 
+    # the keyword attributes (ds.PatientName ...), typed Any: a generated stub
+    # (tools/gen_datadict.py), so that type checkers reject a misspelt method name
+    from .datadict._keywords import KeywordAttributes
+
+    class _DatasetBase(_elem.DatasetBase, KeywordAttributes): ...
+else:
+    _DatasetBase = _elem.DatasetBase  # at run time the keywords are resolved in C
+
 
 __all__ = ["Dataset", "FileDataset", "FileMetaDataset", "PrivateBlock"]
 
@@ -96,7 +104,7 @@ _C_ATTRIBUTES = frozenset(
 )
 
 
-class Dataset(_elem.DatasetBase):
+class Dataset(_DatasetBase):
     """A collection of DICOM data elements with pydicom's ``Dataset`` interface."""
 
     indent_chars = "   "
