@@ -131,3 +131,27 @@ def test_a_failing_block_fails(tmp_path: Path, workdir: Path) -> None:
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1
     assert "AttributeError" in proc.stderr and "bad.md:3 failed" in proc.stderr
+
+
+def test_public_api_has_docstrings():
+    """help(dcmfast) opens with an overview, and every public class, function, method and
+    property of ``dcmfast.__all__`` says what it does."""
+    import inspect
+
+    import dcmfast
+
+    overview = inspect.getdoc(dcmfast)
+    assert overview and "dcmread" in overview.split("\n\n")[1]
+    missing = []
+    for name in dcmfast.__all__:
+        obj = getattr(dcmfast, name)
+        if not (inspect.isclass(obj) or inspect.isfunction(obj)):
+            continue
+        if not inspect.getdoc(obj):
+            missing.append(name)
+        if inspect.isclass(obj) and obj.__module__.startswith("dcmfast"):
+            for attr, value in vars(obj).items():
+                if not attr.startswith("_") and (callable(value) or isinstance(value, property)):
+                    if not getattr(value, "__doc__", None):
+                        missing.append(f"{name}.{attr}")
+    assert not missing, f"public names without a docstring: {missing}"

@@ -272,6 +272,9 @@ class Dataset(_DatasetBase):
         return elem
 
     def get_item(self, key: Any, *, keep_deferred: bool = False) -> Any:
+        """The element at `key` (a tag, keyword or tag pair), or a Dataset for a slice of tags
+        (pydicom's ``get_item``; values are never deferred here, `keep_deferred` is accepted).
+        """
         if isinstance(key, slice):
             return self._dataset_slice(key)
         return self.__getitem__(key)
@@ -297,6 +300,15 @@ class Dataset(_DatasetBase):
         return tag in self._dict
 
     def get(self, key: Any, default: Any = None) -> Any:
+        """The value of the element `key` names, or `default` when there is none.
+
+        Parameters
+        ----------
+        key : str or int or tuple
+            A keyword (the value is returned, as ``getattr``) or a tag (the DataElement).
+        default : object
+            What to return when the element is missing.
+        """
         if isinstance(key, str):
             try:
                 return getattr(self, key)
@@ -312,6 +324,9 @@ class Dataset(_DatasetBase):
             return default
 
     def data_element(self, name: str) -> DataElement | None:
+        """The DataElement of keyword `name`, or None when `name` is not a keyword
+        (KeyError when the keyword's element is missing, as pydicom).
+        """
         tag = _datadict.KEYWORD_TO_TAG.get(name)
         if tag is not None:
             return self[tag]
@@ -355,6 +370,7 @@ class Dataset(_DatasetBase):
             yield d[tag]
 
     def elements(self) -> Iterator[DataElement]:
+        """The top-level DataElements in tag order (as iterating over the dataset)."""
         return self.__iter__()
 
     def __reversed__(self) -> Iterator[DataElement]:
@@ -364,14 +380,17 @@ class Dataset(_DatasetBase):
             yield d[tag]
 
     def keys(self) -> Any:
+        """The tags of the top-level elements (a dict view, in insertion order)."""
         self._load_all()
         return self._dict.keys()
 
     def values(self) -> Any:
+        """The top-level DataElements (a dict view, in insertion order)."""
         self._load_all()
         return self._dict.values()
 
     def items(self) -> Any:
+        """``(tag, DataElement)`` pairs of the top-level elements (a dict view)."""
         self._load_all()
         return self._dict.items()
 
@@ -379,6 +398,13 @@ class Dataset(_DatasetBase):
         return sorted(set(super().__dir__()) | set(self.dir()))
 
     def dir(self, *filters: str) -> list[str]:
+        """The keywords of the top-level elements, sorted.
+
+        Parameters
+        ----------
+        *filters : str
+            Keep only the keywords containing one of these (case-insensitive).
+        """
         names = [n for n in (keyword_for_tag(t) for t in self._tags()) if n]
         if not filters:
             return sorted(names)
@@ -402,6 +428,7 @@ class Dataset(_DatasetBase):
         return ds
 
     def group_dataset(self, group: int) -> Dataset:
+        """A Dataset of the elements of group `group` (``ds[(group, 0):(group + 1, 0)]``)."""
         return self[(group, 0):(group + 1, 0)]
 
     # -- character set -----------------------------------------------------------
@@ -421,6 +448,9 @@ class Dataset(_DatasetBase):
 
     @property
     def original_character_set(self) -> Any:
+        """The Specific Character Set the dataset was read with (pydicom's
+        ``original_character_set``).
+        """
         charset = self._read_charset
         if charset == "" and self._view is not None:
             return list(self._character_set_tuple())
@@ -428,11 +458,15 @@ class Dataset(_DatasetBase):
 
     @property
     def original_encoding(self) -> tuple[bool | None, bool | None]:
+        """``(is_implicit_VR, is_little_endian)`` as read (None, None for a new dataset)."""
         return (self._read_implicit, self._read_little)
 
     def set_original_encoding(
         self, is_implicit_vr: bool | None, is_little_endian: bool | None, character_encoding: Any = None
     ) -> None:
+        """Set the encoding the dataset is treated as having been read with
+        (implicit VR, little endian, and optionally the character encoding).
+        """
         object.__setattr__(self, "_read_implicit", is_implicit_vr)
         object.__setattr__(self, "_read_little", is_little_endian)
         if character_encoding is not None:
@@ -440,6 +474,7 @@ class Dataset(_DatasetBase):
 
     @property
     def is_little_endian(self) -> bool | None:
+        """Whether the dataset is (to be) written little endian; defaults to how it was read."""
         return self.__dict__.get("_is_little_endian", self._read_little)
 
     @is_little_endian.setter
@@ -448,6 +483,7 @@ class Dataset(_DatasetBase):
 
     @property
     def is_implicit_VR(self) -> bool | None:  # noqa: N802
+        """Whether the dataset is (to be) written with implicit VR; defaults to how it was read."""
         return self.__dict__.get("_is_implicit_VR", self._read_implicit)
 
     @is_implicit_VR.setter
@@ -456,6 +492,7 @@ class Dataset(_DatasetBase):
 
     @property
     def is_original_encoding(self) -> bool:
+        """Whether the current ``is_implicit_VR`` and ``is_little_endian`` are those read."""
         return self.original_encoding == (self.is_implicit_VR, self.is_little_endian)
 
     # -- changes -----------------------------------------------------------------
@@ -485,9 +522,21 @@ class Dataset(_DatasetBase):
         self._dict[elem_tag] = elem
 
     def add(self, data_element: DataElement) -> None:
+        """Add (or replace) `data_element`, at its tag."""
         self[data_element.tag] = data_element
 
     def add_new(self, tag: Any, VR: str, value: Any) -> None:  # noqa: N803
+        """Add (or replace) an element made from `tag`, `VR` and `value`.
+
+        Parameters
+        ----------
+        tag : int or str or tuple
+            The element's tag (anything :func:`dcmfast.Tag` accepts).
+        VR : str
+            Its value representation ("PN", "US", ...).
+        value : object
+            Its value.
+        """
         self.add(DataElement(tag, VR, value))
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -545,6 +594,7 @@ class Dataset(_DatasetBase):
                 self.__dict__.pop("_private_blocks", None)
 
     def pop(self, key: Any, *args: Any) -> Any:
+        """Remove the element at `key` and return it (or the default given, else KeyError)."""
         self._load_all()
         try:
             key = Tag(key)
@@ -554,11 +604,15 @@ class Dataset(_DatasetBase):
         return self._dict.pop(key, *args)
 
     def popitem(self) -> tuple[BaseTag, DataElement]:
+        """Remove and return the last ``(tag, DataElement)`` pair added."""
         self._load_all()
         self._changed()
         return self._dict.popitem()  # type: ignore[return-value]
 
     def setdefault(self, key: Any, default: Any = None) -> DataElement:
+        """The element at `key`; when missing, add one holding `default` (a DataElement, or a
+        value given the dictionary's VR, 'UN' for private or unknown tags) and return it.
+        """
         tag = Tag(key)
         if tag in self:
             return self[tag]
@@ -576,6 +630,7 @@ class Dataset(_DatasetBase):
         return default
 
     def update(self, d: Any) -> None:
+        """Set the elements of the mapping `d`: keyword keys as attributes, tag keys as items."""
         for key, value in list(d.items()):
             if isinstance(key, str):
                 setattr(self, key, value)
@@ -583,12 +638,14 @@ class Dataset(_DatasetBase):
                 self[Tag(key)] = value
 
     def clear(self) -> None:
+        """Remove every element."""
         self._load_all()
         self._changed()
         self._dict.clear()
 
     # -- traversal ---------------------------------------------------------------
     def iterall(self) -> Iterator[DataElement]:
+        """Every DataElement, depth first: each element, then the elements of its sequence items."""
         for elem in self:
             yield elem
             if elem.VR == "SQ":
@@ -596,6 +653,15 @@ class Dataset(_DatasetBase):
                     yield from item.iterall()
 
     def walk(self, callback: Callable[[Dataset, DataElement], None], recursive: bool = True) -> None:
+        """Call ``callback(dataset, element)`` for every element, in tag order.
+
+        Parameters
+        ----------
+        callback : callable
+            Called with the dataset holding the element and the element; it may delete it.
+        recursive : bool
+            Also walk the items of sequences (default True).
+        """
         for tag in list(self._sorted_tags()):
             data_element = self[tag]
             callback(self, data_element)
@@ -604,6 +670,7 @@ class Dataset(_DatasetBase):
                     dataset.walk(callback)
 
     def remove_private_tags(self) -> None:
+        """Remove every private element, in sequence items too."""
         def remove_callback(dataset: Dataset, elem: DataElement) -> None:
             if elem.tag.is_private:
                 del dataset[elem.tag]
@@ -612,6 +679,18 @@ class Dataset(_DatasetBase):
 
     # -- private blocks ----------------------------------------------------------
     def private_block(self, group: int, private_creator: str, create: bool = False) -> PrivateBlock:
+        """The :class:`PrivateBlock` of `private_creator` in group `group`.
+
+        Parameters
+        ----------
+        group : int
+            An odd group number.
+        private_creator : str
+            The private creator's value.
+        create : bool
+            Reserve a new block (adding its private creator element) when there is none;
+            otherwise a missing block raises KeyError.
+        """
         key = (group, private_creator)
         blocks = self.__dict__.setdefault("_private_blocks", {})
         if key in blocks:
@@ -634,11 +713,15 @@ class Dataset(_DatasetBase):
         return new
 
     def private_creators(self, group: int) -> list[str]:
+        """The private creator values of the odd group `group`, in element order."""
         if group % 2 == 0:
             raise ValueError("Group must be an odd number")
         return [x.value for x in self[(group, 0x10):(group, 0x100)]]
 
     def get_private_item(self, group: int, element_offset: int, private_creator: str) -> DataElement:
+        """The element at `element_offset` (0x00-0xFF) in the block of `private_creator` in
+        `group`.
+        """
         block = self.private_block(group, private_creator)
         return self.__getitem__(block.get_tag(element_offset))
 
@@ -670,6 +753,7 @@ class Dataset(_DatasetBase):
     __repr__ = __str__
 
     def top(self) -> str:
+        """The top-level elements as text (sequences are named, not expanded)."""
         return self._pretty_str(top_level_only=True)
 
     def formatted_lines(
@@ -678,6 +762,9 @@ class Dataset(_DatasetBase):
         sequence_element_format: str = default_sequence_element_format,
         indent_format: str | None = None,
     ) -> Iterator[str]:
+        """One line of text per element (``iterall``), formatted with `element_format` or, for
+        sequences, `sequence_element_format` (``%``-style fields: tag, name, VR, repval, value ...).
+        """
         for elem in self.iterall():
             fields = {
                 "tag": elem.tag, "name": elem.name, "VR": elem.VR, "repval": elem.repval,
@@ -723,6 +810,7 @@ class Dataset(_DatasetBase):
         object.__setattr__(self, "_view", None)
 
     def copy(self) -> Dataset:
+        """A shallow copy (``copy.copy``): new containers, the same element values."""
         return copy.copy(self)
 
     def __copy__(self) -> Dataset:

@@ -53,14 +53,17 @@ class Sequence(MultiValue[Any]):
             origin.touch(self)
 
     def append(self, item: Any) -> None:
+        """Append the Dataset `item`."""
         self._touch()
         super().append(item)
 
     def insert(self, position: int, item: Any) -> None:
+        """Insert the Dataset `item` before `position`."""
         self._touch()
         super().insert(position, item)
 
     def extend(self, val: Iterable[Any]) -> None:
+        """Append every Dataset of `val`."""
         from .dataset import Dataset
 
         if isinstance(val, Dataset):
