@@ -168,3 +168,18 @@ def test_logging_is_not_imported_to_drop_info_records():
         print("logging" in sys.modules)
     """)
     assert out.split() == ["False"]
+
+
+def test_version_does_not_build_the_parser():
+    """``dcmfast --version`` answers before the parser imports every subcommand's module."""
+    import dcmfast
+
+    out = _isolated("""
+        from dcmfast.cli import main
+        code = main(["--version"])
+        loaded = [m for m in sys.modules if m.startswith(("dcmfast.cli.", "dcmfast.ingest", "dcmfast.bench"))]
+        print(code, ",".join(sorted(loaded)))
+    """)
+    lines = out.splitlines()
+    assert lines[0] == f"dcmfast {dcmfast.__version__}"
+    assert lines[1].split() == ["0", "dcmfast.cli._common"]
