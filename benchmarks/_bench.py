@@ -8,15 +8,15 @@ from typing import Any
 
 import pytest
 
-from dcmfast.cli import bench
+from dcmfast.bench import cases, peers
 
 #: implementations every case may have (parametrize ids); a case lacking one skips it
-IMPLS = ["dcmfast", "pydicom", "fastdicom", "dicomsdl", "gdcm", bench.FLOOR_READ, bench.FLOOR_COPY]
+IMPLS = ["dcmfast", "pydicom", "fastdicom", "dicomsdl", "gdcm", peers.FLOOR_READ, peers.FLOOR_COPY]
 RLE_IMPLS = IMPLS[:2] + ["pydicom+pylibjpeg-rle"] + IMPLS[2:]
 IMPORT_IMPLS = ["dcmfast", "pydicom", "fastdicom", "dicomsdl", "gdcm"]
 
 
-def run_impl(benchmark: Any, case: bench.Case, name: str) -> None:
+def run_impl(benchmark: Any, case: cases.Case, name: str) -> None:
     """Benchmark implementation ``name`` of ``case`` and record whether it was correct."""
     try:
         impl = case.impl(name)

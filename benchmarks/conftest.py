@@ -1,7 +1,7 @@
 """Shared pieces of the pytest-benchmark suites (parse/ values/ sequences/ pixels/ rle/
 ingest/ import/).
 
-Every benchmark runs one implementation of a case defined in ``dcmfast.cli.bench``
+Every benchmark runs one implementation of a case defined in ``dcmfast.bench``
 (dcmfast, pydicom, pydicom+pylibjpeg-rle, fastdicom, dicomsdl, gdcm, and two floors:
 ``open()+read()+close()`` of the same files and a numpy copy of as many bytes) on the
 same input, so a group holds dcmfast and its peers side by side. The output of the
@@ -27,7 +27,7 @@ except ImportError:  # a checkout built in place
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # corpus.py
 
-from dcmfast.cli import bench
+from dcmfast.bench import cases
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -38,7 +38,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture(scope="session")
 def bundled() -> Path:
     """pydicom's bundled test files folder (listed, never fetched)."""
-    return bench.bundled_test_files()
+    return cases.bundled_test_files()
 
 
 @pytest.fixture(scope="session")

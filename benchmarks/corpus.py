@@ -10,7 +10,7 @@ already there are kept. The folder is ``--cache``, else ``$DCMFAST_BENCH_CACHE``
 else ``~/.cache/dcmfast-bench`` (a ``v1/`` subfolder: a change to the corpus
 bumps it).
 
-The builder itself is ``dcmfast.cli.bench.build_corpus`` so that ``dcmfast bench
+The builder itself is ``dcmfast.bench.corpus.build_corpus`` so that ``dcmfast bench
 --full`` can build the same corpus from an installed package; this file is its
 entry point for the pytest-benchmark suites and for people.
 """
@@ -27,7 +27,7 @@ try:
 except ImportError:  # running from a checkout without an install
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from dcmfast.cli.bench import build_corpus, corpus_dir, corpus_files
+from dcmfast.bench.corpus import build_corpus, corpus_dir, corpus_files
 
 __all__ = ["build", "corpus_dir", "corpus_files"]
 

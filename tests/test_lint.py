@@ -6,6 +6,7 @@ environment (``pip install -e ".[lint]"``) or when the tests run outside a sourc
 """
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -31,7 +32,12 @@ def _tool(module: str, name: str) -> list[str]:
 
 
 def _run(cmd: list[str]) -> None:
-    result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    # the tools start their helpers by name (cython-lint runs pycodestyle): this environment's
+    # scripts folder first on PATH, however this interpreter was started (a virtual
+    # environment's python is often run without activating it)
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join(p for p in (os.path.dirname(sys.executable), env.get("PATH")) if p)
+    result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

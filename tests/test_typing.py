@@ -76,6 +76,22 @@ def test_strict_client_type_checks():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_strict_client_mistakes_are_rejected():
+    """mypy reports every mistake marked in ``tests/typing/rejected_api.py`` (dcmread(123), a
+    misspelt Dataset method, a misspelt ndarray method on pixel_array), with its error code,
+    and nothing else (keyword attributes stay Any)."""
+    import re
+
+    path = TYPING / "rejected_api.py"
+    expected = {(n, m[1]) for n, line in enumerate(path.read_text().splitlines(), 1)
+                if (m := re.search(r"# error: ([\w-]+)", line))}
+    assert len(expected) == 4
+    result = _run("-m", "mypy", "--strict", "--no-error-summary", "--show-error-codes", str(path))
+    found = {(int(m[1]), m[2]) for m in re.finditer(r"rejected_api\.py:(\d+): error: .*\[([\w-]+)\]$",
+                                                      result.stdout, flags=re.M)}
+    assert found == expected, result.stdout + result.stderr
+
+
 def test_example_runs():
     """The type-checked example is also correct at run time."""
     pydicom_data = pytest.importorskip("pydicom.data")

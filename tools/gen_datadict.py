@@ -2,14 +2,20 @@
 
 Usage: python tools/gen_datadict.py
 
-Writes src/dcmfast/datadict/_main.py (public tags and repeater masks) and
-src/dcmfast/datadict/_private.py (private dictionaries) and
-src/dcmfast/datadict/_uids.py (UID names). The output is marked
-do-not-edit; re-run this script after upgrading pydicom.
+Writes src/dcmfast/datadict/_main.py (public tags and repeater masks),
+src/dcmfast/datadict/_tags.py (the sorted tags of _main.py and its SQ tags as packed
+uint32 bytes: what the reader gives the scanner at import, so that ``import dcmfast``
+does not load _main.py, which costs several milliseconds, before the first keyword
+lookup), src/dcmfast/datadict/_private.py (private dictionaries),
+src/dcmfast/datadict/_uids.py (UID names) and src/dcmfast/datadict/_keywords.pyi (a
+stub only: the keyword attributes of a Dataset, typed Any, for type checkers, which then
+reject a misspelt method name). The output is marked do-not-edit; re-run this script
+after upgrading pydicom.
 """
 from __future__ import annotations
 
 import pathlib
+import struct
 
 import pydicom
 from pydicom._dicom_dict import DicomDictionary, RepeatersDictionary
@@ -41,6 +47,21 @@ def main() -> None:
         lines.append(f"    {mask!r}: ({vr!r}, {vm!r}, {name!r}, {bool(retired)!r}, {keyword!r}),")
     lines.append("}")
     _write("_main.py", "\n".join(lines) + "\n")
+
+    known = sorted(DicomDictionary)
+    sq = [tag for tag in known if DicomDictionary[tag][0] == "SQ"]
+    tlines = ["# The tags of _main.py (KNOWN_TAGS) and those whose VR is SQ (SQ_TAGS), sorted, as",
+              "# little-endian uint32: dcmfast.datadict.tag_arrays() makes them arrays."]
+    for name, tags in (("SQ_TAGS", sq), ("KNOWN_TAGS", known)):
+        tlines.append(f"{name} = {struct.pack(f'<{len(tags)}I', *tags)!r}")
+    _write("_tags.py", "\n".join(tlines) + "\n")
+
+    klines = ["# The keyword attributes of a Dataset, for type checkers only (dcmfast.dataset imports",
+              "# this under TYPE_CHECKING): each public keyword, its value typed Any.",
+              "from typing import Any", "", "class KeywordAttributes:"]
+    keywords = sorted({DicomDictionary[tag][4] for tag in known} - {""})
+    klines += [f"    {kw}: Any" + ("" if kw[0].isupper() else "  # noqa: N815") for kw in keywords]
+    _write("_keywords.pyi", "\n".join(klines) + "\n")
 
     plines = ["# private creator: {masked tag string: (VR, VM, name, retired)}", "PRIVATE = {"]
     for creator in sorted(private_dictionaries):

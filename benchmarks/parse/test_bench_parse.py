@@ -5,18 +5,18 @@ from __future__ import annotations
 import pytest
 from _bench import IMPLS, run_impl
 
-from dcmfast.cli import bench
+from dcmfast.bench import cases
 
 
 @pytest.fixture(scope="module")
 def ct_small_header(bundled):
-    return bench.case_header([bundled / "CT_small.dcm"], "CT_small.dcm: header only", "parse/CT_small-header")
+    return cases.case_header([bundled / "CT_small.dcm"], "CT_small.dcm: header only", "parse/CT_small-header")
 
 
 @pytest.fixture(scope="module")
 def series_header(corpus):
     paths = corpus["ct_series"]
-    return bench.case_header(paths, f"{len(paths)} CT slices: header only", "parse/ct_series-header")
+    return cases.case_header(paths, f"{len(paths)} CT slices: header only", "parse/ct_series-header")
 
 
 @pytest.mark.parametrize("impl", IMPLS)

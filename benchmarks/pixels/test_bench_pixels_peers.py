@@ -6,19 +6,19 @@ from __future__ import annotations
 import pytest
 from _bench import IMPLS, run_impl
 
-from dcmfast.cli import bench
+from dcmfast.bench import cases
 
 
 @pytest.fixture(scope="module")
 def ct_small(bundled):
-    return bench.case_pixels(bundled / "CT_small.dcm", "CT_small.dcm: read + pixel_array",
+    return cases.case_pixels(bundled / "CT_small.dcm", "CT_small.dcm: read + pixel_array",
                              "pixels/CT_small")
 
 
 @pytest.fixture(scope="module", params=["enhanced_ct", "big"])
 def corpus_image(request, corpus):
     path = corpus[request.param]
-    return bench.case_pixels(path, f"{path.name}: read + pixel_array", f"pixels/{request.param}")
+    return cases.case_pixels(path, f"{path.name}: read + pixel_array", f"pixels/{request.param}")
 
 
 @pytest.mark.parametrize("impl", IMPLS)

@@ -7,19 +7,19 @@ from __future__ import annotations
 import pytest
 from _bench import RLE_IMPLS, run_impl
 
-from dcmfast.cli import bench
+from dcmfast.bench import cases
 
 
 @pytest.fixture(scope="module", params=["MR_small_RLE.dcm", "SC_rgb_rle_2frame.dcm"])
 def bundled_rle(request, bundled):
-    return bench.case_pixels(bundled / request.param, f"{request.param}: read + RLE pixel_array",
+    return cases.case_pixels(bundled / request.param, f"{request.param}: read + RLE pixel_array",
                              f"rle/{request.param}", group="rle")
 
 
 @pytest.fixture(scope="module", params=["enhanced_ct_rle", "big_rle"])
 def corpus_rle(request, corpus):
     path = corpus[request.param]
-    return bench.case_pixels(path, f"{path.name}: read + RLE pixel_array", f"rle/{request.param}",
+    return cases.case_pixels(path, f"{path.name}: read + RLE pixel_array", f"rle/{request.param}",
                              group="rle")
 
 

@@ -6,25 +6,26 @@ from __future__ import annotations
 import pytest
 from _bench import IMPLS, run_impl
 
-from dcmfast.cli import bench
+from dcmfast.bench import cases
+from dcmfast.bench.corpus import N_PFFG_ITEMS
 
 
 @pytest.fixture(scope="module")
 def pffg(corpus):
-    return bench.case_frame_positions(
-        corpus["pffg"], f"{bench.N_PFFG_ITEMS}-item per-frame groups: every ImagePositionPatient",
+    return cases.case_frame_positions(
+        corpus["pffg"], f"{N_PFFG_ITEMS}-item per-frame groups: every ImagePositionPatient",
         "sequences/pffg")
 
 
 @pytest.fixture(scope="module")
 def rtplan(bundled):
-    return bench.case_walk(bundled / "rtplan.dcm", "rtplan.dcm: every value at every depth",
+    return cases.case_walk(bundled / "rtplan.dcm", "rtplan.dcm: every value at every depth",
                            "sequences/rtplan")
 
 
 @pytest.fixture(scope="module")
 def enhanced(corpus):
-    return bench.case_walk(corpus["enhanced_ct"], "Enhanced CT 100 frames: every value at every depth",
+    return cases.case_walk(corpus["enhanced_ct"], "Enhanced CT 100 frames: every value at every depth",
                            "sequences/enhanced_ct")
 
 

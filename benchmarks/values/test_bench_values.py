@@ -5,26 +5,26 @@ from __future__ import annotations
 import pytest
 from _bench import IMPLS, run_impl
 
-from dcmfast.cli import bench
+from dcmfast.bench import cases
 
 
 @pytest.fixture(scope="module")
 def ct_small(bundled):
-    return bench.case_values([bundled / "CT_small.dcm"], "CT_small.dcm: read + every top-level value",
+    return cases.case_values([bundled / "CT_small.dcm"], "CT_small.dcm: read + every top-level value",
                              "values/CT_small")
 
 
 @pytest.fixture(scope="module")
 def bundled_files(bundled):
-    files = bench._readable_by_peers(bench._plain_bundled_files(bundled))
-    return bench.case_values(files, f"{len(files)} bundled files: read + every top-level value",
+    files = cases._readable_by_peers(cases._plain_bundled_files(bundled))
+    return cases.case_values(files, f"{len(files)} bundled files: read + every top-level value",
                              "values/bundled", probe=True)
 
 
 @pytest.fixture(scope="module")
 def series(corpus):
     paths = corpus["ct_series"]
-    return bench.case_values(paths, f"{len(paths)} CT slices: read + every top-level value",
+    return cases.case_values(paths, f"{len(paths)} CT slices: read + every top-level value",
                              "values/ct_series")
 
 

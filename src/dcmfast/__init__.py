@@ -1,11 +1,29 @@
-"""dcmfast: a fast, trustworthy DICOM reader with a pydicom-compatible interface.
+"""dcmfast: fast DICOM reading and writing with pydicom's interface and pydicom's results.
 
-The parsing core is compiled (Cython); there is no pure-Python fallback: if
-the extension modules are missing, importing dcmfast fails.
+Reading
+    ``ds = dcmfast.dcmread(path)`` (a path, bytes, a file-like or an mmap; pydicom's
+    arguments, plus ``max_bytes`` and ``mmap``) returns a :class:`FileDataset`: elements by
+    keyword (``ds.PatientName``), by tag (``ds[0x00100020].value``), ``ds.get(...)``,
+    ``ds.iterall()``, as in pydicom. ``ds.pixel_array`` decodes native, RLE and (with
+    pylibjpeg-libjpeg) JPEG pixel data into a numpy array; ``ds.to_pydicom()`` makes a
+    pydicom dataset.
+Writing
+    :func:`dcmwrite`, :func:`dcmwrite_bytes` and ``Dataset.save_as``: pydicom's bytes,
+    unchanged elements copied from the file read; a path is written atomically.
+More
+    :mod:`dcmfast.pixels` (decoders, RLE encoding, encapsulation), :mod:`dcmfast.deid`
+    (PS3.15 de-identification), :mod:`dcmfast.ingest` (the metadata of many files as
+    records, Arrow/Parquet, an SQLite index), :mod:`dcmfast.dask`, the ``dcmfast`` command
+    (:mod:`dcmfast.cli`), :func:`register_pydicom` (dcmfast's RLE decoder inside pydicom).
+Errors
+    :class:`InvalidDicomError` (also pydicom's and a ValueError), and the other
+    :mod:`dcmfast.errors`: each names the file, tag and offset.
+
+The parsing core is compiled (Cython); there is no pure-Python fallback: if the extension
+modules are missing, importing dcmfast fails (``BACKEND`` is ``"cython"``). ``import
+dcmfast`` imports neither numpy nor pydicom, and loads the data dictionary on first use.
 """
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 from . import errors
 from ._core import parse as _parse  # noqa: F401  (fails loudly when the build is missing)
@@ -19,6 +37,7 @@ from .sequence import Sequence
 from .tag import BaseTag, Tag
 from .valuerep import UID, MultiValue, PersonName
 
+TYPE_CHECKING = False  # (not typing.TYPE_CHECKING: `import dcmfast` does not import typing)
 if TYPE_CHECKING:
     from .filewriter import dcmwrite, dcmwrite_bytes
 

@@ -8,14 +8,15 @@ pydicom's, and pydicom is imported only when such a file is read.
 """
 from __future__ import annotations
 
-import logging
 import warnings
-from collections.abc import Sequence
-from typing import Any
+
+TYPE_CHECKING = False  # (not typing.TYPE_CHECKING: `import dcmfast` does not import typing)
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
+
 
 __all__ = ["default_encoding", "convert_encodings", "decode_bytes", "encode_string"]
-
-logger = logging.getLogger("dcmfast")
 
 default_encoding = "iso8859"
 

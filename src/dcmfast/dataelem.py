@@ -4,8 +4,6 @@ The class is compiled (``dcmfast._core.element``); this module is its public hom
 """
 from __future__ import annotations
 
-from typing import Any
-
 from ._core.element import (
     ALLOW_BACKSLASH,
     AMBIGUOUS_VR,
@@ -14,6 +12,10 @@ from ._core.element import (
     LONG_VALUE_VR,
     DataElement,
 )
+
+TYPE_CHECKING = False  # (not typing.TYPE_CHECKING: `import dcmfast` does not import typing)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "ALLOW_BACKSLASH",

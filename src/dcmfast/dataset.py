@@ -12,25 +12,35 @@ from __future__ import annotations
 import copy
 import io
 import os
-import re
 import warnings
 from bisect import bisect_left
-from collections.abc import Callable, Iterator
-from typing import Any
 
+from . import datadict as _datadict  # its KEYWORD_TO_TAG is loaded on first use
 from ._core import element as _elem
 from ._core import values as _values
 from ._core.parse import Index
 from .charset import DEFAULT as _DEFAULT_ENCODINGS
 from .charset import convert_encodings
-from .datadict import (
-    KEYWORD_TO_TAG,
-    dictionary_VR,
-    keyword_for_tag,
-)
+from .datadict import dictionary_VR, keyword_for_tag
 from .dataelem import DataElement
 from .errors import AmbiguousVRError
 from .tag import BaseTag, Tag, _tag_from_int
+
+TYPE_CHECKING = False  # (not typing.TYPE_CHECKING: `import dcmfast` does not import typing)
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from typing import Any
+
+    import numpy
+
+    # the keyword attributes (ds.PatientName ...), typed Any: a generated stub
+    # (tools/gen_datadict.py), so that type checkers reject a misspelt method name
+    from .datadict._keywords import KeywordAttributes
+
+    class _DatasetBase(_elem.DatasetBase, KeywordAttributes): ...
+else:
+    _DatasetBase = _elem.DatasetBase  # at run time the keywords are resolved in C
+
 
 __all__ = ["Dataset", "FileDataset", "FileMetaDataset", "PrivateBlock"]
 
@@ -45,8 +55,19 @@ _AMBIGUOUS_US_SS_TAGS = frozenset([
 ])
 _AMBIGUOUS_OB_OW_TAGS = frozenset([0x54000110, 0x54000112, 0x5400100A, 0x54001010])
 _OVERLAY_DATA_TAGS = frozenset((g << 16) | 0x3000 for g in range(0x6000, 0x601F, 2))
-_RE_CAMEL_CASE = re.compile(r"(?P<start>(^[A-Za-z])((?=.+?[A-Z])[A-Za-z0-9]+)|(^[A-Z])([a-z0-9]+))"
-                            r"(?P<last>[A-Za-z0-9][^_]$)")
+_camel_case_match: Callable[[str], Any] | None = None  # a compiled regular expression's match
+
+
+def _is_camel_case(name: str) -> bool:
+    """Whether `name` looks like a DICOM keyword (pydicom's camel-case warning); `re` is
+    imported on first use."""
+    global _camel_case_match
+    if _camel_case_match is None:
+        import re
+
+        _camel_case_match = re.compile(r"(?P<start>(^[A-Za-z])((?=.+?[A-Z])[A-Za-z0-9]+)|(^[A-Z])([a-z0-9]+))"
+                                       r"(?P<last>[A-Za-z0-9][^_]$)").match
+    return _camel_case_match(name) is not None
 
 
 
@@ -83,7 +104,7 @@ _C_ATTRIBUTES = frozenset(
 )
 
 
-class Dataset(_elem.DatasetBase):
+class Dataset(_DatasetBase):
     """A collection of DICOM data elements with pydicom's ``Dataset`` interface."""
 
     indent_chars = "   "
@@ -251,6 +272,9 @@ class Dataset(_elem.DatasetBase):
         return elem
 
     def get_item(self, key: Any, *, keep_deferred: bool = False) -> Any:
+        """The element at `key` (a tag, keyword or tag pair), or a Dataset for a slice of tags
+        (pydicom's ``get_item``; values are never deferred here, `keep_deferred` is accepted).
+        """
         if isinstance(key, slice):
             return self._dataset_slice(key)
         return self.__getitem__(key)
@@ -276,6 +300,15 @@ class Dataset(_elem.DatasetBase):
         return tag in self._dict
 
     def get(self, key: Any, default: Any = None) -> Any:
+        """The value of the element `key` names, or `default` when there is none.
+
+        Parameters
+        ----------
+        key : str or int or tuple
+            A keyword (the value is returned, as ``getattr``) or a tag (the DataElement).
+        default : object
+            What to return when the element is missing.
+        """
         if isinstance(key, str):
             try:
                 return getattr(self, key)
@@ -291,7 +324,10 @@ class Dataset(_elem.DatasetBase):
             return default
 
     def data_element(self, name: str) -> DataElement | None:
-        tag = KEYWORD_TO_TAG.get(name)
+        """The DataElement of keyword `name`, or None when `name` is not a keyword
+        (KeyError when the keyword's element is missing, as pydicom).
+        """
+        tag = _datadict.KEYWORD_TO_TAG.get(name)
         if tag is not None:
             return self[tag]
         return None
@@ -334,6 +370,7 @@ class Dataset(_elem.DatasetBase):
             yield d[tag]
 
     def elements(self) -> Iterator[DataElement]:
+        """The top-level DataElements in tag order (as iterating over the dataset)."""
         return self.__iter__()
 
     def __reversed__(self) -> Iterator[DataElement]:
@@ -343,14 +380,17 @@ class Dataset(_elem.DatasetBase):
             yield d[tag]
 
     def keys(self) -> Any:
+        """The tags of the top-level elements (a dict view, in insertion order)."""
         self._load_all()
         return self._dict.keys()
 
     def values(self) -> Any:
+        """The top-level DataElements (a dict view, in insertion order)."""
         self._load_all()
         return self._dict.values()
 
     def items(self) -> Any:
+        """``(tag, DataElement)`` pairs of the top-level elements (a dict view)."""
         self._load_all()
         return self._dict.items()
 
@@ -358,6 +398,13 @@ class Dataset(_elem.DatasetBase):
         return sorted(set(super().__dir__()) | set(self.dir()))
 
     def dir(self, *filters: str) -> list[str]:
+        """The keywords of the top-level elements, sorted.
+
+        Parameters
+        ----------
+        *filters : str
+            Keep only the keywords containing one of these (case-insensitive).
+        """
         names = [n for n in (keyword_for_tag(t) for t in self._tags()) if n]
         if not filters:
             return sorted(names)
@@ -381,6 +428,7 @@ class Dataset(_elem.DatasetBase):
         return ds
 
     def group_dataset(self, group: int) -> Dataset:
+        """A Dataset of the elements of group `group` (``ds[(group, 0):(group + 1, 0)]``)."""
         return self[(group, 0):(group + 1, 0)]
 
     # -- character set -----------------------------------------------------------
@@ -400,6 +448,9 @@ class Dataset(_elem.DatasetBase):
 
     @property
     def original_character_set(self) -> Any:
+        """The Specific Character Set the dataset was read with (pydicom's
+        ``original_character_set``).
+        """
         charset = self._read_charset
         if charset == "" and self._view is not None:
             return list(self._character_set_tuple())
@@ -407,11 +458,15 @@ class Dataset(_elem.DatasetBase):
 
     @property
     def original_encoding(self) -> tuple[bool | None, bool | None]:
+        """``(is_implicit_VR, is_little_endian)`` as read (None, None for a new dataset)."""
         return (self._read_implicit, self._read_little)
 
     def set_original_encoding(
         self, is_implicit_vr: bool | None, is_little_endian: bool | None, character_encoding: Any = None
     ) -> None:
+        """Set the encoding the dataset is treated as having been read with
+        (implicit VR, little endian, and optionally the character encoding).
+        """
         object.__setattr__(self, "_read_implicit", is_implicit_vr)
         object.__setattr__(self, "_read_little", is_little_endian)
         if character_encoding is not None:
@@ -419,6 +474,7 @@ class Dataset(_elem.DatasetBase):
 
     @property
     def is_little_endian(self) -> bool | None:
+        """Whether the dataset is (to be) written little endian; defaults to how it was read."""
         return self.__dict__.get("_is_little_endian", self._read_little)
 
     @is_little_endian.setter
@@ -427,6 +483,7 @@ class Dataset(_elem.DatasetBase):
 
     @property
     def is_implicit_VR(self) -> bool | None:  # noqa: N802
+        """Whether the dataset is (to be) written with implicit VR; defaults to how it was read."""
         return self.__dict__.get("_is_implicit_VR", self._read_implicit)
 
     @is_implicit_VR.setter
@@ -435,6 +492,7 @@ class Dataset(_elem.DatasetBase):
 
     @property
     def is_original_encoding(self) -> bool:
+        """Whether the current ``is_implicit_VR`` and ``is_little_endian`` are those read."""
         return self.original_encoding == (self.is_implicit_VR, self.is_little_endian)
 
     # -- changes -----------------------------------------------------------------
@@ -464,9 +522,21 @@ class Dataset(_elem.DatasetBase):
         self._dict[elem_tag] = elem
 
     def add(self, data_element: DataElement) -> None:
+        """Add (or replace) `data_element`, at its tag."""
         self[data_element.tag] = data_element
 
     def add_new(self, tag: Any, VR: str, value: Any) -> None:  # noqa: N803
+        """Add (or replace) an element made from `tag`, `VR` and `value`.
+
+        Parameters
+        ----------
+        tag : int or str or tuple
+            The element's tag (anything :func:`dcmfast.Tag` accepts).
+        VR : str
+            Its value representation ("PN", "US", ...).
+        value : object
+            Its value.
+        """
         self.add(DataElement(tag, VR, value))
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -479,7 +549,7 @@ class Dataset(_elem.DatasetBase):
             self._touch(value)
             object.__setattr__(self, name, value)
             return
-        tag = KEYWORD_TO_TAG.get(name)
+        tag = _datadict.KEYWORD_TO_TAG.get(name)
         if tag is not None:
             elem = self._lookup(tag)
             if elem is None:
@@ -488,7 +558,7 @@ class Dataset(_elem.DatasetBase):
                 elem.value = value
             self[tag] = elem
             return
-        if _RE_CAMEL_CASE.match(name):
+        if _is_camel_case(name):
             warnings.warn(
                 f"Camel case attribute '{name}' used which is not in the element keyword data dictionary",
                 stacklevel=2,
@@ -497,7 +567,7 @@ class Dataset(_elem.DatasetBase):
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:
-        tag = KEYWORD_TO_TAG.get(name)
+        tag = _datadict.KEYWORD_TO_TAG.get(name)
         if tag is not None and tag in self:
             del self[tag]
         elif name in self.__dict__:
@@ -524,6 +594,7 @@ class Dataset(_elem.DatasetBase):
                 self.__dict__.pop("_private_blocks", None)
 
     def pop(self, key: Any, *args: Any) -> Any:
+        """Remove the element at `key` and return it (or the default given, else KeyError)."""
         self._load_all()
         try:
             key = Tag(key)
@@ -533,11 +604,15 @@ class Dataset(_elem.DatasetBase):
         return self._dict.pop(key, *args)
 
     def popitem(self) -> tuple[BaseTag, DataElement]:
+        """Remove and return the last ``(tag, DataElement)`` pair added."""
         self._load_all()
         self._changed()
         return self._dict.popitem()  # type: ignore[return-value]
 
     def setdefault(self, key: Any, default: Any = None) -> DataElement:
+        """The element at `key`; when missing, add one holding `default` (a DataElement, or a
+        value given the dictionary's VR, 'UN' for private or unknown tags) and return it.
+        """
         tag = Tag(key)
         if tag in self:
             return self[tag]
@@ -555,6 +630,7 @@ class Dataset(_elem.DatasetBase):
         return default
 
     def update(self, d: Any) -> None:
+        """Set the elements of the mapping `d`: keyword keys as attributes, tag keys as items."""
         for key, value in list(d.items()):
             if isinstance(key, str):
                 setattr(self, key, value)
@@ -562,12 +638,14 @@ class Dataset(_elem.DatasetBase):
                 self[Tag(key)] = value
 
     def clear(self) -> None:
+        """Remove every element."""
         self._load_all()
         self._changed()
         self._dict.clear()
 
     # -- traversal ---------------------------------------------------------------
     def iterall(self) -> Iterator[DataElement]:
+        """Every DataElement, depth first: each element, then the elements of its sequence items."""
         for elem in self:
             yield elem
             if elem.VR == "SQ":
@@ -575,6 +653,15 @@ class Dataset(_elem.DatasetBase):
                     yield from item.iterall()
 
     def walk(self, callback: Callable[[Dataset, DataElement], None], recursive: bool = True) -> None:
+        """Call ``callback(dataset, element)`` for every element, in tag order.
+
+        Parameters
+        ----------
+        callback : callable
+            Called with the dataset holding the element and the element; it may delete it.
+        recursive : bool
+            Also walk the items of sequences (default True).
+        """
         for tag in list(self._sorted_tags()):
             data_element = self[tag]
             callback(self, data_element)
@@ -583,6 +670,7 @@ class Dataset(_elem.DatasetBase):
                     dataset.walk(callback)
 
     def remove_private_tags(self) -> None:
+        """Remove every private element, in sequence items too."""
         def remove_callback(dataset: Dataset, elem: DataElement) -> None:
             if elem.tag.is_private:
                 del dataset[elem.tag]
@@ -591,6 +679,18 @@ class Dataset(_elem.DatasetBase):
 
     # -- private blocks ----------------------------------------------------------
     def private_block(self, group: int, private_creator: str, create: bool = False) -> PrivateBlock:
+        """The :class:`PrivateBlock` of `private_creator` in group `group`.
+
+        Parameters
+        ----------
+        group : int
+            An odd group number.
+        private_creator : str
+            The private creator's value.
+        create : bool
+            Reserve a new block (adding its private creator element) when there is none;
+            otherwise a missing block raises KeyError.
+        """
         key = (group, private_creator)
         blocks = self.__dict__.setdefault("_private_blocks", {})
         if key in blocks:
@@ -613,11 +713,15 @@ class Dataset(_elem.DatasetBase):
         return new
 
     def private_creators(self, group: int) -> list[str]:
+        """The private creator values of the odd group `group`, in element order."""
         if group % 2 == 0:
             raise ValueError("Group must be an odd number")
         return [x.value for x in self[(group, 0x10):(group, 0x100)]]
 
     def get_private_item(self, group: int, element_offset: int, private_creator: str) -> DataElement:
+        """The element at `element_offset` (0x00-0xFF) in the block of `private_creator` in
+        `group`.
+        """
         block = self.private_block(group, private_creator)
         return self.__getitem__(block.get_tag(element_offset))
 
@@ -649,6 +753,7 @@ class Dataset(_elem.DatasetBase):
     __repr__ = __str__
 
     def top(self) -> str:
+        """The top-level elements as text (sequences are named, not expanded)."""
         return self._pretty_str(top_level_only=True)
 
     def formatted_lines(
@@ -657,6 +762,9 @@ class Dataset(_elem.DatasetBase):
         sequence_element_format: str = default_sequence_element_format,
         indent_format: str | None = None,
     ) -> Iterator[str]:
+        """One line of text per element (``iterall``), formatted with `element_format` or, for
+        sequences, `sequence_element_format` (``%``-style fields: tag, name, VR, repval, value ...).
+        """
         for elem in self.iterall():
             fields = {
                 "tag": elem.tag, "name": elem.name, "VR": elem.VR, "repval": elem.repval,
@@ -702,6 +810,7 @@ class Dataset(_elem.DatasetBase):
         object.__setattr__(self, "_view", None)
 
     def copy(self) -> Dataset:
+        """A shallow copy (``copy.copy``): new containers, the same element values."""
         return copy.copy(self)
 
     def __copy__(self) -> Dataset:
@@ -762,7 +871,7 @@ class Dataset(_elem.DatasetBase):
 
     # -- pixel data --------------------------------------------------------------
     @property
-    def pixel_array(self) -> Any:
+    def pixel_array(self) -> numpy.ndarray:
         """The pixel data as a numpy array (decoded once and cached)."""
         arr = self.__dict__.get("_pixel_array")
         if arr is None:
@@ -770,7 +879,26 @@ class Dataset(_elem.DatasetBase):
             self.__dict__["_pixel_array"] = arr
         return arr
 
-    def pixel_array_options(self, index: int | None = None, raw: bool = False, **kwargs: Any) -> Any:
+    def pixel_array_options(self, index: int | None = None, raw: bool = False,
+                            **kwargs: Any) -> numpy.ndarray:
+        """The pixel data decoded with options (pydicom's ``pixel_array`` options).
+
+        Parameters
+        ----------
+        index : int, optional
+            The frame to decode (all frames when None).
+        raw : bool
+            True: YBR_FULL(_422) samples as stored (no conversion to RGB).
+        **kwargs
+            The other options of :func:`dcmfast.pixels.pixel_array` (pydicom's names:
+            ``as_rgb``, ``threads``, ``rows=...`` overrides ...).
+
+        Returns
+        -------
+        numpy.ndarray
+            Equal to pydicom 3's; not cached (unlike :attr:`pixel_array`). Native
+            little-endian pixel data is a view on the file buffer.
+        """
         import dcmfast.pixels as pixels  # (an absolute import costs half a relative one)
 
         return pixels.pixel_array(self, index=index, raw=raw, **kwargs)

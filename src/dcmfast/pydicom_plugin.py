@@ -12,9 +12,11 @@ other plugins even when no plugin is named.
 """
 from __future__ import annotations
 
-from typing import Any
-
 from dcmfast._core import rle as _rle
+
+TYPE_CHECKING = False  # (not typing.TYPE_CHECKING: `import dcmfast` does not import typing)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["DECODER_DEPENDENCIES", "PLUGIN_NAME", "is_available", "register_pydicom"]
 

@@ -6,38 +6,36 @@ that (the index, element values, pixel views) refers into that one buffer.
 """
 from __future__ import annotations
 
-import logging
 import mmap as _mmap
 import os
 import warnings
 import zlib
-from array import array
-from typing import Any
 
+from . import _log
 from ._core import fileio as _fileio
 from ._core import parse as _parse
 from ._core.values import new_buffer
-from .datadict import MAIN
+from ._limits import MAX_BYTES_FLOOR, MAX_BYTES_RATIO, default_max_bytes  # noqa: F401 (the cap, see _limits)
+from .datadict import tag_arrays
 from .dataset import FileDataset, FileMetaDataset
 from .errors import InvalidDicomError, ResourceLimitError
 from .tag import Tag
 
+TYPE_CHECKING = False  # (not typing.TYPE_CHECKING: `import dcmfast` does not import typing)
+if TYPE_CHECKING:
+    from typing import Any, Protocol
+
+    class _BinaryReadable(Protocol):
+        def read(self, size: int = ..., /) -> bytes: ...
+
+    #: what dcmread reads: a path, the bytes of a file, a binary file-like, an mmap
+    DicomSource = str | os.PathLike[str] | bytes | bytearray | memoryview | _mmap.mmap | _BinaryReadable
+
 __all__ = ["dcmread", "read_file_meta_info", "default_max_bytes"]
 
-# The default cap on what one read may allocate (inflated dataset, element index,
-# decoded pixel arrays): 2 GiB, or 256 times the input's size if that is more.
-# No real file gets near it: an element index is at most 5 bytes per input byte,
-# and an image decoding to more than 256 times its file size is a blank one.
-MAX_BYTES_FLOOR = 2 << 30
-MAX_BYTES_RATIO = 256
 _ENTRY_SIZE = 40  # sizeof(Entry) in _core/parse.pxd
 
-logger = logging.getLogger("dcmfast")
-
-_parse.set_dictionary(
-    array("I", sorted(t for t, e in MAIN.items() if e[0] == "SQ")),
-    array("I", sorted(MAIN)),
-)
+_parse.set_dictionary(*tag_arrays())  # precomputed: the dictionary itself loads on first use
 
 IMPLICIT_VR_LE = "1.2.840.10008.1.2"
 EXPLICIT_VR_LE = "1.2.840.10008.1.2.1"
@@ -134,11 +132,6 @@ def io_unsupported() -> type[Exception]:
     return io.UnsupportedOperation
 
 
-def default_max_bytes(size: int) -> int:
-    """The ``max_bytes`` a read of `size` input bytes gets when none is given."""
-    return max(MAX_BYTES_FLOOR, MAX_BYTES_RATIO * size)
-
-
 def _scan(buffer: Any, start: int, implicit: bool, little: bool, max_bytes: int | None = None,
           prefix: bool = False, **stops: Any) -> _parse.Index:
     max_entries = -1 if max_bytes is None else max(max_bytes // _ENTRY_SIZE, 1)
@@ -219,7 +212,7 @@ def _uid_value(index: _parse.Index, entry: int) -> str:
 
 
 def dcmread(
-    fp: Any,
+    fp: DicomSource,
     defer_size: Any = None,
     stop_before_pixels: bool = False,
     force: bool = False,
@@ -297,11 +290,12 @@ def read_buffer(
     elif prefix and (force or size < 132):
         raise _PrefixTooShortError  # force logs, and reads what follows: read as a whole
     elif force:
-        logger.info(
-            "File is not conformant with the DICOM File Format: 'DICM' prefix is missing from the "
-            "File Meta Information header or the header itself is missing. Assuming no header and "
-            "continuing."
-        )
+        if _log.enabled(_log.INFO):
+            _log.logger().info(
+                "File is not conformant with the DICOM File Format: 'DICM' prefix is missing from the "
+                "File Meta Information header or the header itself is missing. Assuming no header and "
+                "continuing."
+            )
         preamble = None
         pos = 0
     else:
@@ -319,13 +313,13 @@ def read_buffer(
     file_meta.__dict__["_read_charset"] = "iso8859"
     meta_end = meta_index.stop_offset
     gl = meta_index.find(0, len(meta_index), 0x00020000)
-    if gl >= 0 and logger.isEnabledFor(logging.INFO):
+    if gl >= 0 and _log.enabled(_log.INFO):
         try:
             declared = file_meta[0x00020000].value
             if declared != meta_end - (pos + 12):
                 if prefix:
                     raise _PrefixTooShortError
-                logger.info(
+                _log.logger().info(
                     "File Meta Information Group Length value doesn't match the actual File Meta "
                     "Information length (%s vs %s bytes)", declared, meta_end - (pos + 12),
                 )
@@ -390,8 +384,8 @@ def read_buffer(
     ds._init_file(source, preamble, file_meta, implicit, little, _mtime)
     ds.__dict__["_buffer"] = data_buffer
     ds.__dict__["_max_bytes"] = max_bytes
-    if index.warnings:
-        logger.debug("%d value(s) ran past the end of the data and were clipped", index.warnings)
+    if index.warnings and _log.enabled(_log.DEBUG):
+        _log.logger().debug("%d value(s) ran past the end of the data and were clipped", index.warnings)
     if tag_filter is not None:
         ds._keep_only(tag_filter)
     return ds

@@ -1,10 +1,14 @@
 """Sequence: a list of Datasets, as ``pydicom.Sequence``."""
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
-
 from .valuerep import MultiValue
+
+TYPE_CHECKING = False  # (not typing.TYPE_CHECKING: `import dcmfast` does not import typing)
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Any
+else:
+    Any = object  # the base class MultiValue[Any] below is evaluated at run time
 
 __all__ = ["Sequence"]
 
@@ -49,14 +53,17 @@ class Sequence(MultiValue[Any]):
             origin.touch(self)
 
     def append(self, item: Any) -> None:
+        """Append the Dataset `item`."""
         self._touch()
         super().append(item)
 
     def insert(self, position: int, item: Any) -> None:
+        """Insert the Dataset `item` before `position`."""
         self._touch()
         super().insert(position, item)
 
     def extend(self, val: Iterable[Any]) -> None:
+        """Append every Dataset of `val`."""
         from .dataset import Dataset
 
         if isinstance(val, Dataset):

@@ -1,13 +1,11 @@
 """Element tags: :class:`BaseTag` (an int subclass printed as ``(gggg,eeee)``) and :func:`Tag`."""
 from __future__ import annotations
 
-from typing import Union
-
 from ._core.basetag import BaseTag
 
 __all__ = ["BaseTag", "Tag", "TagType", "ItemTag", "ItemDelimiterTag", "SequenceDelimiterTag"]
 
-TagType = Union[int, str, tuple[int, int], tuple[str, str], "BaseTag"]
+TagType = int | str | tuple[int, int] | tuple[str, str] | BaseTag
 
 
 # BaseTag is compiled (not a GC type): see dcmfast/_core/basetag.pyx

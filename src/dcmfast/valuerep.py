@@ -5,19 +5,23 @@ they are made on the hot path, once per element value on first access.
 """
 from __future__ import annotations
 
-import logging
-import re
 import warnings
-from collections.abc import Callable, Iterable, Iterator, MutableSequence
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from collections.abc import MutableSequence
 
 __all__ = ["DSfloat", "IS", "ISfloat", "PersonName", "UID", "MultiValue", "DS"]
 
 from ._core.dsfloat import DSfloat  # compiled: DS values are made by the thousand
 from ._core.multivalue import MultiValueBase
 
-logger = logging.getLogger("dcmfast")
-_T = TypeVar("_T")
+TYPE_CHECKING = False  # (not typing.TYPE_CHECKING: `import dcmfast` does not import typing)
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator
+    from typing import Any, TypeVar, overload
+
+    _T = TypeVar("_T")
+else:
+    _T = object  # MutableSequence[_T] below: only type checkers need a TypeVar
+
 
 
 DS = DSfloat
@@ -135,6 +139,7 @@ class PersonName:
 
     @property
     def original_string(self) -> bytes:
+        """The value's bytes, encoded with its character sets (as read, for a value read)."""
         if self._original is None:
             from .charset import encode_string
 
@@ -143,6 +148,7 @@ class PersonName:
 
     @property
     def components(self) -> tuple[str, ...]:
+        """The component groups: alphabetic, ideographic and phonetic, empty trailing ones dropped."""
         if self._components is None:
             from .charset import decode_bytes
 
@@ -159,36 +165,44 @@ class PersonName:
         except IndexError:
             return ""
 
-    family_name = property(lambda self: self._name_part(0))
-    given_name = property(lambda self: self._name_part(1))
-    middle_name = property(lambda self: self._name_part(2))
-    name_prefix = property(lambda self: self._name_part(3))
-    name_suffix = property(lambda self: self._name_part(4))
+    family_name = property(lambda self: self._name_part(0), doc="The first part (^) of the alphabetic name.")
+    given_name = property(lambda self: self._name_part(1), doc="The second part (^) of the alphabetic name.")
+    middle_name = property(lambda self: self._name_part(2), doc="The third part (^) of the alphabetic name.")
+    name_prefix = property(lambda self: self._name_part(3), doc="The fourth part (^) of the alphabetic name.")
+    name_suffix = property(lambda self: self._name_part(4), doc="The fifth part (^) of the alphabetic name.")
 
     @property
     def alphabetic(self) -> str:
+        """The first component group ('' when there is none)."""
         comps = self.components
         return comps[0] if comps else ""
 
     @property
     def ideographic(self) -> str:
+        """The second component group ('' when there is none)."""
         comps = self.components
         return comps[1] if len(comps) > 1 else ""
 
     @property
     def phonetic(self) -> str:
+        """The third component group ('' when there is none)."""
         comps = self.components
         return comps[2] if len(comps) > 2 else ""
 
     def family_comma_given(self) -> str:
+        """``'Family, Given'``."""
         return f"{self.family_name}, {self.given_name}"
 
     def formatted(self, format_str: str) -> str:
+        """`format_str` with ``%(family_name)s``-style fields: family_name, given_name,
+        middle_name, name_prefix, name_suffix, ideographic, phonetic.
+        """
         parts = ("family_name", "given_name", "middle_name", "name_prefix", "name_suffix",
                  "ideographic", "phonetic")
         return format_str % {p: getattr(self, p) for p in parts}
 
     def encode(self, encodings: Any = None) -> bytes:
+        """The value encoded with `encodings` (Python codec names; default: its own)."""
         if encodings is None or tuple(encodings) == self.encodings:
             return self.original_string
         from .charset import encode_string
@@ -196,6 +210,9 @@ class PersonName:
         return encode_string("=".join(self.components), tuple(encodings))
 
     def decode(self, encodings: Any = None) -> PersonName:
+        """The same name with `encodings` (Python codec names) as its character sets (itself
+        when None).
+        """
         if encodings is None:
             return self
         return PersonName(self.encode(), encodings)
@@ -239,7 +256,7 @@ def _split_groups(text: str) -> tuple[str, ...]:
     return tuple(comps)
 
 
-_VALID_UID = re.compile(r"^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$")
+_valid_uid_match: Callable[[str], Any] | None = None  # re is imported on first use
 _UIDS: dict[str, tuple[str, str, str, bool, str]] | None = None
 _UNCOMPRESSED_TS = frozenset(
     ["1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.2", "1.2.840.10008.1.2.1.99"]
@@ -270,39 +287,52 @@ class UID(str):
 
     @property
     def name(self) -> str:
+        """The UID's name in the DICOM registry (the UID itself when it is not registered)."""
         entry = self._entry()
         return entry[0] if entry else str(self)
 
     @property
     def type(self) -> str:
+        """The registry's type (``'Transfer Syntax'``, ``'SOP Class'`` ...; '' when unregistered)."""
         entry = self._entry()
         return entry[1] if entry else ""
 
     @property
     def info(self) -> str:
+        """The registry's extra information ('' when none)."""
         entry = self._entry()
         return entry[2] if entry else ""
 
     @property
     def is_retired(self) -> bool:
+        """Whether the registry marks the UID retired."""
         entry = self._entry()
         return bool(entry[3]) if entry else False
 
     @property
     def keyword(self) -> str:
+        """The registry's keyword ('' when unregistered)."""
         entry = self._entry()
         return entry[4] if entry else ""
 
     @property
     def is_private(self) -> bool:
+        """Whether the UID is outside the DICOM root (``1.2.840.10008.``)."""
         return self[:14] != "1.2.840.10008."
 
     @property
     def is_valid(self) -> bool:
-        return len(self) <= 64 and _VALID_UID.match(self) is not None
+        """Whether the UID is at most 64 characters of dot-separated numbers without leading zeros."""
+        global _valid_uid_match
+        if _valid_uid_match is None:
+            import re
+
+            _valid_uid_match = re.compile(r"^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$").match
+        return len(self) <= 64 and _valid_uid_match(self) is not None
 
     @property
     def is_transfer_syntax(self) -> bool:
+        """Whether the UID is a registered transfer syntax."""
         return not self.is_private and self.type == "Transfer Syntax"
 
     def _require_ts(self) -> None:
@@ -311,21 +341,27 @@ class UID(str):
 
     @property
     def is_implicit_VR(self) -> bool:  # noqa: N802
+        """Whether the transfer syntax is implicit VR (ValueError if not a transfer syntax)."""
         self._require_ts()
         return self == "1.2.840.10008.1.2"
 
     @property
     def is_little_endian(self) -> bool:
+        """Whether the transfer syntax is little endian (ValueError if not a transfer syntax)."""
         self._require_ts()
         return self != "1.2.840.10008.1.2.2"
 
     @property
     def is_deflated(self) -> bool:
+        """Whether the transfer syntax is deflated (ValueError if not a transfer syntax)."""
         self._require_ts()
         return self == "1.2.840.10008.1.2.1.99"
 
     @property
     def is_compressed(self) -> bool:
+        """Whether the transfer syntax encapsulates its pixel data (ValueError if not a transfer
+        syntax); also ``is_encapsulated``.
+        """
         self._require_ts()
         return self not in _UNCOMPRESSED_TS
 
@@ -378,12 +414,15 @@ class MultiValue(MultiValueBase, MutableSequence[_T]):
         del self._list[index]
 
     def insert(self, position: int, item: Any) -> None:
+        """Insert `item` (converted by the value type's constructor) before `position`."""
         self._list.insert(position, self._constructor(item))
 
     def append(self, item: Any) -> None:
+        """Append `item`, converted by the value type's constructor."""
         self._list.append(self._constructor(item))
 
     def extend(self, val: Iterable[Any]) -> None:
+        """Append every item of `val`, each converted by the value type's constructor."""
         if not hasattr(val, "__iter__"):
             raise TypeError("An iterable is required")
         self._list.extend(self._constructor(x) for x in val)
@@ -393,6 +432,7 @@ class MultiValue(MultiValueBase, MutableSequence[_T]):
         return self
 
     def sort(self, *args: Any, **kwargs: Any) -> None:
+        """Sort in place (``list.sort``'s arguments)."""
         self._list.sort(*args, **kwargs)
 
     def __eq__(self, other: Any) -> bool:

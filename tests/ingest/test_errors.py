@@ -145,7 +145,7 @@ def test_folder_removed_while_walking(tmp_path, ct_folder, monkeypatch):
             raise FileNotFoundError(2, "No such file or directory", str(path))
         return real_scandir(path)
 
-    monkeypatch.setattr(ingest.os, "scandir", scandir)
+    monkeypatch.setattr(ingest.paths.os, "scandir", scandir)
     records = _records([ct_folder])
     errors = [r for r in records if r["error_type"]]
     assert [(e["path"], e["error_type"]) for e in errors] == [(str(target), "FileNotFoundError")]

@@ -339,13 +339,13 @@ def test_small_inputs_and_folders_same_with_threads(tmp_path, ct_small, monkeypa
     import shutil
 
     lanes = []
-    shared_pool = ingest._shared_pool
+    shared_pool = ingest.pipeline._shared_pool
 
     def counting_pool(threads):
         lanes.append(threads)
         return shared_pool(threads)
 
-    monkeypatch.setattr(ingest, "_shared_pool", counting_pool)
+    monkeypatch.setattr(ingest.pipeline, "_shared_pool", counting_pool)
     folder = tmp_path / "folder"
     folder.mkdir()
     for k in range(150):  # more than one chunk inside the folder

@@ -46,8 +46,6 @@ from dcmfast._core import values as _values
 
 from dcmfast.charset import DEFAULT as _DEFAULT_ENCODINGS, convert_encodings
 from dcmfast.datadict import (
-    KEYWORD_TO_TAG,
-    MAIN as _MAIN,
     dictionary_description,
     dictionary_has_tag,
     dictionary_is_retired,
@@ -96,7 +94,24 @@ cdef inline object _tag(unsigned int value):
     return tag
 
 
+# the public dictionary's tables, taken from dcmfast.datadict on first use (loading
+# them costs milliseconds that `import dcmfast` does not pay)
+cdef dict _MAIN = None
+cdef dict _KEYWORDS = None
+
+
+cdef int _load_dictionary() except -1:
+    global _MAIN, _KEYWORDS
+    from dcmfast import datadict
+
+    _MAIN = datadict.MAIN
+    _KEYWORDS = datadict.KEYWORD_TO_TAG
+    return 0
+
+
 cdef object _dict_vr(unsigned int tag):
+    if _MAIN is None:
+        _load_dictionary()
     entry = _MAIN.get(tag)
     if entry is not None:
         return entry[0]
@@ -586,9 +601,6 @@ cpdef object make_dataset(object cls, Index index, Py_ssize_t first, Py_ssize_t 
     return ds
 
 
-cdef dict _KEYWORDS = KEYWORD_TO_TAG
-
-
 cdef class View  # defined below
 
 
@@ -843,6 +855,8 @@ cdef class DatasetBase:
         cdef PyObject* found
         if (PyUnicode_Check(name) and PyUnicode_GET_LENGTH(name) > 0
                 and 0x41 <= PyUnicode_READ_CHAR(name, 0) <= 0x5A):
+            if _KEYWORDS is None:
+                _load_dictionary()
             found = PyDict_GetItem(_KEYWORDS, name)
             if found != NULL:
                 return self._keyword_value(<unsigned int>PyLong_AsUnsignedLong(<object>found), name)

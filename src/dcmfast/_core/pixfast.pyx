@@ -517,7 +517,7 @@ cdef _Image _read(object ds):
     if type(max_bytes) is int and 0 <= max_bytes <= 0x7FFFFFFFFFFFFFFF:
         image.max_bytes = max_bytes
     elif not isinstance(max_bytes, int):
-        from dcmfast.reader import default_max_bytes
+        from dcmfast._limits import default_max_bytes
 
         image.max_bytes = min(default_max_bytes(image.length), 0x7FFFFFFFFFFFFFFF)
     else:

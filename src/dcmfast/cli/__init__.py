@@ -73,6 +73,12 @@ def _drop_output() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line `argv` (default: ``sys.argv[1:]``); returns the exit code."""
+    if list(sys.argv[1:] if argv is None else argv) == ["--version"]:
+        # answered without building the parser, which imports every subcommand's module
+        from .._version import __version__
+
+        sys.stdout.write(f"dcmfast {__version__}\n")
+        return EXIT_OK
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if extra:  # named by the command's parser: "dcmfast dump: unrecognized arguments: ..."

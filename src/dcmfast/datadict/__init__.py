@@ -1,14 +1,17 @@
 """DICOM data dictionary lookups (keyword <-> tag, VR, VM, name, retired).
 
 The tables are generated from pydicom's dictionary by ``tools/gen_datadict.py``;
-importing this module does not import pydicom. The private dictionary is loaded
-on first use.
+importing this module does not import pydicom. The public dictionary (``MAIN``,
+``REPEATERS``, ``KEYWORD_TO_TAG``) is loaded on first use (the first keyword lookup or
+VR look-up), the private dictionary too: ``import dcmfast`` pays for neither. The scanner's
+tables of known and SQ tags come precomputed (:func:`tag_arrays`).
 """
 from __future__ import annotations
 
-from typing import Any
-
-from ._main import MAIN, REPEATERS
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from array import array
+    from typing import Any
 
 __all__ = [
     "dictionary_VR",
@@ -26,21 +29,62 @@ __all__ = [
     "get_private_entry",
 ]
 
-KEYWORD_TO_TAG: dict[str, int] = {entry[4]: tag for tag, entry in MAIN.items()}
-
-# (xor value, and-mask) per repeater mask string: tag matches when
+# loaded by _load() on first use (module __getattr__ for other modules)
+MAIN: dict[int, tuple[str, str, str, bool, str]]
+REPEATERS: dict[str, tuple[str, str, str, bool, str]]
+KEYWORD_TO_TAG: dict[str, int]
+# (mask string, xor value, and-mask) per repeater: tag matches when
 # (tag ^ value) & mask == 0
-_MASKS: list[tuple[str, int, int]] = [
-    (
-        mask,
-        int(mask.replace("x", "0"), 16),
-        int("".join("0" if c == "x" else "F" for c in mask), 16),
-    )
-    for mask in REPEATERS
-]
+_MASKS: list[tuple[str, int, int]]
+_loaded = False
+
+
+def _load() -> None:
+    global MAIN, REPEATERS, KEYWORD_TO_TAG, _MASKS, _loaded
+    from . import _main
+
+    MAIN, REPEATERS = _main.MAIN, _main.REPEATERS
+    KEYWORD_TO_TAG = {entry[4]: tag for tag, entry in MAIN.items()}
+    _MASKS = [
+        (
+            mask,
+            int(mask.replace("x", "0"), 16),
+            int("".join("0" if c == "x" else "F" for c in mask), 16),
+        )
+        for mask in REPEATERS
+    ]
+    _loaded = True
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("MAIN", "REPEATERS", "KEYWORD_TO_TAG"):
+        _load()
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def tag_arrays() -> tuple[array, array]:
+    """The sorted SQ tags and all public tags of the dictionary as uint32 arrays (for
+    ``_core.parse.set_dictionary``), without loading the dictionary."""
+    import sys
+    from array import array
+
+    from ._tags import KNOWN_TAGS, SQ_TAGS
+
+    out = []
+    for packed in (SQ_TAGS, KNOWN_TAGS):
+        values = array("I")
+        assert values.itemsize == 4
+        values.frombytes(packed)
+        if sys.byteorder == "big":
+            values.byteswap()
+        out.append(values)
+    return out[0], out[1]
 
 
 def _mask_match(tag: int) -> str | None:
+    if not _loaded:
+        _load()
     for mask, value, keep in _MASKS:
         if (tag ^ value) & keep == 0:
             return mask
@@ -50,6 +94,8 @@ def _mask_match(tag: int) -> str | None:
 def get_entry(tag: int) -> tuple[str, str, str, bool, str]:
     """Return (VR, VM, name, retired, keyword) for a public tag; KeyError if unknown."""
     tag = int(tag)
+    if not _loaded:
+        _load()
     try:
         return MAIN[tag]
     except KeyError:
@@ -81,6 +127,8 @@ def dictionary_keyword(tag: int) -> str:
 
 
 def dictionary_has_tag(tag: int) -> bool:
+    if not _loaded:
+        _load()
     try:
         return int(tag) in MAIN
     except (TypeError, ValueError):
@@ -99,6 +147,8 @@ def keyword_for_tag(tag: int) -> str:
 
 
 def tag_for_keyword(keyword: str) -> int | None:
+    if not _loaded:
+        _load()
     return KEYWORD_TO_TAG.get(keyword)
 
 

@@ -14,6 +14,7 @@ import os
 from typing import Any
 
 from dcmfast._core import pixfast as _pixfast
+from dcmfast._limits import default_max_bytes
 from dcmfast.errors import DcmfastError, PixelDataError, ResourceLimitError, UnsupportedTransferSyntaxError
 
 from ._syntax import Syntax, lookup
@@ -301,8 +302,6 @@ def _from_dataset(ds: Any) -> PixelDescription:
 def _max_bytes_of(ds: Any, data_size: int) -> int:
     """The max_bytes the dataset was read with (dcmfast datasets), else dcmread's
     default for pixel data of `data_size` bytes (pydicom datasets)."""
-    from dcmfast.reader import default_max_bytes
-
     try:
         value = vars(ds).get("_max_bytes")
     except TypeError:
