@@ -342,7 +342,10 @@ def compress(ds: Any, transfer_syntax_uid: str, arr: Any = None, *, encoding_plu
     Encoders: RLE Lossless (1.2.840.10008.1.2.5, compiled), JPEG 2000 Lossless (.4.90) and
     JPEG 2000 (.4.91, with ``j2k_cr`` or ``j2k_psnr``) by pylibjpeg-openjpeg. Lossy JPEG
     2000 also sets Lossy Image Compression "01" and appends the ratio and method
-    ("ISO_15444_1"), as PS3.3 C.7.6.1.1.5 requires (pydicom leaves them unchanged).
+    ("ISO_15444_1"), as PS3.3 C.7.6.1.1.5 requires (pydicom leaves them unchanged), and
+    JPEG 2000 of colour data sets Planar Configuration 0. The samples encoded are the
+    dataset's pixel array (pydicom 3.0 encodes the raw buffer, which gives other samples
+    for big endian or planar configuration 1 data).
     `encoding_plugin` is accepted for pydicom compatibility and ignored; `threads`
     bounds the threads encoding frames. On any error the dataset is left unchanged.
     """
@@ -381,6 +384,9 @@ def compress(ds: Any, transfer_syntax_uid: str, arr: Any = None, *, encoding_plu
             changes.set(ds, "LossyImageCompressionRatio", 0x00282112,
                         [*ratios, f"{ratio:.4g}"[:16]])
             changes.set(ds, "LossyImageCompressionMethod", 0x00282114, [*methods, "ISO_15444_1"])
+        if uid != RLE_LOSSLESS and geo.samples_per_pixel > 1 and geo.planar_configuration != 0:
+            # JPEG 2000 codestreams are decoded colour-by-pixel (PS3.5 8.2.4: shall be 0)
+            changes.set(ds, "PlanarConfiguration", 0x00280006, 0)
         changes.set(meta, "TransferSyntaxUID", 0x00020010, uid)
         if new_uid is not None:
             changes.set(ds, "SOPInstanceUID", 0x00080018, new_uid)
