@@ -30,7 +30,7 @@ reason); 2 usage error
 
 
 def add_parser(subparsers: Any) -> None:
-    from ..pixels.transcode import SYNTAX_NAMES
+    from ..pixels.transcoding import SYNTAX_NAMES
 
     parser = subparsers.add_parser(
         "transcode",
@@ -73,7 +73,7 @@ def _files(paths: list[str], out: Path) -> tuple[list[tuple[Path, Path]], list[s
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..pixels.transcode import SYNTAX_NAMES, transcode
+    from ..pixels.transcoding import SYNTAX_NAMES, transcode
 
     if args.j2k_cr and args.j2k_psnr:
         raise CliError("give --j2k-cr or --j2k-psnr, not both", 2)

@@ -31,7 +31,7 @@ from .description import READABLE, PixelDescription, _read_dataset, describe
 from .encaps import encapsulate, encapsulate_extended, generate_frames, get_frame
 from .processing import correct_unused_bits, shape, to_rgb
 from .rle_encode import rle_encode
-from .transcode import transcode  # noqa: E402
+from .transcoding import transcode  # noqa: E402
 
 __all__ = ["pixel_array", "iter_pixels", "PixelDescription", "describe", "DECODERS", "rle_encode",
            "encapsulate", "encapsulate_extended", "generate_frames", "get_frame", "compress",
