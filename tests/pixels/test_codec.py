@@ -382,11 +382,11 @@ def test_failure_while_setting_undoes_everything(monkeypatch):
     before = dcmfast.dcmwrite_bytes(ds)
     real, calls = codec._Changes.set, []
 
-    def failing(self, target, keyword, tag, value):
+    def failing(self, target, keyword, tag, value, *args, **kwargs):
         calls.append(keyword)
         if keyword == "SOPInstanceUID":
             raise RuntimeError("injected")
-        return real(self, target, keyword, tag, value)
+        return real(self, target, keyword, tag, value, *args, **kwargs)
 
     monkeypatch.setattr(codec._Changes, "set", failing)
     with pytest.raises(RuntimeError, match="injected"):

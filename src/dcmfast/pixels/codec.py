@@ -263,28 +263,29 @@ def _check_encodable(uid: str) -> str:
 
 
 class _Changes:
-    """Element changes applied together, undone together if one fails."""
+    """Element changes applied together, undone together if one fails.
+
+    Each change puts a new DataElement in the dataset; the element it replaces is kept
+    as it was (not copied: a Pixel Data value read from a file is never converted) and
+    put back by :meth:`undo`.
+    """
 
     def __init__(self, ds: Any) -> None:
         self.ds = ds
         self.saved: list[tuple[Any, int, Any]] = []  # (dataset, tag, previous element or None)
 
-    def _save(self, target: Any, tag: int) -> None:
+    def set(self, target: Any, keyword: str, tag: int, value: Any, vr: str | None = None,
+            undefined_length: bool = False) -> None:
+        from dcmfast.dataelem import DataElement
+        from dcmfast.datadict import dictionary_VR
+
         prev = target[tag] if tag in target else None
-        if prev is not None:
-            import copy
-
-            prev = copy.copy(prev)
+        if vr is None:
+            vr = prev.VR if prev is not None and prev.VR not in ("UN", "OB or OW") else \
+                dictionary_VR(tag)
+        elem = DataElement(tag, vr, value, is_undefined_length=undefined_length)
         self.saved.append((target, tag, prev))
-
-    def set(self, target: Any, keyword: str, tag: int, value: Any) -> None:
-        self._save(target, tag)
-        setattr(target, keyword, value)
-
-    def delete(self, target: Any, tag: int) -> None:
-        if tag in target:
-            self._save(target, tag)
-            del target[tag]
+        target[tag] = elem
 
     def undo(self) -> None:
         for target, tag, prev in reversed(self.saved):
@@ -370,10 +371,7 @@ def compress(ds: Any, transfer_syntax_uid: str, arr: Any = None, *, encoding_plu
     new_uid = _new_uid() if generate_instance_uid else None
 
     def work(changes: _Changes, meta: Any) -> None:
-        changes.set(ds, "PixelData", _TAG_PIXEL_DATA, value)
-        elem = ds[_TAG_PIXEL_DATA]
-        elem.is_undefined_length = True
-        elem.VR = "OB"
+        changes.set(ds, "PixelData", _TAG_PIXEL_DATA, value, "OB", undefined_length=True)
         if extended:
             changes.set(ds, "ExtendedOffsetTable", _TAG_EOT, eot)
             changes.set(ds, "ExtendedOffsetTableLengths", _TAG_EOT_LENGTHS, eot_lengths)
@@ -441,20 +439,17 @@ def decompress(ds: Any, *, as_rgb: bool = True, generate_instance_uid: bool = Tr
     if not syntax.encapsulated:
         raise PixelDataError("The dataset is already uncompressed")
     arr, desc, nr_frames = decoded_array(ds, as_rgb=as_rgb, threads=threads, **kwargs)
-    data = arr.tobytes()
-    if len(data) >= 2**32 - 1:
+    if arr.nbytes >= 2**32 - 1:
         raise PixelDataError("Unable to decompress as the length of the uncompressed pixel data "
                              "will be greater than the maximum allowed by the DICOM Standard")
-    if len(data) % 2:
-        data += b"\x00"
+    from dcmfast._core.bytesout import to_bytes
+
+    data = to_bytes(np.ascontiguousarray(arr).reshape(-1).view(np.uint8), True)  # even length
     vr = "OB" if int(ds.BitsAllocated) <= 8 else "OW"
     new_uid = _new_uid() if generate_instance_uid else None
 
     def work(changes: _Changes, meta: Any) -> None:
-        changes.set(ds, "PixelData", _TAG_PIXEL_DATA, data)
-        elem = ds[_TAG_PIXEL_DATA]
-        elem.is_undefined_length = False
-        elem.VR = vr
+        changes.set(ds, "PixelData", _TAG_PIXEL_DATA, data, vr)
         changes.set(meta, "TransferSyntaxUID", 0x00020010, EXPLICIT_VR_LITTLE_ENDIAN)
         if new_uid is not None:
             changes.set(ds, "SOPInstanceUID", 0x00080018, new_uid)
