@@ -276,8 +276,8 @@ class _Changes:
 
     def set(self, target: Any, keyword: str, tag: int, value: Any, vr: str | None = None,
             undefined_length: bool = False) -> None:
-        from dcmfast.dataelem import DataElement
         from dcmfast.datadict import dictionary_VR
+        from dcmfast.dataelem import DataElement
 
         prev = target[tag] if tag in target else None
         if vr is None:
