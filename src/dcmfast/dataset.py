@@ -1002,6 +1002,38 @@ class Dataset(_DatasetBase):
         if "file_meta" not in self.__dict__:
             self.__dict__["file_meta"] = FileMetaDataset()
 
+    # -- compression (dcmfast.pixels.codec) ----------------------------------------
+    def compress(
+        self,
+        transfer_syntax_uid: str,
+        arr: Any = None,
+        encoding_plugin: str = "",
+        encapsulate_ext: bool = False,
+        *,
+        generate_instance_uid: bool = True,
+        jls_error: int | None = None,
+        j2k_cr: list[float] | None = None,
+        j2k_psnr: list[float] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Compress the pixel data in place (pydicom 3's ``Dataset.compress``); see
+        :func:`dcmfast.pixels.compress`."""
+        from .pixels.codec import compress
+
+        compress(self, transfer_syntax_uid, arr, encoding_plugin=encoding_plugin,
+                 encapsulate_ext=encapsulate_ext, generate_instance_uid=generate_instance_uid,
+                 jls_error=jls_error, j2k_cr=j2k_cr, j2k_psnr=j2k_psnr, **kwargs)
+
+    def decompress(self, handler_name: str = "", *, as_rgb: bool = True,
+                   generate_instance_uid: bool = True, decoding_plugin: str = "",
+                   **kwargs: Any) -> None:
+        """Decompress the pixel data in place (pydicom 3's ``Dataset.decompress``); see
+        :func:`dcmfast.pixels.decompress`."""
+        from .pixels.codec import decompress
+
+        decompress(self, as_rgb=as_rgb, generate_instance_uid=generate_instance_uid,
+                   decoding_plugin=decoding_plugin or handler_name, **kwargs)
+
 
 class FileMetaDataset(Dataset):
     """The File Meta Information group (0002,eeee)."""

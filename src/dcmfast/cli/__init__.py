@@ -24,6 +24,7 @@ examples:
   dcmfast index ~/scans --db scans.sqlite       index the metadata of many files
   dcmfast find --db scans.sqlite --modality CT  query that index
   dcmfast bench --quick                         time dcmfast against pydicom and others
+  dcmfast transcode ~/scans --out rle/ --syntax rle  convert files to RLE Lossless
 
 'dcmfast COMMAND --help' describes a command and its options.
 
@@ -36,7 +37,7 @@ Errors are one line each; --debug shows the traceback instead.
 """
 
 # the modules of the subcommands, in the order of the help
-_SUBCOMMAND_MODULES: list[str] = ["dump", "summary", "index", "find", "bench"]
+_SUBCOMMAND_MODULES: list[str] = ["dump", "summary", "index", "find", "bench", "transcode"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -24,6 +24,9 @@ from dcmfast.errors import UnsupportedTransferSyntaxError
 
 from . import jpeg, native, rle
 from ._decoded import Decoded
+
+# after rle_encode: codec imports it
+from .codec import compress, decompress  # noqa: E402,I001
 from .description import READABLE, PixelDescription, _read_dataset, describe
 from .encaps import encapsulate, encapsulate_extended, generate_frames, get_frame
 from .lut import (
@@ -38,9 +41,11 @@ from .lut import (
 )
 from .processing import correct_unused_bits, shape, to_rgb
 from .rle_encode import rle_encode
+from .transcoding import transcode  # noqa: E402
 
 __all__ = ["pixel_array", "iter_pixels", "PixelDescription", "describe", "DECODERS", "rle_encode",
-           "encapsulate", "encapsulate_extended", "generate_frames", "get_frame",
+           "encapsulate", "encapsulate_extended", "generate_frames", "get_frame", "compress",
+           "decompress", "transcode",
            "apply_color_lut", "apply_modality_lut", "apply_presentation_lut", "apply_rescale",
            "apply_voi", "apply_voi_lut", "apply_windowing", "convert_color_space"]
 
@@ -102,16 +107,34 @@ def _entry(desc: PixelDescription) -> DecoderEntry:
         raise UnsupportedTransferSyntaxError(f"No decoder for '{desc.syntax.name}'") from None
 
 
-def _decode(desc: PixelDescription, indices: list[int] | None, single: bool, *, raw: bool,
-            as_rgb: bool, threads: int | None, opts: dict[str, Any]) -> np.ndarray:
+def _decode_full(desc: PixelDescription, indices: list[int] | None, single: bool, *, raw: bool,
+                 as_rgb: bool, threads: int | None,
+                 opts: dict[str, Any]) -> tuple[np.ndarray, PixelDescription, int]:
+    """(array, description of the array's samples, frame count)."""
     entry = _entry(desc)
     decoded = entry.decode(desc, indices, threads=threads, **opts)
     if entry.correct_bits:
         decoded = correct_unused_bits(decoded, opts.get("correct_unused_bits", True))
     arr = shape(decoded, single)
+    out_desc = decoded.desc
     if not raw and as_rgb:
-        arr, _ = to_rgb(arr, decoded.desc, decoded.owned)
-    return arr
+        arr, out_desc = to_rgb(arr, decoded.desc, decoded.owned)
+    return arr, out_desc, decoded.frames
+
+
+def _decode(desc: PixelDescription, indices: list[int] | None, single: bool, *, raw: bool,
+            as_rgb: bool, threads: int | None, opts: dict[str, Any]) -> np.ndarray:
+    return _decode_full(desc, indices, single, raw=raw, as_rgb=as_rgb, threads=threads,
+                        opts=opts)[0]
+
+
+def _decode_with_desc(src: Any, *, as_rgb: bool, threads: int | None,
+                      opts: dict[str, Any]) -> tuple[np.ndarray, PixelDescription, int]:
+    """Every frame of `src` with what describes them after decoding (for decompress)."""
+    decode_opts, overrides = _split_options(dict(opts))
+    desc, _owner = describe(src, _threads=threads, **overrides)
+    return _decode_full(desc, None, False, raw=False, as_rgb=as_rgb, threads=threads,
+                        opts=decode_opts)
 
 
 def pixel_array(src: Any, *, index: int | None = None, raw: bool = False, as_rgb: bool = True,

@@ -21,10 +21,11 @@ from dcmfast.errors import PixelDataError, UnsupportedTransferSyntaxError
 
 from . import encaps
 from ._decoded import Decoded
+from ._pool import map_frames
 from .description import PixelDescription
 from .processing import clear_high_bits
 
-__all__ = ["decode", "codestream_info"]
+__all__ = ["decode", "codestream_info", "RELEASES_GIL"]
 
 LOGGER = logging.getLogger(__name__)
 
@@ -34,6 +35,11 @@ _CODECS = {
     "jpegls": ("libjpeg", "dcmfast[jpeg] (pylibjpeg-libjpeg)"),
     "j2k": ("openjpeg", "pylibjpeg-openjpeg"),
 }
+# Whether the codec binding lets other threads run while it decodes a frame: frames go
+# to the worker pool only then. Measured with pylibjpeg-libjpeg 2.3 and
+# pylibjpeg-openjpeg 2.6 (benchmarks/scripts/codec_bench.py): both hold the GIL for the
+# whole call, two threads decode no faster than one.
+RELEASES_GIL: dict[str, bool] = {"jpeg": False, "jpegls": False, "j2k": False}
 _SOF = {0xFFC0 + n for n in range(16)} - {0xFFC4, 0xFFC8, 0xFFCC} | {0xFFF7}
 _RGB_IDS = ([82, 71, 66], [114, 103, 98])  # "RGB" / "rgb" component IDs
 _U16 = struct.Struct(">H")
@@ -189,20 +195,31 @@ def decode(desc: PixelDescription, indices: list[int] | None, *, allow_excess_fr
            threads: int | None = None, **_: Any) -> Decoded:
     """Decode frames `indices` (all when None) of JPEG-family pixel data.
 
-    The codecs hold the GIL, so frames are decoded one after the other.
+    Frames go to the worker pool (:mod:`dcmfast.pixels._pool`) for a codec that lets
+    other threads run while it decodes (:data:`RELEASES_GIL`); the pylibjpeg bindings
+    hold the GIL, so today their frames are decoded one after the other.
     """
     decoder = _FrameDecoder(desc)
     frames = encaps.locate_frames(desc.data, desc.number_of_frames, desc.extended_offsets)
     wanted = encaps.select_frames(frames, desc.number_of_frames, indices)
     fp = desc.frame_pixels
     desc.check_alloc(len(wanted) * desc.frame_bytes, "the decoded frames")
-    out = None
-    for k, i in enumerate(wanted):
-        arr = decoder(bytes(frames[i].data), f"frame {i}")
-        if out is None:  # sized only once a frame has decoded to the expected length
-            out = np.empty(len(wanted) * fp, dtype=desc.dtype_str)
-        out[k * fp : (k + 1) * fp] = arr
-    assert out is not None
+    # the first frame on this thread: the output is sized only once a frame has
+    # decoded to the expected length
+    first = decoder(bytes(frames[wanted[0]].data), f"frame {wanted[0]}")
+    out = np.empty(len(wanted) * fp, dtype=desc.dtype_str)
+    out[:fp] = first
+
+    def one(k: int) -> None:
+        i = wanted[k]
+        out[k * fp : (k + 1) * fp] = decoder(bytes(frames[i].data), f"frame {i}")
+
+    rest = len(wanted) - 1
+    if RELEASES_GIL.get(decoder.kind, False):
+        map_frames(lambda k: one(k + 1), rest, rest * desc.frame_bytes, threads)
+    else:
+        for k in range(1, len(wanted)):
+            one(k)
     count = len(wanted)
     if indices is None and allow_excess_frames and len(frames) > desc.number_of_frames:
         excess = []

@@ -1,0 +1,3 @@
+from typing_extensions import Buffer
+
+def to_bytes(src: Buffer, pad_even: bool = False) -> bytes: ...
