@@ -21,3 +21,16 @@ def level_raw(
     convert: Callable[[int, Any], None],
 ) -> bool: ...
 def raw_charset(index: Index, i: int) -> str | list[str]: ...
+def level_splice(
+    out: bytearray,
+    index: Index,
+    first: int,
+    stop: int,
+    actions: dict[int, str],
+    consts: dict[int, bytes],
+    top: bool,
+    private_dynamic: bool,
+    inserts: list[tuple[int, bytes]] | None,
+    plan: bytearray,
+    level: Any,
+) -> bool: ...

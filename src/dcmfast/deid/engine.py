@@ -225,6 +225,11 @@ class Deidentifier:
         self._uids: dict[str, str] = {}
         self._full_dates = "rtnLongFullDatesOpt" in self._columns
         self._modified_dates = "rtnLongModifDatesOpt" in self._columns
+        # the splice fast path (deid/splice.py): actions by index key, encoded constants
+        self._private_dynamic = bool(self._columns.intersection(PRIVATE[1]))
+        self._splice_actions: dict[int, str] = {}
+        self._splice_bytes: dict[tuple[Any, ...], bytes] = {}
+        self._method_bytes: dict[tuple[Any, ...], list[tuple[int, bytes]]] = {}
 
     # -- decisions (tag, VR, creator and options only) ------------------------------
     def action(self, tag: int, vr: str, private_creator: str | None = None) -> str:
@@ -379,12 +384,14 @@ class Deidentifier:
         return 1 + int.from_bytes(digest[:8], "big") % _MAX_SHIFT_DAYS
 
     def _add_method(self, ds: Dataset) -> None:
+        for elem in self._method_elements():
+            ds[elem.tag] = elem
+
+    def _method_elements(self) -> list[Any]:
+        """The elements added at the top level (new objects each call), in tag order."""
         from ..dataelem import DataElement
 
         codes = [BASIC_PROFILE_CODE] + [METHOD_CODES[o] for o in OPTIONS if o in self.options]
-        ds[0x00120062] = DataElement(0x00120062, "CS", "YES")
-        ds[0x00120063] = DataElement(0x00120063, "LO", [f"dcmfast {__version__} PS3.15 Annex E"]
-                                     + [meaning[:64] for _, meaning in codes])
         items = []
         for value, meaning in codes:
             item = Dataset()
@@ -392,9 +399,14 @@ class Deidentifier:
             item.CodingSchemeDesignator = "DCM"
             item.CodeMeaning = meaning
             items.append(item)
-        ds[0x00120064] = DataElement(0x00120064, "SQ", Sequence(items))
         state = "UNMODIFIED" if self._full_dates else ("MODIFIED" if self._modified_dates else "REMOVED")
-        ds[0x00280303] = DataElement(0x00280303, "CS", state)
+        return [
+            DataElement(0x00120062, "CS", "YES"),
+            DataElement(0x00120063, "LO", [f"dcmfast {__version__} PS3.15 Annex E"]
+                        + [meaning[:64] for _, meaning in codes]),
+            DataElement(0x00120064, "SQ", Sequence(items)),
+            DataElement(0x00280303, "CS", state),
+        ]
 
 
 class _Apply:
@@ -410,6 +422,10 @@ class _Apply:
         if act == "X":
             del ds[tag]
             return
+        ds[tag] = DataElement(tag, vr, self.value(elem, tag, vr, act))
+
+    def value(self, elem: Any, tag: int, vr: str, act: str) -> Any:
+        """The new value of an element whose action is Z, D, U or C."""
         if act == "Z":
             value: Any = Sequence() if vr == "SQ" else empty_value_for_VR(vr)
         elif act == "D":
@@ -420,7 +436,7 @@ class _Apply:
             value = self._clean(tag, vr, elem)
         else:  # pragma: no cover - actions are X Z D K C U
             raise DeidentificationError(f"unknown action {act!r}")
-        ds[tag] = DataElement(tag, vr, value)
+        return value
 
     def _dummy(self, tag: int, vr: str, elem: Any) -> Any:
         n = _vm_min(tag)
