@@ -274,3 +274,13 @@ def level_splice(bytearray out not None, Index index not None, Py_ssize_t first,
         out += <bytes>inserts[k][1]
         k += 1
     return True
+
+
+def first_damaged(Index index not None):
+    """The first entry of `index` (any depth) that was clipped by the end of its data, did
+    not parse (a sequence) or is an item with another tag, or -1: a damaged input."""
+    cdef Py_ssize_t i
+    for i in range(index.n):
+        if index.entries[i].flags & (F_ERROR | F_TRUNCATED | F_BAD_ITEM):
+            return i
+    return -1

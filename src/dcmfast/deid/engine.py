@@ -73,9 +73,10 @@ import datetime
 import hashlib
 import hmac
 import logging
+import os
 import re
-from collections.abc import Iterable
-from typing import Any, NamedTuple
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .._version import __version__
 from ..datadict import get_entry
@@ -88,6 +89,9 @@ from . import allow
 from ._table import MASKED, PRIVATE, TABLE
 from .keys import check_key, new_key
 from .safe_private import safe_private_set
+
+if TYPE_CHECKING:
+    from .run import Summary
 
 logger = logging.getLogger("dcmfast.deid")
 
@@ -219,7 +223,8 @@ class Deidentifier:
                     "of at most 32 characters"
                 )
         self.uid_root = uid_root
-        self._safe = safe_private_set(safe_private)
+        self._extra_safe = tuple((str(c), int(g), int(e)) for c, g, e in safe_private)
+        self._safe = safe_private_set(self._extra_safe)
         self._safe_creators = frozenset(c for c, _, _ in self._safe)
         self._cache: dict[tuple[int, str], str] = {}
         self._uids: dict[str, str] = {}
@@ -358,6 +363,46 @@ class Deidentifier:
         self._add_method(ds)
         logger.debug("de-identified a dataset (%d UIDs mapped so far)", len(self._uids))
         return ds
+
+    def process(
+        self,
+        inputs: Any,
+        out_dir: str | os.PathLike[str],
+        *,
+        workers: int | None = None,
+        pool: str = "process",
+        layout: str = "mirror",
+        quarantine_dir: str | os.PathLike[str] | None = None,
+        audit_log: str | os.PathLike[str] | None = None,
+        resume: bool = True,
+        clean_pixels: Callable[[Dataset, str], Dataset | None] | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Summary:
+        """De-identify the files of `inputs` (files and folders, walked recursively) into
+        `out_dir`; returns a :class:`~dcmfast.deid.run.Summary`.
+
+        * ``layout="mirror"``: the input tree under `out_dir` (file names kept: they may
+          identify); ``"uids"``: ``PatientID/StudyUID/SeriesUID/SOPUID.dcm`` of the new
+          identities.
+        * ``workers``: parallel workers (default: the CPU count), processes or threads
+          (``pool``); the outputs, the audit log and the journal are the same whatever
+          the number.
+        * Inputs whose pixels need review (``quarantine_reason``) are de-identified into
+          `quarantine_dir` (with ``quarantine.jsonl``: output and reason), or written
+          nowhere without one; ``clean_pixels(ds, reason)`` may return a cleaned dataset
+          (it then goes to `out_dir`; the callable answers for the pixels) or None.
+        * Unreadable or damaged inputs are reported in the summary, never written.
+        * ``audit_log``: a JSONL file, one line per input: the SHA-256 of its path, status,
+          output path, profile, options and every element's action by tag (no values).
+        * ``resume``: skip the inputs a previous run into `out_dir` finished (its journal,
+          ``.dcmfast-deid-journal.jsonl``); a run with another key, options or layout
+          into the same folder is refused. ``resume=False`` starts the journal over.
+        """
+        from .run import process
+
+        return process(self, inputs, out_dir, workers=workers, pool=pool, layout=layout,
+                       quarantine_dir=quarantine_dir, audit_log=audit_log, resume=resume,
+                       clean_pixels=clean_pixels, progress=progress)
 
     def map_uid(self, uid: str) -> str:
         """The keyed replacement of `uid` (registered standard UIDs are returned unchanged)."""
