@@ -45,7 +45,8 @@ QUARANTINE_LOG_NAME = "quarantine.jsonl"
 PROFILE = "PS3.15 Annex E Basic Application Confidentiality Profile"
 LAYOUTS = ("mirror", "uids")
 _CHUNK = 32  # files per task
-_TMP_SUFFIX = ".dcmfast-tmp"
+_TMP_SUFFIX = ".dcmfast-tmp"  # filewriter._write_atomic's temporary files
+_CLOSED = {"closed": True}  # the journal's line at the end of a run
 _IDS = (0x00100020, 0x0020000D, 0x0020000E, 0x00080018)  # PatientID, Study, Series, SOP Instance UID
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
@@ -318,21 +319,27 @@ def _run_in_worker(chunk: list[tuple[str, str]]) -> list[tuple[Any, ...]]:
 # -- the journal ----------------------------------------------------------------------
 
 
-def _read_journal(path: str, header: dict[str, Any]) -> set[str]:
-    """The hashes of the inputs a previous run finished; DeidentificationError if it ran
-    with another key, options or layout."""
+def _read_journal(path: str, header: dict[str, Any]) -> tuple[set[str], bool]:
+    """The hashes of the inputs a previous run finished, and whether that run ended (or
+    was killed: then temporary files may be left); DeidentificationError if it ran with
+    another key, options or layout."""
     done: set[str] = set()
+    closed = True
     try:
         f = open(path, encoding="utf-8")
     except FileNotFoundError:
-        return done
+        return done, closed
     with f:
         first = True
         for line in f:
+            closed = False
             try:
                 rec = json.loads(line)
             except ValueError:
                 continue  # a line cut short by a crash
+            if rec == _CLOSED:
+                closed = True
+                continue
             if first:
                 first = False
                 mismatch = [k for k in ("key_id", "options", "layout", "uid_root") if rec.get(k) != header[k]]
@@ -345,7 +352,18 @@ def _read_journal(path: str, header: dict[str, Any]) -> set[str]:
                 continue
             if isinstance(rec, dict) and isinstance(rec.get("in"), str):
                 done.add(rec["in"])
-    return done
+    return done, closed
+
+
+def _remove_temporaries(folder: str) -> None:
+    """Remove the temporary files of writes a killed run left (never a finished output)."""
+    for top, _dirs, names in os.walk(folder):
+        for name in names:
+            if name.endswith(_TMP_SUFFIX) and name.startswith("."):
+                try:
+                    os.unlink(os.path.join(top, name))
+                except OSError:
+                    pass
 
 
 def _open_append(path: str) -> Any:
@@ -394,7 +412,11 @@ def process(
     journal_path = os.path.join(out, JOURNAL_NAME)
     if not resume and os.path.exists(journal_path):
         os.unlink(journal_path)
-    done = _read_journal(journal_path, header)
+    done, closed = _read_journal(journal_path, header)
+    if not closed:  # the last run was killed: its temporary files may be left
+        for folder in (out, quarantine):
+            if folder is not None:
+                _remove_temporaries(folder)
     files, missing = list_inputs(inputs, [p for p in (out, quarantine) if p is not None])
     summary = Summary(total=len(files) + len(missing))
     for path, why in missing:
@@ -453,6 +475,7 @@ def process(
             finished += len(chunk)
             if progress is not None:
                 progress(finished, len(todo))
+        journal.write((json.dumps(_CLOSED) + "\n").encode())
     finally:
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
