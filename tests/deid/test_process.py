@@ -15,9 +15,7 @@ from pathlib import Path
 
 import pydicom
 import pytest
-from pydicom.data import get_testdata_file
-from pydicom.dataset import Dataset as PydicomDataset
-from pydicom.sequence import Sequence as PydicomSequence
+from deid_study import CANARIES, CT, FRAME, SERIES, STUDY, canaries, make_study, sop_uid
 
 import dcmfast
 from dcmfast.deid import Deidentifier
@@ -26,69 +24,6 @@ from dcmfast.errors import DeidentificationError
 
 KEY = b"process-test-key-0123456789abcdef"
 OTHER_KEY = b"another-key-for-process-tests-0123"
-CT = get_testdata_file("CT_small.dcm")
-MR = get_testdata_file("MR_small.dcm")
-STUDY = "1.2.826.0.1.3680043.8.498.1001"
-SERIES = "1.2.826.0.1.3680043.8.498.1002"
-FRAME = "1.2.826.0.1.3680043.8.498.1003"
-CANARIES = ["QZCANARY-NAME", "QZCANARY-ID-7731", "QZCANARY-DESCRIPTION", "QZCANARY-INSTITUTION",
-            "QZCANARY-PRIVATE", "QZCANARY-OPERATOR"]
-
-
-def sop_uid(i: int) -> str:
-    return f"1.2.826.0.1.3680043.8.498.2000.{i}"
-
-
-def _canaries(ds: PydicomDataset) -> None:
-    ds.PatientName = CANARIES[0]
-    ds.PatientID = CANARIES[1]
-    ds.StudyDescription = CANARIES[2]
-    ds.InstitutionName = CANARIES[3]
-    block = ds.private_block(0x0099, "QZ TEST CREATOR", create=True)
-    block.add_new(0x01, "LO", CANARIES[4])
-    ds.OperatorsName = CANARIES[5]
-
-
-def make_study(folder: Path, n: int = 5) -> dict[str, Path]:
-    """n CT slices of one series and a referencing MR instance (the originals' UIDs known)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    files = {}
-    for i in range(n):
-        ds = pydicom.dcmread(CT)
-        ds.StudyInstanceUID = STUDY
-        ds.SeriesInstanceUID = SERIES
-        ds.FrameOfReferenceUID = FRAME
-        ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = sop_uid(i)
-        ds.InstanceNumber = i + 1
-        _canaries(ds)
-        path = folder / "series" / f"slice{i:03d}.dcm"
-        path.parent.mkdir(exist_ok=True)
-        ds.save_as(path, enforce_file_format=True)
-        files[sop_uid(i)] = path
-    ref = pydicom.dcmread(MR)
-    ref.StudyInstanceUID = STUDY
-    ref.SeriesInstanceUID = SERIES + ".9"
-    ref.SOPInstanceUID = ref.file_meta.MediaStorageSOPInstanceUID = sop_uid(99)
-    images = []
-    for i in range(n):
-        item = PydicomDataset()
-        item.ReferencedSOPClassUID = "1.2.840.10008.5.1.4.1.1.2"
-        item.ReferencedSOPInstanceUID = sop_uid(i)
-        images.append(item)
-    ref.ReferencedImageSequence = PydicomSequence(images)
-    series_item = PydicomDataset()
-    series_item.SeriesInstanceUID = SERIES
-    series_item.ReferencedInstanceSequence = PydicomSequence(
-        [PydicomDataset() for _ in range(n)])
-    for i, item in enumerate(series_item.ReferencedInstanceSequence):
-        item.ReferencedSOPClassUID = "1.2.840.10008.5.1.4.1.1.2"
-        item.ReferencedSOPInstanceUID = sop_uid(i)
-    ref.ReferencedSeriesSequence = PydicomSequence([series_item])
-    _canaries(ref)
-    path = folder / "ref.dcm"
-    ref.save_as(path, enforce_file_format=True)
-    files[sop_uid(99)] = path
-    return files
 
 
 @pytest.fixture(scope="module")
@@ -216,7 +151,7 @@ def test_audit_and_logs_hold_no_original_value(study, tmp_path):
     shutil.copytree(study, src / "Patient QZCANARY-FOLDER")
     us = pydicom.dcmread(CT)  # a file to quarantine: Burned In Annotation YES
     us.BurnedInAnnotation = "YES"
-    _canaries(us)
+    canaries(us)
     us.save_as(src / "burned.dcm", enforce_file_format=True)
     (src / "cut.dcm").write_bytes(Path(CT).read_bytes()[:3000])
     # (the uids layout: the mirror layout keeps the input's folder and file names, canary included)

@@ -35,7 +35,8 @@ from typing import Any
 
 from ..errors import DeidentificationError
 
-__all__ = ["Summary", "process", "JOURNAL_NAME", "KEY_FILE_NAME", "QUARANTINE_LOG_NAME", "key_id"]
+__all__ = ["Summary", "process", "run_chunk", "list_inputs", "key_id", "JOURNAL_NAME", "KEY_FILE_NAME",
+           "QUARANTINE_LOG_NAME"]
 
 logger = logging.getLogger("dcmfast.deid")
 
@@ -276,6 +277,8 @@ class _Job:
         if parent not in self.made:
             os.makedirs(parent, exist_ok=True)
             self.made.add(parent)
+        if len(chunks) > 1:
+            chunks = [b"".join(chunks)]  # one write
         try:
             _write_atomic(path, chunks, False, False)
         except FileExistsError:
@@ -314,6 +317,22 @@ def _init_worker(config: dict[str, Any]) -> None:
 def _run_in_worker(chunk: list[tuple[str, str]]) -> list[tuple[Any, ...]]:
     assert _WORKER_JOB is not None
     return _WORKER_JOB.run(chunk)
+
+
+_JOBS: dict[tuple[Any, ...], _Job] = {}
+
+
+def run_chunk(config: dict[str, Any], chunk: list[tuple[str, str]]) -> list[tuple[Any, ...]]:
+    """One task of a distributed run (``dcmfast.dask.deidentify``): a chunk's results. The
+    job of a config is kept for the next task in the same worker (warm caches)."""
+    ident = (key_id(config["key"]), tuple(config["options"]), config["uid_root"], config["out_dir"],
+             config["quarantine_dir"], config["layout"], config["audit"], tuple(config["safe_private"]))
+    job = _JOBS.get(ident)
+    if job is None or job.clean_pixels is not config["clean_pixels"]:
+        if len(_JOBS) > 8:
+            _JOBS.clear()
+        job = _JOBS[ident] = _Job(config)
+    return job.run(chunk)
 
 
 # -- the journal ----------------------------------------------------------------------
@@ -391,8 +410,13 @@ def process(
     resume: bool = True,
     clean_pixels: Callable[[Any, str], Any] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    mapper: Callable[[dict[str, Any], list[list[tuple[str, str]]]], Iterable[Any]] | None = None,
+    chunk_size: int = _CHUNK,
 ) -> Summary:
-    """De-identify every file of `inputs` into `out_dir`; see ``Deidentifier.process``."""
+    """De-identify every file of `inputs` into `out_dir`; see ``Deidentifier.process``.
+
+    `mapper(config, chunks)`: another way to run the chunks (``dcmfast.dask``): it yields
+    ``run_chunk(config, chunk)`` for each chunk, in order."""
     start = time.perf_counter()
     if layout not in LAYOUTS:
         raise DeidentificationError(f"layout must be one of {LAYOUTS}, not {layout!r}")
@@ -427,7 +451,9 @@ def process(
     config = {"options": deid.options, "key": deid.key, "uid_root": deid.uid_root,
               "safe_private": sorted(deid._extra_safe), "out_dir": out, "quarantine_dir": quarantine,
               "layout": layout, "clean_pixels": clean_pixels, "audit": audit_log is not None}
-    chunks = [todo[i:i + _CHUNK] for i in range(0, len(todo), _CHUNK)]
+    if chunk_size < 1:
+        raise DeidentificationError("chunk_size must be at least 1")
+    chunks = [todo[i:i + chunk_size] for i in range(0, len(todo), chunk_size)]
     journal = _open_append(journal_path)
     audit = open(audit_log, "a", encoding="utf-8") if audit_log is not None else None
     qlog = (open(os.path.join(quarantine, QUARANTINE_LOG_NAME), "a", encoding="utf-8")
@@ -436,7 +462,9 @@ def process(
     try:
         if journal.tell() == 0:
             journal.write((json.dumps(header) + "\n").encode())
-        if workers == 1 or len(chunks) <= 1:
+        if mapper is not None:
+            results = iter(mapper(config, chunks))
+        elif workers == 1 or len(chunks) <= 1:
             job = _Job(config)
             results: Iterator[list[tuple[Any, ...]]] = map(job.run, chunks)
         elif pool == "thread":
