@@ -33,5 +33,7 @@ def level_splice(
     inserts: list[tuple[int, bytes]] | None,
     plan: bytearray,
     level: Any,
+    min_tag: int = 0,
+    pixel_undefined: int = -1,
 ) -> bool: ...
 def first_damaged(index: Index) -> int: ...

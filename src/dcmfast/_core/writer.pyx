@@ -164,7 +164,8 @@ cdef int _flush_run(bytearray out, const uint8_t* buf, int64_t* run) except -1:
 
 def level_splice(bytearray out not None, Index index not None, Py_ssize_t first, Py_ssize_t stop,
                  dict actions not None, dict consts not None, bint top, bint private_dynamic,
-                 list inserts, bytearray plan not None, object level):
+                 list inserts, bytearray plan not None, object level, uint32_t min_tag=0,
+                 int pixel_undefined=-1):
     """De-identification's write of the dataset level [first, stop) of `index` in tag
     order, with no DataElement for the elements it copies or leaves out.
 
@@ -179,15 +180,17 @@ def level_splice(bytearray out not None, Index index not None, Py_ssize_t first,
     `inserts`: (tag, bytes) in ascending tag order, written in their place (replacing
     an entry with the same tag). `plan` gets 5 bytes per entry: the tag (little endian)
     and the last character of its action. Returns False, having written nothing, if
-    the level's tags do not ascend."""
-    cdef Py_ssize_t i, n = index.n, k = 0, n_ins = 0
+    the level's tags do not ascend, a tag is below `min_tag`, or (`pixel_undefined`
+    0 or 1) the length kind of Pixel Data (7FE0,0010) is not that one (the writer
+    would change it)."""
+    cdef Py_ssize_t i, n = index.n, k = 0, n_ins = 0, count = 0, recorded = 0, at
     cdef uint32_t tag, last = 0, ins_tag = 0
     cdef bint any_ = False, seq, replaced
     cdef Entry* e
     cdef const uint8_t* buf
     cdef int64_t size
     cdef int64_t run[2]
-    cdef uint8_t rec[5]
+    cdef uint8_t* rec
     cdef str act
     cdef Py_UCS4 c
     if stop > n:
@@ -195,13 +198,20 @@ def level_splice(bytearray out not None, Index index not None, Py_ssize_t first,
     i = first
     while 0 <= i < stop:
         tag = index.entries[i].tag
-        if any_ and tag <= last:
+        if (any_ and tag <= last) or tag < min_tag:
+            return False
+        if (tag == _PIXEL_DATA and pixel_undefined >= 0
+                and ((index.entries[i].flags & F_UNDEF) != 0) != (pixel_undefined != 0)):
             return False
         last = tag
         any_ = True
+        count += 1
         if index.entries[i].end <= i:
             return False
         i = index.entries[i].end
+    # the plan records: room for all at once, trimmed at the end
+    at = PyByteArray_GET_SIZE(plan)
+    PyByteArray_Resize(plan, at + 5 * count)
     if inserts is not None:
         n_ins = len(inserts)
     if n_ins:
@@ -239,12 +249,14 @@ def level_splice(bytearray out not None, Index index not None, Py_ssize_t first,
             else:
                 act = <str>found
         c = act[0]
+        rec = <uint8_t*>PyByteArray_AS_STRING(plan) + at
         rec[0] = tag & 0xFF
         rec[1] = (tag >> 8) & 0xFF
         rec[2] = (tag >> 16) & 0xFF
         rec[3] = (tag >> 24) & 0xFF
         rec[4] = <uint8_t>act[len(act) - 1]
-        _append(plan, rec, 5)
+        at += 5
+        recorded += 1
         if c == u"X":
             pass
         elif c == u"K" and not seq and _kind(index, i, top) == 0:
@@ -267,12 +279,17 @@ def level_splice(bytearray out not None, Index index not None, Py_ssize_t first,
                     out += <bytes>found
                     i = e.end
                     continue
+            # handle() may splice the items of a sequence: their records come next
+            PyByteArray_Resize(plan, at)
             level.handle(i, tag, act, key)
+            at = PyByteArray_GET_SIZE(plan)
+            PyByteArray_Resize(plan, at + 5 * (count - recorded))
         i = e.end
     _flush_run(out, buf, run)
     while k < n_ins:
         out += <bytes>inserts[k][1]
         k += 1
+    PyByteArray_Resize(plan, at)
     return True
 
 

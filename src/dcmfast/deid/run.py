@@ -237,6 +237,7 @@ class _Job:
             chunks, plan = fast
             actions = None
             if self.audit:
+                plan = bytes(plan)
                 actions = self.plans.get(plan)
                 if actions is None:
                     actions = json.dumps(dict(plan_records(plan)), separators=(",", ":"))

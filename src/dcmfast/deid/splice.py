@@ -28,12 +28,12 @@ from typing import Any
 from .._core import writer as _cw
 from ..datadict import dictionary_VR
 from ..dataelem import DataElement
+from ..dataset import FileDataset
 from ..filewriter import _CHARSET, _encodings_of, _Writer
 from .engine import _BINARY_VRS, _DATE_VRS, _TAG_PATIENT_ID, _TAG_TIMEZONE, _Apply
 
 __all__ = ["splice_file", "plan_records"]
 
-_PIXEL_DATA = 0x7FE00010
 _DEFLATED = "1.2.840.10008.1.2.1.99"
 _ITEM = b"\x00\xe0\xfe\xff"  # (FFFE,E000) in plan records: an item starts
 _ITEM_END = b"\x0d\xe0\xfe\xff"  # (FFFE,E00D): an item ends
@@ -173,23 +173,36 @@ class _Level:
 class _File:
     """One file's splice: the writer, the plan records, the date offset."""
 
-    __slots__ = ("deid", "w", "plan", "apply", "top", "encoding")
+    __slots__ = ("deid", "ds", "w", "plan", "_apply", "top", "encoding")
 
-    def __init__(self, deid: Any, ds: Any, implicit: bool, little: bool) -> None:
+    def __init__(self, deid: Any, ds: Any, implicit: bool, little: bool, out: bytearray | None = None,
+                 plan: bytearray | None = None) -> None:
         self.deid = deid
+        self.ds = ds
         self.encoding = (implicit, little)
         self.w = _Writer(implicit, little)
-        self.plan = bytearray()
+        if out is not None:
+            self.w.out = out
+        self.plan = bytearray() if plan is None else plan
         self.top = False
-        offset = 0
-        if deid._modified_dates:
-            pid = ds.get(_TAG_PATIENT_ID)
-            pid_text = str(pid.value) if pid is not None and pid.value is not None else ""
-            offset = deid.date_offset(pid_text)
-        self.apply = _Apply(deid, offset)
+        self._apply: _Apply | None = None
+
+    @property
+    def apply(self) -> _Apply:
+        """The engine's value rules, with this file's date offset (made when first needed)."""
+        if self._apply is None:
+            deid = self.deid
+            offset = 0
+            if deid._modified_dates:
+                pid = self.ds.get(_TAG_PATIENT_ID)
+                pid_text = str(pid.value) if pid is not None and pid.value is not None else ""
+                offset = deid.date_offset(pid_text)
+            self._apply = _Apply(deid, offset)
+        return self._apply
 
     def level(self, ds: Any, parent_encodings: tuple[str, ...], top: bool,
-              inserts: list[tuple[int, bytes]] | None, encodings: tuple[str, ...] | None) -> None:
+              inserts: list[tuple[int, bytes]] | None, encodings: tuple[str, ...] | None,
+              pixel_undefined: int = -1) -> None:
         view = ds._view
         if view is None or view.loaded:
             raise _FallbackError("a level changed since it was read")
@@ -200,7 +213,7 @@ class _File:
         if (index.implicit_vr, index.little_endian) != self.encoding or ds.original_encoding != self.encoding:
             raise _FallbackError("a level in another encoding")
         if encodings is None:
-            encodings = _encodings_of(ds._lookup(_CHARSET), parent_encodings)
+            encodings = _level_encodings(ds, parent_encodings)
         deid = self.deid
         ckey = (self.encoding, encodings)
         consts = deid._splice_bytes.get(ckey)
@@ -211,8 +224,9 @@ class _File:
         try:
             if not _cw.level_splice(self.w.out, index, view.first, view.stop, deid._splice_actions, consts,
                                     top, deid._private_dynamic, inserts, self.plan,
-                                    _Level(self, ds, encodings, consts)):
-                raise _FallbackError("tags out of order")
+                                    _Level(self, ds, encodings, consts),
+                                    0x00030000 if top else 0, pixel_undefined):
+                raise _FallbackError("tags out of order, or the writer would change something")
         finally:
             self.top = saved
 
@@ -250,11 +264,28 @@ def _transfer_syntax(value: Any) -> tuple[bool, bool, bool] | None:
     return found
 
 
-def splice_file(deid: Any, ds: Any) -> tuple[list[bytes], bytes] | None:
-    """The chunks of ``dcmwrite_bytes(deid.deidentify(ds))`` and the plan records, or None
-    when only the facade path gives them exactly. `ds` is not changed."""
-    from ..dataset import FileDataset
+_ENCODINGS: dict[tuple[Any, ...], tuple[str, ...]] = {}
 
+
+def _level_encodings(ds: Any, parent: tuple[str, ...]) -> tuple[str, ...]:
+    """The writer's encodings of a level (``_encodings_of``), remembered per character set."""
+    elem = ds._lookup(_CHARSET)
+    if elem is None:
+        return parent
+    value = elem.value
+    key = (value if isinstance(value, str) else tuple(value or ()), parent)
+    found = _ENCODINGS.get(key)
+    if found is None:
+        found = _encodings_of(elem, parent)
+        if len(_ENCODINGS) < 256:
+            _ENCODINGS[key] = found
+    return found
+
+
+def splice_file(deid: Any, ds: Any) -> tuple[list[Any], bytearray] | None:
+    """The bytes of ``dcmwrite_bytes(deid.deidentify(ds))`` (as a list of one bytearray) and
+    the plan records, or None when only the facade path gives them exactly. `ds` is not
+    changed."""
     if type(ds) is not FileDataset:
         return None
     d = ds.__dict__
@@ -271,34 +302,28 @@ def splice_file(deid: Any, ds: Any) -> tuple[list[bytes], bytes] | None:
     implicit, little, compressed = kind
     if ds.is_implicit_VR is not None and (ds.is_implicit_VR, ds.is_little_endian) != (implicit, little):
         return None
-    index = view.index
-    if view.first < view.stop and index.entry(view.first)[0] < 0x00030000:
-        return None  # the writer refuses group 0 and 2 in the data set: let it say so
-    pixel = index.find(view.first, view.stop, _PIXEL_DATA)
-    if pixel >= 0 and bool(index.entry(pixel)[2] & 1) != compressed:
-        return None  # the writer changes the Pixel Data's length kind
     preamble = d.get("preamble")
     if preamble and len(preamble) != 128:
         return None
-    chunks: list[bytes] = []
-    if preamble:
-        chunks.append(bytes(preamble))
-        chunks.append(b"DICM")
+    out = bytearray()
     try:
         mf = _File(deid, ds, False, True)
         mf.level(meta, ("iso8859",), False, None, None)
         meta_out = mf.w.out
+        if preamble:
+            out += preamble
+            out += b"DICM"
         if meta_out:
             if meta_out[:4] == b"\x02\x00\x00\x00":  # the group length: recomputed
                 meta_out[8:12] = (len(meta_out) - 12).to_bytes(4, "little")
-            chunks.append(bytes(meta_out))
-        encodings = _encodings_of(ds._lookup(_CHARSET), ("iso8859",))
-        f = _File(deid, ds, implicit, little)
-        f.level(ds, ("iso8859",), True, _method_inserts(deid, ds, implicit, little, encodings), encodings)
+            out += meta_out
+        encodings = _level_encodings(ds, ("iso8859",))
+        f = _File(deid, ds, implicit, little, out, mf.plan)
+        f.level(ds, ("iso8859",), True, _method_inserts(deid, ds, implicit, little, encodings), encodings,
+                int(compressed))
     except _FallbackError:
         return None
-    chunks.append(bytes(f.w.out))
-    return chunks, bytes(mf.plan) + bytes(f.plan)
+    return [out], f.plan
 
 
 def plan_records(plan: bytes) -> list[tuple[str, str]]:
