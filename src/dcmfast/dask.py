@@ -23,6 +23,8 @@ from . import ingest as _ingest
 
 __all__ = ["meta_frame", "read_index", "read_partition", "deidentify"]
 
+_DEID_GROUP = 64  # partitions computed together by deidentify (then journaled)
+
 
 def _pandas() -> Any:
     try:
@@ -115,8 +117,9 @@ def deidentify(
     ``dask.distributed`` client when one is active, or `scheduler`). The tasks need the
     inputs readable and `out_dir` writable at the same paths on every worker; `key` is
     sent to them in the task graph. The client writes the journal (resume), the audit
-    log and the quarantine log as results come back. The outputs are byte for byte those
-    of a single-process run with the same key and options.
+    log and the quarantine log as results come back (partitions are computed in groups of
+    64, each group journaled when it is done). The outputs are byte for byte those of a
+    single-process run with the same key and options.
     """
     import dask  # the real dask: this module is dcmfast.dask, imports are absolute
 
@@ -126,8 +129,11 @@ def deidentify(
     deid = Deidentifier(options, key=key, uid_root=uid_root, safe_private=safe_private)
 
     def mapper(config: dict[str, Any], chunks: list[list[tuple[str, str]]]) -> Any:
-        tasks = [dask.delayed(_run.run_chunk, pure=False)(config, chunk) for chunk in chunks]
-        return dask.compute(*tasks, scheduler=scheduler)
+        # in groups of partitions, so that the journal of a long run advances as it goes
+        for i in range(0, len(chunks), _DEID_GROUP):
+            tasks = [dask.delayed(_run.run_chunk, pure=False)(config, chunk)
+                     for chunk in chunks[i:i + _DEID_GROUP]]
+            yield from dask.compute(*tasks, scheduler=scheduler)
 
     return _run.process(deid, paths, out_dir, layout=layout, quarantine_dir=quarantine_dir,
                         audit_log=audit_log, resume=resume, mapper=mapper, chunk_size=partition_size)

@@ -99,7 +99,7 @@ def _path_hash(path: str) -> str:
 def list_inputs(inputs: Any, skip: Iterable[str] = ()) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """(files, missing): every file as (absolute path, path relative to the inputs' common
     folder), folders walked in sorted order; inputs that do not exist as (path, reason).
-    Folders in `skip` (the output folders) are not walked."""
+    The folders and files in `skip` (the output folders, the audit log) are left out."""
     if isinstance(inputs, (str, bytes, os.PathLike)):
         inputs = [inputs]
     skip_real = {os.path.realpath(s) for s in skip}
@@ -130,12 +130,16 @@ def list_inputs(inputs: Any, skip: Iterable[str] = ()) -> tuple[list[tuple[str, 
 
 
 def _walk(folder: str, skip: set[str]) -> Iterator[str]:
+    skip_names = {os.path.basename(s) for s in skip}
     for top, dirs, names in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if os.path.realpath(os.path.join(top, d)) not in skip)
         for name in sorted(names):
             if name.endswith(_TMP_SUFFIX):
                 continue
-            yield os.path.join(top, name)
+            path = os.path.join(top, name)
+            if name in skip_names and os.path.realpath(path) in skip:
+                continue  # the audit log, if written inside an input folder
+            yield path
 
 
 # -- one file -------------------------------------------------------------------------
@@ -442,7 +446,8 @@ def process(
         for folder in (out, quarantine):
             if folder is not None:
                 _remove_temporaries(folder)
-    files, missing = list_inputs(inputs, [p for p in (out, quarantine) if p is not None])
+    skip = [p for p in (out, quarantine, audit_log) if p is not None]
+    files, missing = list_inputs(inputs, skip)
     summary = Summary(total=len(files) + len(missing))
     for path, why in missing:
         summary.failed += 1
