@@ -106,10 +106,11 @@ class _Level:
         ds = self.ds
         w = f.w
         elem = ds[tag]
-        if act[0] == "S":
+        action = act[-1]
+        if act[0] == "S" or (action in "KCDU" and elem.VR == "SQ"):
+            # (a sequence, also when the cached key's VR was not: an undefined-length UN)
             self.sequence(elem, tag)
             return
-        action = act[-1]
         if action == "K":
             view = self.view
             entry = view.raw_entry(elem)
@@ -119,9 +120,6 @@ class _Level:
                 w.element(elem, self.encodings, ds)
             return
         vr = elem.VR
-        if vr == "SQ" and action in "KCDU":  # the facade's VR differs from the cached key's
-            self.sequence(elem, tag)
-            return
         if action == "U" and vr == "UI":
             value = elem.value
             if isinstance(value, str):  # one UID: the writer's UI encoding, without its checks
