@@ -16,6 +16,7 @@ from pathlib import Path
 import pydicom
 import pytest
 from deid_study import CANARIES, CT, FRAME, SERIES, STUDY, canaries, make_study, sop_uid
+from pydicom.data import get_testdata_file
 
 import dcmfast
 from dcmfast.deid import Deidentifier
@@ -265,3 +266,12 @@ def test_bad_arguments(tmp_path):
         deid.process(tmp_path, tmp_path / "o", workers=0)
     s = deid.process([tmp_path / "missing"], tmp_path / "o")
     assert s.failed == 1 and s.failures[0][1] == "No such file or directory"
+
+
+def test_a_dicomdir_is_reported_not_written(tmp_path):
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    shutil.copy(get_testdata_file("DICOMDIR"), src / "DICOMDIR")
+    s = Deidentifier(key=KEY).process(src, out, workers=1)
+    assert s.failed == 1 and "DICOMDIR" in s.failures[0][1]
+    assert not (out / "DICOMDIR").exists()

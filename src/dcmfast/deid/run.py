@@ -50,6 +50,7 @@ _TMP_SUFFIX = ".dcmfast-tmp"  # filewriter._write_atomic's temporary files
 _CLOSED = {"closed": True}  # the journal's line at the end of a run
 _IDS = (0x00100020, 0x0020000D, 0x0020000E, 0x00080018)  # PatientID, Study, Series, SOP Instance UID
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+_DICOMDIR = "1.2.840.10008.1.3.10"  # Media Storage Directory Storage
 
 
 @dataclass
@@ -189,6 +190,11 @@ class _Job:
         damage = self._damage(ds, cw)
         if damage is not None:
             return self._failed(h, damage, "damaged")
+        meta = getattr(ds, "file_meta", None)
+        sop_class = meta.get(0x00020002) if meta is not None else None
+        if sop_class is not None and str(sop_class.value).strip(" \0") == _DICOMDIR:
+            return self._failed(h, "a DICOMDIR (its records name the input files): not de-identified; "
+                                "make a new one for the output", "DICOMDIR")
         try:
             why = quarantine_reason(ds)
             if why is not None and self.clean_pixels is not None:
