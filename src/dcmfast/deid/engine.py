@@ -235,6 +235,7 @@ class Deidentifier:
         self._splice_actions: dict[int, str] = {}
         self._splice_bytes: dict[tuple[Any, ...], bytes] = {}
         self._method_bytes: dict[tuple[Any, ...], list[tuple[int, bytes]]] = {}
+        self._uid_bytes: dict[tuple[int, bytes, bool], bytes] = {}  # remapped UI elements
 
     # -- decisions (tag, VR, creator and options only) ------------------------------
     def action(self, tag: int, vr: str, private_creator: str | None = None) -> str:

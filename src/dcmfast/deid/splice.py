@@ -35,6 +35,7 @@ from .engine import _BINARY_VRS, _DATE_VRS, _TAG_PATIENT_ID, _TAG_TIMEZONE, _App
 __all__ = ["splice_file", "plan_records"]
 
 _DEFLATED = "1.2.840.10008.1.2.1.99"
+_UI = 0x5549  # the VR code of "UI" in index keys
 _ITEM = b"\x00\xe0\xfe\xff"  # (FFFE,E000) in plan records: an item starts
 _ITEM_END = b"\x0d\xe0\xfe\xff"  # (FFFE,E00D): an item ends
 
@@ -105,6 +106,20 @@ class _Level:
         f = self.f
         ds = self.ds
         w = f.w
+        if act == "U" and key is not None and key & 0xFFFF == _UI and not w.implicit:
+            # an explicit UI element to remap: its encoding depends on its value bytes only
+            raw = bytes(self.view.index.value_view(i))
+            cache = f.deid._uid_bytes
+            data = cache.get((tag, raw, w.little))
+            if data is None:
+                start = len(w.out)
+                self.handle(i, tag, act, None)
+                if len(cache) >= 100_000:
+                    cache.clear()
+                cache[(tag, raw, w.little)] = bytes(w.out[start:])
+            else:
+                w.out += data
+            return
         elem = ds[tag]
         action = act[-1]
         if act[0] == "S" or (action in "KCDU" and elem.VR == "SQ"):
