@@ -7,6 +7,9 @@ same graph runs on Dask's local schedulers (threads, processes, synchronous)
 and on a ``dask.distributed`` cluster: the tasks only need ``dcmfast``
 importable and the paths readable on the workers.
 
+:func:`deidentify` de-identifies many files on a cluster (``dcmfast.deid``'s batch
+run, its chunks as tasks).
+
 Needs ``dask[dataframe]`` and ``pyarrow`` (the ``dcmfast[dask]`` extra).
 Columns are pandas ``ArrowDtype`` columns typed as
 :func:`dcmfast.ingest.arrow_schema` (lists for multi-valued tags).
@@ -18,7 +21,9 @@ from typing import Any
 
 from . import ingest as _ingest
 
-__all__ = ["meta_frame", "read_index", "read_partition"]
+__all__ = ["meta_frame", "read_index", "read_partition", "deidentify"]
+
+_DEID_GROUP = 64  # partitions computed together by deidentify (then journaled)
 
 
 def _pandas() -> Any:
@@ -87,3 +92,48 @@ def read_index(
         label="dcmfast-read-index",
         enforce_metadata=False,
     )
+
+
+def deidentify(
+    paths: Any,
+    out_dir: Any,
+    *,
+    key: bytes,
+    options: Iterable[str] = (),
+    uid_root: str | None = None,
+    safe_private: Iterable[tuple[str, int, int]] = (),
+    layout: str = "mirror",
+    quarantine_dir: Any = None,
+    audit_log: Any = None,
+    resume: bool = True,
+    partition_size: int = 256,
+    scheduler: Any = None,
+) -> Any:
+    """De-identify the files of `paths` into `out_dir` with Dask tasks; returns the
+    :class:`dcmfast.deid.run.Summary` (as ``Deidentifier.process``, whose arguments these are).
+
+    The files are listed on the client and cut into partitions of `partition_size`
+    files, each de-identified by one task (on the default scheduler: a
+    ``dask.distributed`` client when one is active, or `scheduler`). The tasks need the
+    inputs readable and `out_dir` writable at the same paths on every worker; `key` is
+    sent to them in the task graph. The client writes the journal (resume), the audit
+    log and the quarantine log as results come back (partitions are computed in groups of
+    64, each group journaled when it is done). The outputs are byte for byte those of a
+    single-process run with the same key and options.
+    """
+    import dask  # the real dask: this module is dcmfast.dask, imports are absolute
+
+    from .deid import Deidentifier
+    from .deid import run as _run
+
+    deid = Deidentifier(options, key=key, uid_root=uid_root, safe_private=safe_private)
+
+    def mapper(config: dict[str, Any], chunks: list[list[tuple[str, str]]]) -> Any:
+        # in groups of partitions, so that the journal of a long run advances as it goes
+        for i in range(0, len(chunks), _DEID_GROUP):
+            tasks = [dask.delayed(_run.run_chunk, pure=False)(config, chunk)
+                     for chunk in chunks[i:i + _DEID_GROUP]]
+            yield from dask.compute(*tasks, scheduler=scheduler)
+
+    return _run.process(deid, paths, out_dir, layout=layout, quarantine_dir=quarantine_dir,
+                        audit_log=audit_log, resume=resume, mapper=mapper, chunk_size=partition_size)

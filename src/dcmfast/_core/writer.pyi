@@ -46,3 +46,19 @@ def level_encode(
     fallback: Callable[[Any], None],
 ) -> None: ...
 def min_tag(index: Index, first: int, stop: int) -> int: ...
+def level_splice(
+    out: bytearray,
+    index: Index,
+    first: int,
+    stop: int,
+    actions: dict[int, str],
+    consts: dict[int, bytes],
+    top: bool,
+    private_dynamic: bool,
+    inserts: list[tuple[int, bytes]] | None,
+    plan: bytearray,
+    level: Any,
+    min_tag: int = 0,
+    pixel_undefined: int = -1,
+) -> bool: ...
+def first_damaged(index: Index) -> int: ...

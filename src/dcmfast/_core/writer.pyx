@@ -7,7 +7,7 @@ from the buffer by index entry, a whole dataset level in one call when its eleme
 ascend in tag order (pydicom writes in tag order).
 """
 from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_GET_SIZE, PyByteArray_Resize
-from libc.stdint cimport int64_t, uint8_t, uint32_t
+from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
 from libc.string cimport memcpy, memset
 
 from dcmfast._core._vr cimport VR_UN
@@ -372,3 +372,151 @@ def min_tag(Index index, Py_ssize_t first, Py_ssize_t stop):
             break
         i = index.entries[i].end
     return low
+
+
+cdef int _flush_run(bytearray out, const uint8_t* buf, int64_t* run) except -1:
+    if run[1] > run[0]:
+        _append(out, buf + run[0], run[1] - run[0])
+    run[0] = run[1] = -1
+    return 0
+
+
+def level_splice(bytearray out not None, Index index not None, Py_ssize_t first, Py_ssize_t stop,
+                 dict actions not None, dict consts not None, bint top, bint private_dynamic,
+                 list inserts, bytearray plan not None, object level, uint32_t min_tag=0,
+                 int pixel_undefined=-1):
+    """De-identification's write of the dataset level [first, stop) of `index` in tag
+    order, with no DataElement for the elements it copies or leaves out.
+
+    Each entry's action is ``actions[tag << 17 | seq << 16 | VR code]`` (seq: the entry
+    is indexed as a sequence; VR code 0 when implicit), or, when missing (and always for
+    private tags if `private_dynamic`), ``level.resolve(i, tag, key)`` (which may add it).
+    ``"K"``: the entry's bytes are copied (consecutive entries in one copy) when they
+    are what pydicom writes for a raw element, else ``level.handle(i, tag, "K")``;
+    ``"X"`` (and the group lengths of groups above 6): left out; ``"R..."``: replaced by
+    ``consts[key]`` (an encoded element) if there; anything else (and R not in `consts`):
+    ``level.handle(i, tag, action, key)``, which appends the element's encoding to `out`.
+    `inserts`: (tag, bytes) in ascending tag order, written in their place (replacing
+    an entry with the same tag). `plan` gets 5 bytes per entry: the tag (little endian)
+    and the last character of its action. Returns False, having written nothing, if
+    the level's tags do not ascend, a tag is below `min_tag`, or (`pixel_undefined`
+    0 or 1) the length kind of Pixel Data (7FE0,0010) is not that one (the writer
+    would change it)."""
+    cdef Py_ssize_t i, n = index.n, k = 0, n_ins = 0, count = 0, recorded = 0, at
+    cdef uint32_t tag, last = 0, ins_tag = 0
+    cdef bint any_ = False, seq, replaced
+    cdef Entry* e
+    cdef const uint8_t* buf
+    cdef int64_t size
+    cdef int64_t run[2]
+    cdef uint8_t* rec
+    cdef str act
+    cdef Py_UCS4 c
+    if stop > n:
+        stop = n
+    i = first
+    while 0 <= i < stop:
+        tag = index.entries[i].tag
+        if (any_ and tag <= last) or tag < min_tag:
+            return False
+        if (tag == _PIXEL_DATA and pixel_undefined >= 0
+                and ((index.entries[i].flags & F_UNDEF) != 0) != (pixel_undefined != 0)):
+            return False
+        last = tag
+        any_ = True
+        count += 1
+        if index.entries[i].end <= i:
+            return False
+        i = index.entries[i].end
+    # the plan records: room for all at once, trimmed at the end
+    at = PyByteArray_GET_SIZE(plan)
+    PyByteArray_Resize(plan, at + 5 * count)
+    if inserts is not None:
+        n_ins = len(inserts)
+    if n_ins:
+        ins_tag = <uint32_t>inserts[0][0]
+    buf = &index.view[0] if index.view.shape[0] else NULL
+    size = index.view.shape[0]
+    run[0] = run[1] = -1
+    i = first
+    while 0 <= i < stop:
+        e = &index.entries[i]
+        tag = e.tag
+        replaced = False
+        while k < n_ins and ins_tag <= tag:
+            _flush_run(out, buf, run)
+            out += <bytes>inserts[k][1]
+            replaced = ins_tag == tag
+            k += 1
+            if k < n_ins:
+                ins_tag = <uint32_t>inserts[k][0]
+        if replaced:
+            i = e.end  # the insert takes the entry's place
+            continue
+        if tag & 0xFFFF == 0 and (tag >> 16) > 6:
+            i = e.end
+            continue
+        seq = (e.flags & (F_SEQ | F_MAYBE_SQ)) != 0
+        if private_dynamic and (tag >> 16) & 1:
+            key = None
+            act = level.resolve(i, tag, None)
+        else:
+            key = (<uint64_t>tag << 17) | (<uint64_t>seq << 16) | e.vr
+            found = actions.get(key)
+            if found is None:
+                act = level.resolve(i, tag, key)
+            else:
+                act = <str>found
+        c = act[0]
+        rec = <uint8_t*>PyByteArray_AS_STRING(plan) + at
+        rec[0] = tag & 0xFF
+        rec[1] = (tag >> 8) & 0xFF
+        rec[2] = (tag >> 16) & 0xFF
+        rec[3] = (tag >> 24) & 0xFF
+        rec[4] = <uint8_t>act[len(act) - 1]
+        at += 5
+        recorded += 1
+        if c == u"X":
+            pass
+        elif c == u"K" and not seq and _kind(index, i, top) == 0:
+            if e.offset < 0 or e.value_offset + e.length > size or e.value_offset < e.offset:
+                raise IndexError(f"entry {i} lies outside the buffer")
+            if e.flags & (F_TRUNCATED | F_UNDEF):
+                _flush_run(out, buf, run)
+                _copy(out, index, i)
+            elif run[1] == e.offset:
+                run[1] = e.value_offset + e.length
+            else:
+                _flush_run(out, buf, run)
+                run[0] = e.offset
+                run[1] = e.value_offset + e.length
+        else:
+            _flush_run(out, buf, run)
+            if c == u"R" and key is not None:
+                found = consts.get(key)
+                if found is not None:
+                    out += <bytes>found
+                    i = e.end
+                    continue
+            # handle() may splice the items of a sequence: their records come next
+            PyByteArray_Resize(plan, at)
+            level.handle(i, tag, act, key)
+            at = PyByteArray_GET_SIZE(plan)
+            PyByteArray_Resize(plan, at + 5 * (count - recorded))
+        i = e.end
+    _flush_run(out, buf, run)
+    while k < n_ins:
+        out += <bytes>inserts[k][1]
+        k += 1
+    PyByteArray_Resize(plan, at)
+    return True
+
+
+def first_damaged(Index index not None):
+    """The first entry of `index` (any depth) that was clipped by the end of its data, did
+    not parse (a sequence) or is an item with another tag, or -1: a damaged input."""
+    cdef Py_ssize_t i
+    for i in range(index.n):
+        if index.entries[i].flags & (F_ERROR | F_TRUNCATED | F_BAD_ITEM):
+            return i
+    return -1

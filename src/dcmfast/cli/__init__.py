@@ -23,6 +23,7 @@ examples:
   dcmfast summary ~/scans                       read a folder, check it against pydicom
   dcmfast index ~/scans --db scans.sqlite       index the metadata of many files
   dcmfast find --db scans.sqlite --modality CT  query that index
+  dcmfast deid ~/scans --out ~/release          de-identify a folder (PS3.15 Basic Profile)
   dcmfast bench --quick                         time dcmfast against pydicom and others
   dcmfast transcode ~/scans --out rle/ --syntax rle  convert files to RLE Lossless
 
@@ -37,7 +38,7 @@ Errors are one line each; --debug shows the traceback instead.
 """
 
 # the modules of the subcommands, in the order of the help
-_SUBCOMMAND_MODULES: list[str] = ["dump", "summary", "index", "find", "bench", "transcode"]
+_SUBCOMMAND_MODULES: list[str] = ["dump", "summary", "index", "find", "deid", "transcode", "bench"]
 
 
 def build_parser() -> argparse.ArgumentParser:

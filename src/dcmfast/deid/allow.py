@@ -50,6 +50,9 @@ _KEYWORDS = (
     "TemplateIdentifier", "RealWorldValueMappingSequence", "RealWorldValueFirstValueMapped",
     "RealWorldValueLastValueMapped", "RealWorldValueIntercept", "RealWorldValueSlope",
     "RealWorldValueLUTData", "QuantityDefinitionSequence",
+    # references between instances: the structure only (the UIDs inside are remapped by the
+    # UI rule, class UIDs kept), so that a reference to a series still resolves in the output
+    "ReferencedSeriesSequence", "ReferencedInstanceSequence",
     # added by de-identification itself
     "PatientIdentityRemoved", "DeidentificationMethod", "DeidentificationMethodCodeSequence",
 )

@@ -73,9 +73,10 @@ import datetime
 import hashlib
 import hmac
 import logging
+import os
 import re
-from collections.abc import Iterable
-from typing import Any, NamedTuple
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .._version import __version__
 from ..datadict import get_entry
@@ -88,6 +89,9 @@ from . import allow
 from ._table import MASKED, PRIVATE, TABLE
 from .keys import check_key, new_key
 from .safe_private import safe_private_set
+
+if TYPE_CHECKING:
+    from .run import Summary
 
 logger = logging.getLogger("dcmfast.deid")
 
@@ -219,12 +223,19 @@ class Deidentifier:
                     "of at most 32 characters"
                 )
         self.uid_root = uid_root
-        self._safe = safe_private_set(safe_private)
+        self._extra_safe = tuple((str(c), int(g), int(e)) for c, g, e in safe_private)
+        self._safe = safe_private_set(self._extra_safe)
         self._safe_creators = frozenset(c for c, _, _ in self._safe)
         self._cache: dict[tuple[int, str], str] = {}
         self._uids: dict[str, str] = {}
         self._full_dates = "rtnLongFullDatesOpt" in self._columns
         self._modified_dates = "rtnLongModifDatesOpt" in self._columns
+        # the splice fast path (deid/splice.py): actions by index key, encoded constants
+        self._private_dynamic = bool(self._columns.intersection(PRIVATE[1]))
+        self._splice_actions: dict[int, str] = {}
+        self._splice_bytes: dict[tuple[Any, ...], bytes] = {}
+        self._method_bytes: dict[tuple[Any, ...], list[tuple[int, bytes]]] = {}
+        self._uid_bytes: dict[tuple[int, bytes, bool], bytes] = {}  # remapped UI elements
 
     # -- decisions (tag, VR, creator and options only) ------------------------------
     def action(self, tag: int, vr: str, private_creator: str | None = None) -> str:
@@ -354,6 +365,46 @@ class Deidentifier:
         logger.debug("de-identified a dataset (%d UIDs mapped so far)", len(self._uids))
         return ds
 
+    def process(
+        self,
+        inputs: Any,
+        out_dir: str | os.PathLike[str],
+        *,
+        workers: int | None = None,
+        pool: str = "process",
+        layout: str = "mirror",
+        quarantine_dir: str | os.PathLike[str] | None = None,
+        audit_log: str | os.PathLike[str] | None = None,
+        resume: bool = True,
+        clean_pixels: Callable[[Dataset, str], Dataset | None] | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Summary:
+        """De-identify the files of `inputs` (files and folders, walked recursively) into
+        `out_dir`; returns a :class:`~dcmfast.deid.run.Summary`.
+
+        * ``layout="mirror"``: the input tree under `out_dir` (file names kept: they may
+          identify); ``"uids"``: ``PatientID/StudyUID/SeriesUID/SOPUID.dcm`` of the new
+          identities.
+        * ``workers``: parallel workers (default: the CPU count), processes or threads
+          (``pool``); the outputs, the audit log and the journal are the same whatever
+          the number.
+        * Inputs whose pixels need review (``quarantine_reason``) are de-identified into
+          `quarantine_dir` (with ``quarantine.jsonl``: output and reason), or written
+          nowhere without one; ``clean_pixels(ds, reason)`` may return a cleaned dataset
+          (it then goes to `out_dir`; the callable answers for the pixels) or None.
+        * Unreadable or damaged inputs are reported in the summary, never written.
+        * ``audit_log``: a JSONL file, one line per input: the SHA-256 of its path, status,
+          output path, profile, options and every element's action by tag (no values).
+        * ``resume``: skip the inputs a previous run into `out_dir` finished (its journal,
+          ``.dcmfast-deid-journal.jsonl``); a run with another key, options or layout
+          into the same folder is refused. ``resume=False`` starts the journal over.
+        """
+        from .run import process
+
+        return process(self, inputs, out_dir, workers=workers, pool=pool, layout=layout,
+                       quarantine_dir=quarantine_dir, audit_log=audit_log, resume=resume,
+                       clean_pixels=clean_pixels, progress=progress)
+
     def map_uid(self, uid: str) -> str:
         """The keyed replacement of `uid` (registered standard UIDs are returned unchanged)."""
         s = str(uid).strip(" \0")
@@ -379,12 +430,14 @@ class Deidentifier:
         return 1 + int.from_bytes(digest[:8], "big") % _MAX_SHIFT_DAYS
 
     def _add_method(self, ds: Dataset) -> None:
+        for elem in self._method_elements():
+            ds[elem.tag] = elem
+
+    def _method_elements(self) -> list[Any]:
+        """The elements added at the top level (new objects each call), in tag order."""
         from ..dataelem import DataElement
 
         codes = [BASIC_PROFILE_CODE] + [METHOD_CODES[o] for o in OPTIONS if o in self.options]
-        ds[0x00120062] = DataElement(0x00120062, "CS", "YES")
-        ds[0x00120063] = DataElement(0x00120063, "LO", [f"dcmfast {__version__} PS3.15 Annex E"]
-                                     + [meaning[:64] for _, meaning in codes])
         items = []
         for value, meaning in codes:
             item = Dataset()
@@ -392,9 +445,14 @@ class Deidentifier:
             item.CodingSchemeDesignator = "DCM"
             item.CodeMeaning = meaning
             items.append(item)
-        ds[0x00120064] = DataElement(0x00120064, "SQ", Sequence(items))
         state = "UNMODIFIED" if self._full_dates else ("MODIFIED" if self._modified_dates else "REMOVED")
-        ds[0x00280303] = DataElement(0x00280303, "CS", state)
+        return [
+            DataElement(0x00120062, "CS", "YES"),
+            DataElement(0x00120063, "LO", [f"dcmfast {__version__} PS3.15 Annex E"]
+                        + [meaning[:64] for _, meaning in codes]),
+            DataElement(0x00120064, "SQ", Sequence(items)),
+            DataElement(0x00280303, "CS", state),
+        ]
 
 
 class _Apply:
@@ -410,6 +468,10 @@ class _Apply:
         if act == "X":
             del ds[tag]
             return
+        ds[tag] = DataElement(tag, vr, self.value(elem, tag, vr, act))
+
+    def value(self, elem: Any, tag: int, vr: str, act: str) -> Any:
+        """The new value of an element whose action is Z, D, U or C."""
         if act == "Z":
             value: Any = Sequence() if vr == "SQ" else empty_value_for_VR(vr)
         elif act == "D":
@@ -420,7 +482,7 @@ class _Apply:
             value = self._clean(tag, vr, elem)
         else:  # pragma: no cover - actions are X Z D K C U
             raise DeidentificationError(f"unknown action {act!r}")
-        ds[tag] = DataElement(tag, vr, value)
+        return value
 
     def _dummy(self, tag: int, vr: str, elem: Any) -> Any:
         n = _vm_min(tag)

@@ -38,7 +38,7 @@ _PIXEL_TAGS = (0x7FE00010, 0x7FE00008, 0x7FE00009)
 
 
 def _text(ds: Dataset, tag: int) -> str | None:
-    elem = ds.get(tag)
+    elem = ds._lookup(tag)
     if elem is None or elem.value is None:
         return None
     value = elem.value
@@ -49,7 +49,7 @@ def _text(ds: Dataset, tag: int) -> str | None:
 
 def quarantine_reason(ds: Dataset) -> str | None:
     """Why `ds` must be quarantined before release, or None when its pixels may go."""
-    if not any(t in ds for t in _PIXEL_TAGS):
+    if all(ds._lookup(t) is None for t in _PIXEL_TAGS):
         return None
     burned = _text(ds, 0x00280301)
     if burned == "YES":
