@@ -24,6 +24,8 @@ examples:
   dcmfast index ~/scans --db scans.sqlite       index the metadata of many files
   dcmfast find --db scans.sqlite --modality CT  query that index
   dcmfast bench --quick                         time dcmfast against pydicom and others
+  dcmfast volume ~/scans/ct -o ct.nii.gz        a series to a NIfTI volume
+  dcmfast png CT_small.dcm -o ct.png            an image to a PNG
 
 'dcmfast COMMAND --help' describes a command and its options.
 
@@ -36,7 +38,7 @@ Errors are one line each; --debug shows the traceback instead.
 """
 
 # the modules of the subcommands, in the order of the help
-_SUBCOMMAND_MODULES: list[str] = ["dump", "summary", "index", "find", "bench"]
+_SUBCOMMAND_MODULES: list[str] = ["dump", "summary", "index", "find", "bench", "volume"]
 
 
 def build_parser() -> argparse.ArgumentParser:
