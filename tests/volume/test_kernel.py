@@ -77,3 +77,22 @@ def test_nan_to_int_and_sizes() -> None:
         cvol.convert(np.empty(3, np.uint8), "int16", np.empty(2, np.uint8), "int16")
     with pytest.raises(ValueError, match="unsupported sample type"):
         cvol.convert(np.empty(8, np.uint8), "int64", np.empty(8, np.uint8), "int64")
+
+
+@pytest.mark.parametrize("src_dtype,bits", [("int16", 12), ("int16", 16), ("uint16", 12), ("uint16", 16),
+                                            ("int8", 7), ("uint8", 8), ("int32", 20), ("uint32", 32)])
+@pytest.mark.parametrize("dst_dtype", ["uint8", "int16", "int32", "uint16"])
+@pytest.mark.parametrize("intercept", [-1024.0, 0.0, 3.0])
+def test_integer_shift_like_pydicom(src_dtype: str, bits: int, dst_dtype: str, intercept: float) -> None:
+    """Slope 1 and an integer intercept into an integer type: the integer path (with and
+    without a clip) gives pydicom's values, clipped to the type."""
+    import pydicom
+
+    src = _src(src_dtype)
+    fixed = clear_high_bits(src.copy(), bits, src_dtype.startswith("int"), True)
+    ds = pydicom.Dataset()
+    ds.RescaleSlope, ds.RescaleIntercept = 1, intercept
+    ref = apply_modality_lut(fixed, ds)
+    info = np.iinfo(dst_dtype)
+    got = _run(src, dst_dtype, bits_stored=bits, rescale=True, slope=1.0, intercept=intercept)
+    assert np.array_equal(got, np.clip(ref, info.min, info.max).astype(dst_dtype))
