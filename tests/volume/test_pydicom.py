@@ -78,7 +78,9 @@ def test_threads_many_files(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("source", ["MR_small_RLE.dcm", "MR_small_jpeg_ls_lossless.dcm",
                                     "MR_small_jp2klossless.dcm", "MR_small_bigendian.dcm",
-                                    "MR_small_implicit.dcm", "693_J2KR.dcm"])
+                                    "MR_small_implicit.dcm", "693_J2KR.dcm", "SC_rgb.dcm",
+                                    "SC_rgb_rle.dcm", "SC_rgb_16bit.dcm", "SC_ybr_full_uncompressed.dcm",
+                                    "SC_rgb_jpeg_gdcm.dcm", "RG3_UNCI.dcm", "OBXXXX1A_rle.dcm"])
 def test_codecs(tmp_path: Path, source: str) -> None:
     """Copies of one encoded file at known positions: every transfer syntax's path."""
     src = pydicom.data.get_testdata_file(source)
@@ -88,6 +90,9 @@ def test_codecs(tmp_path: Path, source: str) -> None:
         ds.ImagePositionPatient = ["0", "0", fmt(2.0 * k)]
         ds.ImageOrientationPatient = ["1", "0", "0", "0", "1", "0"]
         ds.SeriesInstanceUID = dcmfast_uid(7, 1)
+        if "PixelSpacing" not in ds:
+            ds.PixelSpacing = ["0.5", "0.5"]
+        ds.FrameOfReferenceUID = dcmfast_uid(7, 2)
         dcmfast.dcmwrite(tmp_path / f"{k}.dcm", ds)
         names.append(str(tmp_path / f"{k}.dcm"))
     for rescale in (True, False):

@@ -24,7 +24,7 @@ from dcmfast.errors import ResourceLimitError, VolumeError
 from ._assemble import allocate, assemble
 from ._export import to_nifti, to_png
 from ._geometry import check_consistent, deshear, plan
-from ._headers import SliceInfo, read_header, slices_of
+from ._headers import SliceInfo, read_headers, slices_of
 
 __all__ = ["read_series", "find_series", "Volume", "SeriesInfo", "SeriesList", "to_png",
            "DEFAULT_MAX_BYTES"]
@@ -107,22 +107,23 @@ def _expand(inputs: Any) -> list[tuple[Any, bool]]:
     return out
 
 
-def _collect(inputs: Any) -> tuple[list[SliceInfo], list[tuple[str, str]]]:
+def _collect(inputs: Any, threads: int | None = None) -> tuple[list[SliceInfo], list[tuple[str, str]]]:
     """The image slices of the inputs, and what was left out and why."""
     slices: list[SliceInfo] = []
     left_out: list[tuple[str, str]] = []
-    for i, (src, walked) in enumerate(_expand(inputs)):
-        try:
-            ds, name = read_header(src, i)
-        except VolumeError as exc:
+    expanded = _expand(inputs)
+    headers = read_headers([src for src, _ in expanded], threads)
+    for i, ((src, walked), got) in enumerate(zip(expanded, headers, strict=True)):
+        if isinstance(got, Exception):
             if not walked:
-                raise
-            left_out.append((os.fspath(src), str(exc)))
+                raise got
+            left_out.append((os.fspath(src), str(got)))
             continue
+        ds, name = got
         if ds.get("Rows") is None or ds.get("Columns") is None:
             left_out.append((name, "not an image (no Rows / Columns)"))
             continue
-        slices += slices_of(ds, src, name)
+        slices += slices_of(ds, src, name if name else f"dataset #{i}")
     return slices, left_out
 
 
@@ -134,24 +135,28 @@ def find_series(paths: Any) -> SeriesList:
     """
     slices: list[SliceInfo] = []
     left_out: list[tuple[str, str]] = []
-    for i, (src, _walked) in enumerate(_expand(paths)):
+    expanded = _expand(paths)
+    for i, ((src, _walked), got) in enumerate(zip(expanded, read_headers([s for s, _ in expanded]),
+                                                  strict=True)):
+        name = os.fspath(src) if isinstance(src, (str, os.PathLike)) else f"dataset #{i}"
         try:
-            ds, name = read_header(src, i)
+            if isinstance(got, Exception):
+                raise got
+            ds, name = got
             if ds.get("Rows") is None or ds.get("Columns") is None:
                 left_out.append((name, "not an image (no Rows / Columns)"))
                 continue
-            got = slices_of(ds, src, name)
+            found = slices_of(ds, src, name)
         except VolumeError as exc:
-            left_out.append((os.fspath(src) if isinstance(src, (str, os.PathLike)) else f"dataset #{i}",
-                             str(exc)))
+            left_out.append((name, str(exc)))
             continue
-        for s in got:
+        for s in found:
             if s.position is None or s.orientation is None:
                 left_out.append((s.name, "no (0020,0032) Image Position (Patient) / (0020,0037) "
                                  "Image Orientation (Patient)"))
                 break
         else:
-            slices += got
+            slices += found
     groups: dict[tuple[Any, ...], list[SliceInfo]] = {}
     for s in slices:
         key = (s.series_uid, s.frame_of_reference,
@@ -251,7 +256,7 @@ def read_series(paths_or_datasets: Any, *, series_uid: str | None = None, rescal
     memory available), checked before allocating. `threads`: files read and decoded
     concurrently (default: every CPU).
     """
-    slices, left_out = _collect(paths_or_datasets)
+    slices, left_out = _collect(paths_or_datasets, threads)
     for name, why in left_out:
         LOGGER.debug("left out %s: %s", name, why)
     if not slices:

@@ -81,6 +81,9 @@ class _Worker:
             raise type(exc)(f"{job.name}: {exc}") from exc
         except OSError as exc:
             raise VolumeError(f"{job.name}: {exc.strerror or exc}") from exc
+        if self.rescale and ds.get("ModalityLUTSequence"):
+            raise VolumeError(f"{job.name}: a (0028,3000) Modality LUT Sequence is not supported "
+                              "yet (rescale=False gives the stored values)")
         slot_bytes = self.out_bytes.shape[1]
         frame_pixels = desc.rows * desc.columns * desc.samples_per_pixel
         if frame_pixels * self.out.itemsize != slot_bytes:

@@ -191,10 +191,55 @@ def read_header(source: Any, index: int) -> tuple[Any, str]:
         raise VolumeError(f"{name}: {exc.strerror or exc}") from exc
 
 
-def read_headers(sources: list[Any]) -> list[list[SliceInfo]]:
-    """The slices of each source (an error names the first source that fails)."""
-    out = []
+# the top-level values read_headers asks dcmfast.ingest for
+_TAGS = ("SeriesInstanceUID", "FrameOfReferenceUID", "ImagePositionPatient",
+         "ImageOrientationPatient", "PixelSpacing", "Rows", "Columns", "SamplesPerPixel",
+         "BitsAllocated", "BitsStored", "PixelRepresentation", "PhotometricInterpretation",
+         "RescaleSlope", "RescaleIntercept", "NumberOfFrames", "InstanceNumber", "WindowCenter",
+         "WindowWidth")  # no sequences: a Modality LUT Sequence is found by the assembly
+
+
+class _Record:
+    """An ingest record seen as the dataset ``slices_of`` reads (``get`` by keyword)."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.values = values
+
+    def get(self, keyword: str, default: Any = None) -> Any:
+        value = self.values.get(keyword)
+        return default if value is None else value
+
+    def __contains__(self, tag: Any) -> bool:
+        return True  # pixel data: not looked at here (the assembly reads it)
+
+
+def read_headers(sources: list[Any], threads: int | None = None) -> list[tuple[Any, str] | Exception]:
+    """(dataset or record, name) of each source, or the VolumeError reading it raised.
+
+    Paths are read by :func:`dcmfast.ingest.read_many` (compiled, a few KiB of each file,
+    on `threads` threads); a file it could not read, a multi-frame file (its functional
+    groups are sequences) or one without a top-level position is read by ``dcmread``.
+    """
+    paths = [i for i, s in enumerate(sources) if isinstance(s, (str, os.PathLike))]
+    records: dict[int, Any] = {}
+    if len(paths) > 1:
+        from dcmfast.ingest import read_many
+
+        for i, rec in zip(paths, read_many([os.fspath(sources[i]) for i in paths], tags=_TAGS,
+                                           workers=threads), strict=True):
+            frames = rec.get("NumberOfFrames")
+            if (rec.get("error_type") is None and rec.get("ImagePositionPatient") is not None
+                    and frames in (None, 1)):
+                records[i] = _Record(rec)
+    out: list[tuple[Any, str] | Exception] = []
     for i, src in enumerate(sources):
-        ds, name = read_header(src, i)
-        out.append(slices_of(ds, src, name))
+        if i in records:
+            out.append((records[i], source_name(src, i)))
+            continue
+        try:
+            out.append(read_header(src, i))
+        except VolumeError as exc:
+            out.append(exc)
     return out
