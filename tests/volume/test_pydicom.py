@@ -188,3 +188,21 @@ def test_series_choice_and_find_series(tmp_path: Path) -> None:
         vol_mod.read_series(tmp_path)
     vol = vol_mod.read_series(tmp_path, series_uid=dcmfast_uid(2, 0))
     assert vol.array.shape[0] == 4
+
+
+def test_enhanced_top_level_rescale(tmp_path: Path) -> None:
+    """No Pixel Value Transformation in the functional groups: the top-level pair, as
+    pydicom's apply_modality_lut on the whole dataset uses it."""
+    enhanced = pydicom.data.get_testdata_file("eCT_Supplemental.dcm")
+    if enhanced is None:
+        pytest.skip("pydicom-data's eCT_Supplemental.dcm is not installed")
+    ds = dcmfast.dcmread(enhanced)
+    del ds.SharedFunctionalGroupsSequence[0].PixelValueTransformationSequence
+    ds.RescaleSlope, ds.RescaleIntercept = "0.5", "-7.25"
+    path = tmp_path / "e.dcm"
+    dcmfast.dcmwrite(path, ds)
+    p = pydicom.dcmread(path)
+    ref = apply_modality_lut(p.pixel_array, p)
+    vol = vol_mod.read_series(path, dtype="float64")
+    for k, (_, f) in enumerate(vol.files):
+        assert np.array_equal(vol.array[k], ref[f])
