@@ -249,9 +249,10 @@ def read_series(paths_or_datasets: Any, *, series_uid: str | None = None, rescal
     one, or with rescale int16 / int32 when every slope is 1 and every intercept an
     integer (exact), else float32 (pydicom's float64 values rounded once).
     `spacing_tolerance`: largest deviation of a gap from the median gap, as a fraction of
-    it. `keep_first_duplicate`: keep the first of slices at the same position (else an
-    error). `resample_tilt`: resample a gantry-tilted (sheared) series onto the
-    orthogonal grid (linear interpolation in-plane, 0 outside); otherwise the affine is
+    it. `keep_first_duplicate`: keep the first of slices at the same position (first in
+    the order of the inputs, a folder's files by name); else an error. `resample_tilt`:
+    resample a gantry-tilted (sheared) series onto an orthogonal grid (linear
+    interpolation in-plane, 0 outside, as dcm2niix's correction); otherwise the affine is
     the sheared one. `max_bytes`: the largest array allowed (default 8 GiB or the
     memory available), checked before allocating. `threads`: files read and decoded
     concurrently (default: every CPU).
@@ -294,13 +295,14 @@ def read_series(paths_or_datasets: Any, *, series_uid: str | None = None, rescal
     affine = geom.affine
     resampled = False
     if geom.tilt and resample_tilt:
-        out, affine = _resample(out, affine)
+        out, affine = _resample(out, affine, max_bytes)
         resampled = True
     files = [(s.name, s.frame) for s in ordered]
     return Volume(array=out, affine=affine, files=files, tilt=geom.tilt, resampled=resampled)
 
 
-def _resample(arr: np.ndarray, affine: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _resample(arr: np.ndarray, affine: np.ndarray,
+              max_bytes: int | None) -> tuple[np.ndarray, np.ndarray]:
     """A sheared volume resampled onto an orthogonal grid (as dcm2niix's tilt correction):
     the grid grows by the total in-plane shift, rounded up, so that no voxel is lost, the
     first slice on whole voxels of it; linear interpolation in-plane, 0 outside
@@ -312,7 +314,7 @@ def _resample(arr: np.ndarray, affine: np.ndarray) -> tuple[np.ndarray, np.ndarr
     offset = [g if s < 0 else 0 for g, s in zip(grow, (rows_shift, cols_shift), strict=True)]
     shape = (n, arr.shape[1] + grow[0], arr.shape[2] + grow[1]) + arr.shape[3:]
     nbytes = int(np.prod(shape, dtype=np.int64)) * arr.itemsize
-    _check_cap(nbytes, shape, arr.dtype.name, None)
+    _check_cap(nbytes, shape, arr.dtype.name, max_bytes)
     out = np.zeros(shape, dtype=arr.dtype)
     ortho[:3, 3] -= offset[0] * affine[:3, 1] + offset[1] * affine[:3, 2]
     for k in range(n):
