@@ -118,9 +118,20 @@ cdef void _convert_int(const src_t* src, dst_t* dst, Py_ssize_t n, int bits, bin
     cdef uint64_t mask = ((<uint64_t>1) << bits) - 1 if 0 < bits < 64 else <uint64_t>-1
     cdef uint32_t mask32 = <uint32_t>mask
     cdef bint float_dst = dst_t is float or dst_t is double
+    cdef bint both16 = ((src_t is int16_t or src_t is uint16_t)
+                        and (dst_t is int16_t or dst_t is uint16_t))
+    cdef int sh16 = 16 - bits
+    cdef uint16_t mask16 = <uint16_t>mask
+    cdef uint16_t shift16
     cdef bint int_shift
     if not rescale:
-        if fix_bits and narrow:
+        if fix_bits and both16 and signed_src:
+            for i in range(n):
+                dst[i] = <dst_t>(<int16_t>(<uint16_t>src[i] << sh16) >> sh16)
+        elif fix_bits and both16:
+            for i in range(n):
+                dst[i] = <dst_t>(<uint16_t>src[i] & mask16)
+        elif fix_bits and narrow:
             for i in range(n):
                 dst[i] = <dst_t>_fix32(<int32_t>src[i], signed_src, sh32, mask32)
         elif fix_bits:
@@ -139,8 +150,15 @@ cdef void _convert_int(const src_t* src, dst_t* dst, Py_ssize_t n, int bits, bin
         hi = _dst_max(dst)
         if narrow and dst_t is not uint32_t and dst_t is not int32_t:
             shift32, lo32, hi32 = <int32_t>shift_by, <int32_t>lo, <int32_t>hi
-            if fix_bits and (signed_src and lo32 <= shift32 - (1 << (bits - 1))
-                             and shift32 + (1 << (bits - 1)) - 1 <= hi32):
+            if fix_bits and both16 and (signed_src and lo32 <= shift32 - (1 << (bits - 1))
+                                        and shift32 + (1 << (bits - 1)) - 1 <= hi32):
+                # 16-bit lanes: every result fits the output, so wrapping sums are exact
+                shift16 = <uint16_t>shift32
+                for i in range(n):
+                    dst[i] = <dst_t><int16_t>(
+                        <uint16_t>(<int16_t>(<uint16_t>src[i] << sh16) >> sh16) + shift16)
+            elif fix_bits and (signed_src and lo32 <= shift32 - (1 << (bits - 1))
+                               and shift32 + (1 << (bits - 1)) - 1 <= hi32):
                 # every value fits the output: no clip (SSE2 has no 32-bit min / max)
                 for i in range(n):
                     dst[i] = <dst_t>(_fix32(<int32_t>src[i], True, sh32, mask32) + shift32)
