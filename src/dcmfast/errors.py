@@ -16,6 +16,7 @@ __all__ = [
     "AmbiguousVRError",
     "DicomWriteError",
     "DeidentificationError",
+    "VolumeError",
 ]
 
 
@@ -91,3 +92,9 @@ class DicomWriteError(DcmfastError, ValueError):
 
 class DeidentificationError(DcmfastError, ValueError):
     """De-identification cannot proceed: a bad option, key, key file or UID root."""
+
+
+class VolumeError(DcmfastError, ValueError):
+    """Slices do not make one volume: files of several series, inconsistent orientation,
+    pixel spacing or size, a missing slice, duplicate positions, uneven spacing, an
+    absent or non-finite Image Position / Orientation (each named in the message)."""

@@ -26,6 +26,8 @@ examples:
   dcmfast deid ~/scans --out ~/release          de-identify a folder (PS3.15 Basic Profile)
   dcmfast bench --quick                         time dcmfast against pydicom and others
   dcmfast transcode ~/scans --out rle/ --syntax rle  convert files to RLE Lossless
+  dcmfast volume ~/scans/ct -o ct.nii.gz        a series to a NIfTI volume
+  dcmfast png CT_small.dcm -o ct.png            an image to a PNG
 
 'dcmfast COMMAND --help' describes a command and its options.
 
@@ -38,7 +40,7 @@ Errors are one line each; --debug shows the traceback instead.
 """
 
 # the modules of the subcommands, in the order of the help
-_SUBCOMMAND_MODULES: list[str] = ["dump", "summary", "index", "find", "deid", "transcode", "bench"]
+_SUBCOMMAND_MODULES: list[str] = ["dump", "summary", "index", "find", "deid", "transcode", "volume", "bench"]
 
 
 def build_parser() -> argparse.ArgumentParser:
