@@ -101,11 +101,11 @@ class Dataset(_elem.DatasetBase):
             elements: dict[int, Any] = {}
         elif isinstance(args[0], Dataset):
             args[0]._load_all()
-            elements = args[0]._dict
+            elements = args[0]._edict
         else:
             elements = dict(args[0])
         parent = kwargs.get("parent_encoding", _DEFAULT_ENCODINGS)
-        set_(self, "_dict", elements)
+        set_(self, "_edict", elements)
         set_(self, "_view", None)
         if isinstance(parent, str):
             parent = _DEFAULT_ENCODINGS if parent == "iso8859" else (parent,)
@@ -187,8 +187,8 @@ class Dataset(_elem.DatasetBase):
     def _lookup(self, tag: int) -> DataElement | None:
         view = self._view
         if view is not None:
-            return view.lookup(tag, self._dict)  # type: ignore[no-any-return]
-        return self._dict.get(tag)  # type: ignore[no-any-return]
+            return view.lookup(tag, self._edict)  # type: ignore[no-any-return]
+        return self._edict.get(tag)  # type: ignore[no-any-return]
 
     @property
     def _loaded(self) -> bool:
@@ -200,7 +200,7 @@ class Dataset(_elem.DatasetBase):
         view = self._view
         if view is not None and not view.loaded:
             d = self.__dict__
-            object.__setattr__(self, "_dict", view.load_all(self._dict))
+            object.__setattr__(self, "_edict", view.load_all(self._edict))
             d["_sorted_elements"] = view.last_in_order
             view.last_in_order = None
 
@@ -215,15 +215,15 @@ class Dataset(_elem.DatasetBase):
     def _keep_only(self, tags: set[int]) -> None:
         """Drop every element whose tag is not in `tags` (dcmread's specific_tags)."""
         self._load_all()
-        for tag in [t for t in self._dict if t not in tags]:
-            del self._dict[tag]
+        for tag in [t for t in self._edict if t not in tags]:
+            del self._edict[tag]
         self._changed()
 
     def _tags(self) -> list[int]:
         view = self._view
         if view is not None:
-            return view.tags(self._dict)  # type: ignore[no-any-return]
-        return list(self._dict)
+            return view.tags(self._edict)  # type: ignore[no-any-return]
+        return list(self._edict)
 
     def _raw_value_view(self, tag: int) -> memoryview | None:
         """A zero-copy view of an element's value bytes in the file buffer (or None)."""
@@ -272,8 +272,8 @@ class Dataset(_elem.DatasetBase):
             return False
         view = self._view
         if view is not None:
-            return view.contains(tag, self._dict)  # type: ignore[no-any-return]
-        return tag in self._dict
+            return view.contains(tag, self._edict)  # type: ignore[no-any-return]
+        return tag in self._edict
 
     def get(self, key: Any, default: Any = None) -> Any:
         if isinstance(key, str):
@@ -311,12 +311,12 @@ class Dataset(_elem.DatasetBase):
             if tags is None:
                 in_order = self.__dict__.get("_sorted_elements")
                 # elements loaded in ascending order: the dict's order is sorted
-                tags = list(self._dict) if in_order is not None else sorted(self._dict, key=int)
+                tags = list(self._edict) if in_order is not None else sorted(self._edict, key=int)
                 view.sorted_tags = tags
             return tags  # type: ignore[no-any-return]
         tags = self.__dict__.get("_sorted")
         if tags is None:
-            tags = self.__dict__["_sorted"] = sorted(self._dict, key=int)
+            tags = self.__dict__["_sorted"] = sorted(self._edict, key=int)
         return tags  # type: ignore[no-any-return]
 
     def __iter__(self) -> Iterator[DataElement]:
@@ -329,7 +329,7 @@ class Dataset(_elem.DatasetBase):
         return self._iter_sorted()
 
     def _iter_sorted(self) -> Iterator[DataElement]:
-        d = self._dict
+        d = self._edict
         for tag in self._sorted_tags():
             yield d[tag]
 
@@ -338,21 +338,21 @@ class Dataset(_elem.DatasetBase):
 
     def __reversed__(self) -> Iterator[DataElement]:
         tags = self._sorted_tags()
-        d = self._dict
+        d = self._edict
         for tag in reversed(tags):
             yield d[tag]
 
     def keys(self) -> Any:
         self._load_all()
-        return self._dict.keys()
+        return self._edict.keys()
 
     def values(self) -> Any:
         self._load_all()
-        return self._dict.values()
+        return self._edict.values()
 
     def items(self) -> Any:
         self._load_all()
-        return self._dict.items()
+        return self._edict.items()
 
     def __dir__(self) -> list[str]:
         return sorted(set(super().__dir__()) | set(self.dir()))
@@ -461,7 +461,7 @@ class Dataset(_elem.DatasetBase):
             self._view.encodings = None
         self._changed()
         self._adopt(elem)  # may end a file tree's pristine state (see _core.element.TreeState)
-        self._dict[elem_tag] = elem
+        self._edict[elem_tag] = elem
 
     def add(self, data_element: DataElement) -> None:
         self[data_element.tag] = data_element
@@ -515,7 +515,7 @@ class Dataset(_elem.DatasetBase):
             tags = [Tag(key)]
         self._changed()
         for tag in tags:
-            del self._dict[tag]
+            del self._edict[tag]
             if tag in _PIXEL_TAGS:
                 object.__setattr__(self, "_pixel_array", None)
             if tag == _TAG_CHARSET and self._view is not None:
@@ -530,12 +530,12 @@ class Dataset(_elem.DatasetBase):
         except Exception:
             pass
         self._changed()
-        return self._dict.pop(key, *args)
+        return self._edict.pop(key, *args)
 
     def popitem(self) -> tuple[BaseTag, DataElement]:
         self._load_all()
         self._changed()
-        return self._dict.popitem()  # type: ignore[return-value]
+        return self._edict.popitem()  # type: ignore[return-value]
 
     def setdefault(self, key: Any, default: Any = None) -> DataElement:
         tag = Tag(key)
@@ -564,7 +564,7 @@ class Dataset(_elem.DatasetBase):
     def clear(self) -> None:
         self._load_all()
         self._changed()
-        self._dict.clear()
+        self._edict.clear()
 
     # -- traversal ---------------------------------------------------------------
     def iterall(self) -> Iterator[DataElement]:
@@ -676,7 +676,7 @@ class Dataset(_elem.DatasetBase):
         if isinstance(other, Dataset):
             self._load_all()
             other._load_all()
-            return self._dict == other._dict
+            return self._edict == other._edict
         return NotImplemented
 
     def __ne__(self, other: Any) -> bool:
@@ -688,7 +688,7 @@ class Dataset(_elem.DatasetBase):
     def _materialize(self) -> None:
         """Convert every value, recursively, and drop the references to the index."""
         self._load_all()
-        for elem in self._dict.values():
+        for elem in self._edict.values():
             elem._materialize()
             if elem.VR == "SQ":
                 for item in elem.value:
@@ -710,7 +710,7 @@ class Dataset(_elem.DatasetBase):
         new.__dict__.update(self.__dict__)
         for name, value in self._c_attributes().items():
             object.__setattr__(new, name, value)
-        new._dict = dict(self._dict)
+        new._edict = dict(self._edict)
         if self._view is not None:
             new.__dict__["_parent_encoding"] = self._view.parent_encoding
         object.__setattr__(new, "_view", None)
@@ -729,14 +729,14 @@ class Dataset(_elem.DatasetBase):
         new.__dict__.pop("_private_blocks", None)
         for name, value in self._c_attributes().items():
             object.__setattr__(new, name, copy.deepcopy(value, memo))
-        new._dict = copy.deepcopy(self._dict, memo)
+        new._edict = copy.deepcopy(self._edict, memo)
         return new
 
     def __getstate__(self) -> dict[str, Any]:
         self._materialize()
         state = dict(self.__dict__)
         state.update(self._c_attributes())  # C fields of the compiled base
-        state["_dict"] = self._dict  # a slot of the compiled base, not in __dict__
+        state["_dict"] = self._edict  # a slot of the compiled base, not in __dict__
         state.pop("_buffer", None)
         state.pop("buffer", None)
         state.pop("_private_blocks", None)
@@ -745,7 +745,7 @@ class Dataset(_elem.DatasetBase):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         state = dict(state)
-        self._dict = state.pop("_dict", {})
+        self._edict = state.pop("_dict", {})
         for name in _C_ATTRIBUTES:
             if name in state:
                 object.__setattr__(self, name, state.pop(name))
@@ -763,17 +763,75 @@ class Dataset(_elem.DatasetBase):
     # -- pixel data --------------------------------------------------------------
     @property
     def pixel_array(self) -> Any:
-        """The pixel data as a numpy array (decoded once and cached)."""
+        """The pixel data as a numpy array (decoded once and cached), with the options
+        last set by :meth:`pixel_array_options`.
+
+        Native little-endian pixel data comes back as a *read-only* view of the file
+        buffer (no copy): an edit can never change what the dataset reads or writes, nor
+        a buffer passed to ``dcmread``. ``arr.copy()`` gives a writable array.
+        """
         arr = self.__dict__.get("_pixel_array")
         if arr is None:
-            arr = self.pixel_array_options()
-            self.__dict__["_pixel_array"] = arr
+            self.convert_pixel_data()
+            arr = self.__dict__["_pixel_array"]
         return arr
 
-    def pixel_array_options(self, index: int | None = None, raw: bool = False, **kwargs: Any) -> Any:
+    def pixel_array_options(
+        self,
+        *,
+        index: int | None = None,
+        raw: bool = False,
+        decoding_plugin: str = "",
+        use_v2_backend: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        """Set the options the next :attr:`pixel_array` is decoded with (pydicom's method:
+        returns None; ``index`` selects one frame, ``raw`` skips the YBR -> RGB conversion,
+        other keyword options as :func:`dcmfast.pixels.pixel_array`)."""
+        if use_v2_backend:
+            raise TypeError(
+                f"{type(self).__name__}.pixel_array_options() got an unexpected keyword argument "
+                "'use_v2_backend'"
+            )
+        kwargs["index"] = index
+        kwargs["raw"] = raw
+        if decoding_plugin:
+            kwargs["decoding_plugin"] = decoding_plugin.lower()
+        self.__dict__["_pixel_array_opts"] = kwargs
+        self.__dict__["_pixel_array"] = None
+
+    def convert_pixel_data(self, handler_name: str = "") -> None:
+        """Decode the pixel data into :attr:`pixel_array` (pydicom's method)."""
+        if self.__dict__.get("_pixel_array") is not None:
+            return
         import dcmfast.pixels as pixels  # (an absolute import costs half a relative one)
 
-        return pixels.pixel_array(self, index=index, raw=raw, **kwargs)
+        opts = self.__dict__.get("_pixel_array_opts")
+        if opts:
+            opts = dict(opts)
+            opts.pop("decoding_plugin", None)
+            arr = pixels.pixel_array(self, **opts)
+        else:
+            arr = pixels.pixel_array(self)
+        self.__dict__["_pixel_array"] = arr
+
+    def overlay_array(self, group: int) -> Any:
+        """The overlay in repeating group `group` (0x6000-0x601E) as a numpy array.
+
+        pydicom's own function does the work (a dcmfast dataset passes its type checks),
+        so the result is pydicom's."""
+        from pydicom.overlays import get_overlay_array
+
+        return get_overlay_array(self, group)
+
+    def waveform_array(self, index: int) -> Any:
+        """The multiplex group `index` of the Waveform Sequence as a numpy array.
+
+        pydicom's own function does the work (a dcmfast dataset passes its type checks),
+        so the result is pydicom's."""
+        from pydicom.waveforms.numpy_handler import multiplex_array
+
+        return multiplex_array(self, index, as_raw=False)
 
     def to_pydicom(self) -> Any:
         """A genuine ``pydicom.Dataset`` (``FileDataset`` for files) with the same elements."""
@@ -843,7 +901,7 @@ class FileMetaDataset(Dataset):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        bad = [t for t in self._dict if int(t) >> 16 != 2]
+        bad = [t for t in self._edict if int(t) >> 16 != 2]
         if bad:
             raise ValueError("Only group 2 data elements are allowed in a FileMetaDataset")
 

@@ -10,6 +10,7 @@ __all__ = [
     "InvalidDicomError",
     "UnsupportedTransferSyntaxError",
     "PixelDataError",
+    "MissingPixelDataError",
     "BytesLengthException",
     "ResourceLimitError",
     "UnknownVRError",
@@ -17,18 +18,6 @@ __all__ = [
     "DicomWriteError",
     "DeidentificationError",
 ]
-
-
-def _pydicom_invalid() -> tuple[type, ...]:
-    """pydicom's InvalidDicomError as an extra base, if pydicom is already imported.
-
-    dcmfast never imports pydicom itself; when the user has imported it,
-    ``except pydicom.errors.InvalidDicomError`` catches dcmfast's errors too.
-    """
-    import sys
-
-    mod = sys.modules.get("pydicom.errors")
-    return (mod.InvalidDicomError,) if mod is not None else ()
 
 
 class DcmfastError(Exception):
@@ -60,6 +49,14 @@ class UnsupportedTransferSyntaxError(DcmfastError, NotImplementedError):
 
 class PixelDataError(DcmfastError, ValueError):
     """Pixel data is missing, malformed or inconsistent with its description."""
+
+
+class MissingPixelDataError(PixelDataError, AttributeError):
+    """There is no pixel data to decode (or no Transfer Syntax UID to decode it by).
+
+    An AttributeError too, as pydicom raises there: ``hasattr(ds, "pixel_array")`` is
+    False for a dataset without pixel data.
+    """
 
 
 class BytesLengthException(DcmfastError, ValueError):

@@ -278,13 +278,13 @@ class _Writer:
         above 6) dropped, raw elements copied, the others encoded from their values."""
         view = ds._view
         encoding = (self.implicit, self.little)
-        elements = ds._dict  # flushes the keyword slot
+        elements = ds._edict  # flushes the keyword slot
         convert = encoding != ds.original_encoding or _charset_changed(ds, view, elements)
         if view is not None and (view.index.implicit_vr, view.index.little_endian) != encoding:
             convert = True  # the data set was not in its declared encoding (read as it was)
         if convert:
             _correct_ambiguous_all(ds)  # loads every element (a new element dict)
-            elements = ds._dict
+            elements = ds._edict
         charset_elem = ds._lookup(_CHARSET)
         encodings = _encodings_of(charset_elem, parent_encoding)
         if view is not None and not convert:
@@ -682,7 +682,7 @@ def _meta_copy(meta: Any) -> Any:
 
     new = FileMetaDataset()
     for elem in meta:
-        new._dict[elem.tag] = elem
+        new._edict[elem.tag] = elem
     new.set_original_encoding(False, True)
     new.__dict__["_source_view"] = meta._view
     return new
@@ -694,7 +694,7 @@ def _meta_set(meta: Any, keyword: str, value: Any) -> None:
     from .dataelem import DataElement
 
     tag = KEYWORD_TO_TAG[keyword]
-    meta._dict[BaseTag(tag)] = DataElement(tag, dictionary_VR(tag), value)
+    meta._edict[BaseTag(tag)] = DataElement(tag, dictionary_VR(tag), value)
 
 
 def dcmwrite_bytes(

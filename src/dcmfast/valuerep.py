@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 __all__ = ["DSfloat", "IS", "ISfloat", "PersonName", "UID", "MultiValue", "DS"]
 
 from ._core.dsfloat import DSfloat  # compiled: DS values are made by the thousand
+from ._core.facing import facing_class as _facing_class
 from ._core.multivalue import MultiValueBase
 
 logger = logging.getLogger("dcmfast")
@@ -25,6 +26,9 @@ DS = DSfloat
 
 class IS(int):
     """Integer String value: an int that keeps the string it was read from."""
+
+    # pydicom's class too once pydicom is imported (see dcmfast._core.facing)
+    __class__ = property(_facing_class)  # type: ignore[assignment]
 
     def __new__(cls, val: Any, validation_mode: int | None = None) -> Any:
         if val is None:
@@ -70,6 +74,9 @@ class IS(int):
 class ISfloat(float):
     """An IS value that is not an integer (invalid, but read as pydicom does)."""
 
+    # pydicom's class too once pydicom is imported (see dcmfast._core.facing)
+    __class__ = property(_facing_class)  # type: ignore[assignment]
+
     __slots__ = ("original_string",)
 
     def __new__(cls, val: Any, validation_mode: int | None = None) -> Any:
@@ -92,6 +99,9 @@ class ISfloat(float):
 
 class PersonName:
     """A Person Name value: component groups split on ``=``, components on ``^``."""
+
+    # pydicom's class too once pydicom is imported (see dcmfast._core.facing)
+    __class__ = property(_facing_class)  # type: ignore[assignment]
 
     __slots__ = ("_components", "_original", "encodings")
 
@@ -258,12 +268,18 @@ def _uid_table() -> dict[str, tuple[str, str, str, bool, str]]:
 class UID(str):
     """A UID: a str with the registry's name, type and transfer syntax properties."""
 
+    # pydicom's class too once pydicom is imported (see dcmfast._core.facing)
+    __class__ = property(_facing_class)  # type: ignore[assignment]
+
     __slots__ = ()
 
     def __new__(cls, val: str, validation_mode: int | None = None) -> UID:
         if not isinstance(val, str):
             raise TypeError("A UID must be created from a string")
         return super().__new__(cls, val.strip())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (UID, (str(self),))
 
     def _entry(self) -> tuple[str, str, str, bool, str] | None:
         return _uid_table().get(str(self))

@@ -14,7 +14,13 @@ import os
 from typing import Any
 
 from dcmfast._core import pixfast as _pixfast
-from dcmfast.errors import DcmfastError, PixelDataError, ResourceLimitError, UnsupportedTransferSyntaxError
+from dcmfast.errors import (
+    DcmfastError,
+    MissingPixelDataError,
+    PixelDataError,
+    ResourceLimitError,
+    UnsupportedTransferSyntaxError,
+)
 
 from ._syntax import Syntax, lookup
 
@@ -220,13 +226,13 @@ def _from_dataset(ds: Any) -> PixelDescription:
     meta = getattr(ds, "file_meta", None)
     tsuid = meta.get("TransferSyntaxUID") if meta is not None else None
     if not tsuid:
-        raise PixelDataError(
-            "Unable to decode the pixel data: the dataset's file meta has no "
-            "(0002,0010) 'Transfer Syntax UID'")
+        raise MissingPixelDataError(
+            "Unable to decode the pixel data as the dataset's 'file_meta' has no "
+            "(0002,0010) 'Transfer Syntax UID' element")
 
     present = [kw for kw, tag in PIXEL_KEYWORDS.items() if _has(ds, tag)]
     if not present:
-        raise PixelDataError(
+        raise MissingPixelDataError(
             "The dataset has no 'Pixel Data', 'Float Pixel Data' or 'Double Float "
             "Pixel Data' element, no pixel data to decode")
     if len(present) > 1:
