@@ -182,6 +182,13 @@ class Dataset(_elem.DatasetBase):
                 elem.VR = "OW"
         except AttributeError as exc:
             raise AmbiguousVRError(f"Failed to resolve ambiguous VR for tag {tag}: {exc}") from None
+        except (TypeError, ValueError) as exc:
+            # an element it depends on (Bits Allocated, Pixel Representation, Waveform Bits
+            # Allocated, LUT Descriptor) stored with a text VR: '16' > 8 (pydicom: TypeError)
+            raise AmbiguousVRError(
+                f"Failed to resolve ambiguous VR for tag {tag}: an element it depends on has a "
+                f"value that is not a number ({exc})"
+            ) from None
 
     # -- element access ----------------------------------------------------------
     def _lookup(self, tag: int) -> DataElement | None:

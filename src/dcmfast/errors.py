@@ -11,6 +11,7 @@ __all__ = [
     "UnsupportedTransferSyntaxError",
     "PixelDataError",
     "MissingPixelDataError",
+    "UnsupportedPixelFormatError",
     "BytesLengthException",
     "ResourceLimitError",
     "UnknownVRError",
@@ -57,6 +58,11 @@ class MissingPixelDataError(PixelDataError, AttributeError):
     An AttributeError too, as pydicom raises there: ``hasattr(ds, "pixel_array")`` is
     False for a dataset without pixel data.
     """
+
+
+class UnsupportedPixelFormatError(PixelDataError, NotImplementedError):
+    """The pixel data is valid DICOM but has no numpy representation (e.g. Bits
+    Allocated 24); a NotImplementedError, as pydicom raises there."""
 
 
 class BytesLengthException(DcmfastError, ValueError):

@@ -450,6 +450,8 @@ cdef _Image _read(object ds):
     ba = values[S_BA]
     if not 1 <= ba <= 64 or (ba != 1 and ba % 8):
         return None
+    if ba != 1 and ba != 8 and ba != 16 and ba != 32 and ba != 64:
+        return None  # no numpy integer type (24, 40, ...): the Python path raises
     if not 1 <= values[S_BS] <= ba:
         return None
     if not 0 < values[S_ROWS] <= 0xFFFF or not 0 < values[S_COLS] <= 0xFFFF:

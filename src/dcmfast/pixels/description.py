@@ -19,6 +19,7 @@ from dcmfast.errors import (
     MissingPixelDataError,
     PixelDataError,
     ResourceLimitError,
+    UnsupportedPixelFormatError,
     UnsupportedTransferSyntaxError,
 )
 
@@ -162,6 +163,11 @@ class PixelDescription:
         if self.photometric_interpretation not in _KNOWN_PHOTOMETRIC:
             raise bad("0028,0004", "Photometric Interpretation", self.photometric_interpretation,
                       "it is not a known value")
+        if self.is_integer and ba not in (1, 8, 16, 32, 64):
+            # e.g. 24: valid DICOM, but numpy has no 3-byte integers (pydicom's error)
+            raise UnsupportedPixelFormatError(
+                f"The data type '{self.dtype_str}' needed to contain the pixel data is not "
+                "supported by NumPy")
         return self
 
 
