@@ -12,6 +12,7 @@ __all__ = [
     "PixelDataError",
     "MissingPixelDataError",
     "UnsupportedPixelFormatError",
+    "InvalidValueError",
     "BytesLengthException",
     "ResourceLimitError",
     "UnknownVRError",
@@ -63,6 +64,11 @@ class MissingPixelDataError(PixelDataError, AttributeError):
 class UnsupportedPixelFormatError(PixelDataError, NotImplementedError):
     """The pixel data is valid DICOM but has no numpy representation (e.g. Bits
     Allocated 24); a NotImplementedError, as pydicom raises there."""
+
+
+class InvalidValueError(DcmfastError, ValueError):
+    """A value is invalid for its VR and the validation mode is RAISE
+    (``dcmfast.config.settings.reading_validation_mode``; pydicom raises ValueError)."""
 
 
 class BytesLengthException(DcmfastError, ValueError):

@@ -40,7 +40,7 @@ class IS(int):
         except ValueError:
             new = super().__new__(cls, float(val))
         if isinstance(val, (float, str)) and new != float(val):
-            return ISfloat(val)
+            return ISfloat(val, validation_mode)
         return new
 
     def __init__(self, val: Any, validation_mode: int | None = None) -> None:
@@ -87,8 +87,9 @@ class ISfloat(float):
     def __init__(self, val: Any, validation_mode: int | None = None) -> None:
         if isinstance(val, str):
             self.original_string = val.strip()
-        msg = f'Value "{self}" is not valid for elements with a VR of IS'
-        warnings.warn(msg, UserWarning, stacklevel=2)
+        if validation_mode is None:  # else the caller validated it with pydicom's rules
+            msg = f'Value "{self}" is not valid for elements with a VR of IS'
+            warnings.warn(msg, UserWarning, stacklevel=2)
 
     def __str__(self) -> str:
         return getattr(self, "original_string", None) or float.__repr__(self)
@@ -146,9 +147,10 @@ class PersonName:
     @property
     def original_string(self) -> bytes:
         if self._original is None:
-            from .charset import encode_string
+            # each component group encoded on its own, as pydicom does
+            from pydicom.valuerep import _encode_personname
 
-            self._original = encode_string("=".join(self.components), self.encodings)
+            self._original = _encode_personname(self.components, list(self.encodings or ("iso8859",)))
         return self._original
 
     @property
@@ -201,9 +203,9 @@ class PersonName:
     def encode(self, encodings: Any = None) -> bytes:
         if encodings is None or tuple(encodings) == self.encodings:
             return self.original_string
-        from .charset import encode_string
+        from pydicom.valuerep import _encode_personname
 
-        return encode_string("=".join(self.components), tuple(encodings))
+        return _encode_personname(self.components, list(encodings))
 
     def decode(self, encodings: Any = None) -> PersonName:
         if encodings is None:

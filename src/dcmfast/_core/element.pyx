@@ -230,8 +230,13 @@ cdef class DataElement:
         vr = self.VR
         if vr in DEFAULT_CHARSET_VR and isinstance(val, bytes):
             val = val.decode()
+        mode = self._validation_mode
+        if mode is None:
+            mode = _reading_mode()
+        if mode and val is not None and type(val) not in _CHECKED_TYPES:
+            _validate_assigned(vr, val, mode)
         if vr == "IS":
-            return IS(val)
+            return IS(val, mode)
         if vr == "DS":
             return DSfloat(val)
         if vr == "UI":
@@ -381,6 +386,36 @@ cdef class DataElement:
         memo[id(self)] = new
         (<DataElement>new)._value = _copy.deepcopy(self._value, memo)
         return new
+
+
+_CHECKED_TYPES = frozenset([IS, UID, DSfloat, PersonName, BaseTag])  # made valid already
+_config = None
+
+
+cdef object _reading_mode():
+    global _config
+    if _config is None:
+        import dcmfast.config as _config
+    return _config.reading_validation_mode()
+
+
+cdef object _validate_assigned(object vr, object val, object mode):
+    """pydicom's checks of a value assigned to an element (``ds.Rows = "abc"`` warns),
+    done by pydicom's own functions, so the warnings and errors are its own."""
+    import pydicom.valuerep as pv
+
+    if vr == "IS":
+        pv.IS(val, mode)
+    elif vr == "DS":
+        pv.DS(val, False, mode)
+    elif vr == "UI":
+        from pydicom.uid import UID as PydicomUID
+
+        PydicomUID(val, mode)
+    elif vr == "PN":
+        pv.PersonName(val, validation_mode=mode)
+    elif vr != "AT" and vr != "SQ":
+        pv.validate_value(vr, val, mode)
 
 
 def _restore(cls, tag, VR, value, file_tell, bint undefined, private_creator, validation_mode):
