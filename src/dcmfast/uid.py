@@ -93,14 +93,18 @@ _ALL = ("ImplicitVRLittleEndian", "ExplicitVRLittleEndian", "DeflatedExplicitVRL
         "SMPTEST211020UncompressedInterlacedActiveVideo", "SMPTEST211030PCMDigitalAudio")
 
 
+AllTransferSyntaxes = _group(*_ALL)
+JPEGTransferSyntaxes = _group(*_GROUPS["JPEGTransferSyntaxes"])
+JPEGLSTransferSyntaxes = _group(*_GROUPS["JPEGLSTransferSyntaxes"])
+JPEG2000TransferSyntaxes = _group(*_GROUPS["JPEG2000TransferSyntaxes"])
+MPEGTransferSyntaxes = _group(*_GROUPS["MPEGTransferSyntaxes"])
+RLETransferSyntaxes = _group(*_GROUPS["RLETransferSyntaxes"])
+UncompressedTransferSyntaxes = _group(*_GROUPS["UncompressedTransferSyntaxes"])
+
+
 def __getattr__(name: str) -> Any:
-    if name == "AllTransferSyntaxes":
-        value: Any = _group(*_ALL)
-    elif name in _GROUPS:
-        value = _group(*_GROUPS[name])
-    elif name[:1].isupper():
-        value = _constant(name)
-    else:
+    if not name[:1].isupper():
         raise AttributeError(f"module 'dcmfast.uid' has no attribute {name!r}")
+    value = _constant(name)
     globals()[name] = value
     return value

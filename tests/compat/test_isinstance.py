@@ -24,15 +24,15 @@ import dcmfast
 
 
 def _values(ds):
+    control_point = ds.BeamSequence[0].ControlPointSequence[0]
     return {
         pydicom.dataset.FileDataset: ds,
         pydicom.dataset.FileMetaDataset: ds.file_meta,
         pydicom.dataelem.DataElement: ds[0x00100010],
         pydicom.sequence.Sequence: ds.BeamSequence,
-        pydicom.multival.MultiValue: ds.BeamSequence[0].ControlPointSequence[0].BeamLimitingDevicePositionSequence[0]
-        .LeafJawPositions,
+        pydicom.multival.MultiValue: control_point.BeamLimitingDevicePositionSequence[0].LeafJawPositions,
         pydicom.valuerep.PersonName: ds.PatientName,
-        pydicom.valuerep.DSfloat: ds.BeamSequence[0].ControlPointSequence[0].NominalBeamEnergy,
+        pydicom.valuerep.DSfloat: control_point.NominalBeamEnergy,
         pydicom.valuerep.IS: ds.BeamSequence[0].BeamNumber,
         pydicom.uid.UID: ds.SOPClassUID,
         pydicom.tag.BaseTag: ds[0x00100010].tag,
