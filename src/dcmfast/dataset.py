@@ -50,6 +50,35 @@ _RE_CAMEL_CASE = re.compile(r"(?P<start>(^[A-Za-z])((?=.+?[A-Z])[A-Za-z0-9]+)|(^
 
 
 
+_NOT_RAW = 8 | 16 | 32 | 64  # parse: F_SEQ, F_MAYBE_SQ, F_ERROR, F_TRUNCATED
+
+
+def _raw_element(ds: Any, view: Any, elem: Any) -> Any:
+    """pydicom's RawDataElement of `elem`'s bytes in the file (None: no such thing, or
+    pydicom not imported)."""
+    import sys
+
+    pydicom_dataelem = sys.modules.get("pydicom.dataelem")
+    if pydicom_dataelem is None:
+        return None
+    i = view.raw_entry(elem)
+    if i < 0:
+        return None
+    _tag, vr, flags, _end, _parent, _offset, _value_offset, length = view.index.entry(i)
+    if flags & _NOT_RAW or length == 0:  # (pydicom converts empty values as it reads them)
+        return None
+    undefined = bool(flags & 1)
+    return pydicom_dataelem.RawDataElement(
+        elem.tag,
+        chr(vr >> 8) + chr(vr & 0xFF) if vr else None,
+        0xFFFFFFFF if undefined else length,
+        bytes(view.value_view(elem)),
+        elem.file_tell,
+        bool(ds._read_implicit),
+        bool(ds._read_little) if ds._read_little is not None else True,
+    )
+
+
 class PrivateBlock:
     """A block of private tags of one private creator in one group (pydicom's PrivateBlock)."""
 
@@ -258,9 +287,20 @@ class Dataset(_elem.DatasetBase):
         return elem
 
     def get_item(self, key: Any, *, keep_deferred: bool = False) -> Any:
+        """The element, as pydicom's ``get_item``: once pydicom is imported, an element
+        read from the file and not changed since is a ``pydicom.dataelem.RawDataElement``
+        of its bytes in the file, so pydicom's writer copies it as it does its own."""
         if isinstance(key, slice):
             return self._dataset_slice(key)
-        return self.__getitem__(key)
+        elem = self.__getitem__(key)
+        view = self._view
+        # pydicom converts Specific Character Set and the File Meta as it reads them
+        if (view is not None and elem.VR != "SQ" and elem.tag != _TAG_CHARSET
+                and not isinstance(self, FileMetaDataset)):
+            raw = _raw_element(self, view, elem)
+            if raw is not None:
+                return raw
+        return elem
 
     def __contains__(self, name: Any) -> bool:
         try:
@@ -911,6 +951,15 @@ class FileMetaDataset(Dataset):
         bad = [t for t in self._edict if int(t) >> 16 != 2]
         if bad:
             raise ValueError("Only group 2 data elements are allowed in a FileMetaDataset")
+
+    @property
+    def _tsyntax_encoding(self) -> tuple[bool, bool] | tuple[None, None]:
+        """(is implicit VR, is little endian) of a public Transfer Syntax UID, else
+        (None, None) (pydicom's property, which pydicom's functions read)."""
+        tsyntax = self.get("TransferSyntaxUID", None)
+        if not tsyntax or tsyntax.is_private or not tsyntax.is_transfer_syntax:
+            return (None, None)
+        return (tsyntax.is_implicit_VR, tsyntax.is_little_endian)
 
     def __setitem__(self, key: Any, value: Any) -> None:
         tag = value.tag if isinstance(value, DataElement) else key
