@@ -15,10 +15,9 @@ import pydicom.encaps
 import pydicom.fileset
 import pydicom.pixels
 import pytest
+from corpus import CORPUS, file_id
 
 import dcmfast
-
-from corpus import CORPUS, file_id
 
 READ_DIFFERS = {"data/emri_small_jpeg_2k_lossless_too_short.dcm"}  # docs: "Data ending inside ..."
 
