@@ -205,3 +205,44 @@ def test_assignment_warnings_as_pydicoms(keyword, value, mode, restore_modes):
                 error = (type(exc).__name__, str(exc))
         outcomes.append(([str(w.message) for w in caught], error))
     assert outcomes[1] == outcomes[0]
+
+
+# ------------------------------------------------------------ documented differences
+
+def test_big_endian_pixel_array_is_in_native_byte_order():
+    # docs/pydicom-differences.md: same values, dcmfast's dtype is the native byte order
+    from corpus import CORPUS
+
+    path = next(p for p in CORPUS if p.name == "MR_small_bigendian.dcm")
+    ours, theirs = dcmfast.dcmread(path), pydicom.dcmread(path)
+    assert np.array_equal(ours.pixel_array, theirs.pixel_array)
+    assert theirs.pixel_array.dtype.byteorder == ">"
+    assert ours.pixel_array.dtype.isnative and ours.pixel_array.dtype.byteorder != ">"
+
+
+def test_pixel_array_cache_is_dropped_by_pixel_data_changes_only():
+    # docs/pydicom-differences.md: pydicom also re-decodes after Rows, Columns, ... change
+    ours, theirs = _pair("CT_small.dcm")
+    first_ours, first_theirs = ours.pixel_array, theirs.pixel_array
+    ours.Rows, theirs.Rows = 64, 64
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert theirs.pixel_array is not first_theirs  # re-decoded with 64 rows
+    assert ours.pixel_array is first_ours
+    ours.PixelData = ours.PixelData
+    assert ours.pixel_array is not first_ours
+
+
+def test_native_pixel_array_is_read_only_and_never_changes_the_dataset():
+    # docs/pydicom-differences.md: pydicom's array is a writable copy
+    data = bytearray(open(get_testdata_file("CT_small.dcm"), "rb").read())
+    before = bytes(data)
+    ds = dcmfast.dcmread(data)
+    arr = ds.pixel_array
+    assert not arr.flags.writeable
+    with pytest.raises(ValueError):
+        arr[0, 0] = 7
+    edited = arr.copy()
+    edited[0, 0] = 7
+    assert bytes(data) == before and ds.PixelData == pydicom.dcmread(get_testdata_file("CT_small.dcm")).PixelData
+    assert pydicom.dcmread(get_testdata_file("CT_small.dcm")).pixel_array.flags.writeable
