@@ -564,7 +564,7 @@ cdef object _native(_Image image):
     arr = _np_frombuffer(image.index.buffer, dtype, count, image.value_offset)
     # a view of the file buffer is read-only: an edit must not change what the dataset
     # reads or writes, nor a buffer the caller passed to dcmread (arr.copy() to edit)
-    arr.flags.writeable = False
+    arr.setflags(write=False)
     if image.bs < image.ba:
         # processing.clear_high_bits: the view when the stored values need no
         # correction, else a corrected copy

@@ -117,7 +117,7 @@ def decode(desc: PixelDescription, index: int | None, *, allow_excess_frames: bo
     owned = True
     if desc.syntax.little_endian:
         flat = np.frombuffer(data[start:stop], dtype=dtype)
-        flat.flags.writeable = False  # a view of the source: read-only (see Dataset.pixel_array)
+        flat.setflags(write=False)  # a view of the source: read-only (see Dataset.pixel_array)
         owned = False
     elif dtype.itemsize == 1:
         # 8-bit big endian: as stored, unless written as OW (byte pairs swapped)
@@ -126,7 +126,7 @@ def decode(desc: PixelDescription, index: int | None, *, allow_excess_frames: bo
             flat = _swapped(data, start, stop, 2)
         else:
             flat = np.frombuffer(data[start:stop], dtype)
-            flat.flags.writeable = False
+            flat.setflags(write=False)
         owned = swap_ow
     else:
         flat = _swapped(data, start, stop, dtype.itemsize).view(dtype)
