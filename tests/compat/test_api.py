@@ -244,5 +244,6 @@ def test_native_pixel_array_is_read_only_and_never_changes_the_dataset():
         arr[0, 0] = 7
     edited = arr.copy()
     edited[0, 0] = 7
-    assert bytes(data) == before and ds.PixelData == pydicom.dcmread(get_testdata_file("CT_small.dcm")).PixelData
+    assert bytes(data) == before
+    assert ds.PixelData == pydicom.dcmread(get_testdata_file("CT_small.dcm")).PixelData
     assert pydicom.dcmread(get_testdata_file("CT_small.dcm")).pixel_array.flags.writeable
