@@ -73,4 +73,8 @@ def __getattr__(name: str) -> object:
         from . import filewriter
 
         return getattr(filewriter, name)
+    if name in ("config", "uid", "examples"):  # pydicom's submodules, imported on first use
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'dcmfast' has no attribute {name!r}")

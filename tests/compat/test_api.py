@@ -4,6 +4,7 @@ pixel_array, dcmfast.uid, dcmfast.examples, dcmfast.config's validation modes an
 warnings of assignments."""
 from __future__ import annotations
 
+import io
 import warnings
 
 import numpy as np
@@ -247,3 +248,44 @@ def test_native_pixel_array_is_read_only_and_never_changes_the_dataset():
     assert bytes(data) == before
     assert ds.PixelData == pydicom.dcmread(get_testdata_file("CT_small.dcm")).PixelData
     assert pydicom.dcmread(get_testdata_file("CT_small.dcm")).pixel_array.flags.writeable
+
+
+def _write_unencodable(module):
+    ds = module.Dataset()
+    ds.SpecificCharacterSet = "ISO_IR 100"
+    ds.PatientName = "Wang^\u738b"
+    ds.StudyDescription = "\u738b"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            if module is pydicom:
+                out = io.BytesIO()
+                pydicom.dcmwrite(out, ds, implicit_vr=True, little_endian=True)
+                result = out.getvalue()
+            else:
+                result = dcmfast.dcmwrite_bytes(ds, implicit_vr=True, little_endian=True)
+        except Exception as exc:
+            result = exc
+    return result, [str(w.message) for w in caught]
+
+
+def test_writing_validation_mode_as_pydicom(restore_modes):
+    # text the dataset's character set cannot encode: WARN replaces it (pydicom's bytes
+    # and warnings); RAISE raises (pydicom: a TypeError from re-raising the
+    # UnicodeEncodeError with its tag; dcmfast: the UnicodeEncodeError itself)
+    dcmfast.config.settings.writing_validation_mode = dcmfast.config.WARN
+    assert _write_unencodable(dcmfast) == _write_unencodable(pydicom)
+    assert b"Wang^?" in _write_unencodable(dcmfast)[0]
+    dcmfast.config.settings.writing_validation_mode = dcmfast.config.RAISE
+    assert isinstance(_write_unencodable(pydicom)[0], TypeError)
+    assert isinstance(_write_unencodable(dcmfast)[0], UnicodeEncodeError)
+
+
+def test_submodules_on_first_use():
+    import subprocess
+    import sys
+
+    code = ("import sys, dcmfast; print(dcmfast.uid.CTImageStorage,"
+            " dcmfast.config.settings.reading_validation_mode, 'pydicom' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["1.2.840.10008.5.1.4.1.1.2", "1", "False"]
