@@ -69,10 +69,31 @@ __all__ = [
 ]
 
 
+def _watch_pydicom() -> None:
+    # with pydicom imported (before or after dcmfast), dcmfast's objects pass its
+    # isinstance checks and its exception classes catch dcmfast's (_pydicom_compat)
+    import sys
+
+    from . import _pydicom_compat
+
+    pydicom = sys.modules.get("pydicom")
+    if pydicom is not None and not getattr(getattr(pydicom, "__spec__", None), "_initializing", False):
+        _pydicom_compat.activate()
+    else:
+        _pydicom_compat.install_watcher()
+
+
+_watch_pydicom()
+
+
 def __getattr__(name: str) -> object:
     # the writer is imported on first use (import dcmfast stays light)
     if name in ("dcmwrite", "dcmwrite_bytes"):
         from . import filewriter
 
         return getattr(filewriter, name)
+    if name in ("config", "uid", "examples"):  # pydicom's submodules, imported on first use
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'dcmfast' has no attribute {name!r}")

@@ -71,6 +71,35 @@ def _is_camel_case(name: str) -> bool:
 
 
 
+_NOT_RAW = 8 | 16 | 32 | 64  # parse: F_SEQ, F_MAYBE_SQ, F_ERROR, F_TRUNCATED
+
+
+def _raw_element(ds: Any, view: Any, elem: Any) -> Any:
+    """pydicom's RawDataElement of `elem`'s bytes in the file (None: no such thing, or
+    pydicom not imported)."""
+    import sys
+
+    pydicom_dataelem = sys.modules.get("pydicom.dataelem")
+    if pydicom_dataelem is None:
+        return None
+    i = view.raw_entry(elem)
+    if i < 0:
+        return None
+    _tag, vr, flags, _end, _parent, _offset, _value_offset, length = view.index.entry(i)
+    if flags & _NOT_RAW or length == 0:  # (pydicom converts empty values as it reads them)
+        return None
+    undefined = bool(flags & 1)
+    return pydicom_dataelem.RawDataElement(
+        elem.tag,
+        chr(vr >> 8) + chr(vr & 0xFF) if vr else None,
+        0xFFFFFFFF if undefined else length,
+        bytes(view.value_view(elem)),
+        elem.file_tell,
+        bool(ds._read_implicit),
+        bool(ds._read_little) if ds._read_little is not None else True,
+    )
+
+
 class PrivateBlock:
     """A block of private tags of one private creator in one group (pydicom's PrivateBlock)."""
 
@@ -122,11 +151,11 @@ class Dataset(_DatasetBase):
             elements: dict[int, Any] = {}
         elif isinstance(args[0], Dataset):
             args[0]._load_all()
-            elements = args[0]._dict
+            elements = args[0]._edict
         else:
             elements = dict(args[0])
         parent = kwargs.get("parent_encoding", _DEFAULT_ENCODINGS)
-        set_(self, "_dict", elements)
+        set_(self, "_edict", elements)
         set_(self, "_view", None)
         if isinstance(parent, str):
             parent = _DEFAULT_ENCODINGS if parent == "iso8859" else (parent,)
@@ -203,13 +232,20 @@ class Dataset(_DatasetBase):
                 elem.VR = "OW"
         except AttributeError as exc:
             raise AmbiguousVRError(f"Failed to resolve ambiguous VR for tag {tag}: {exc}") from None
+        except (TypeError, ValueError) as exc:
+            # an element it depends on (Bits Allocated, Pixel Representation, Waveform Bits
+            # Allocated, LUT Descriptor) stored with a text VR: '16' > 8 (pydicom: TypeError)
+            raise AmbiguousVRError(
+                f"Failed to resolve ambiguous VR for tag {tag}: an element it depends on has a "
+                f"value that is not a number ({exc})"
+            ) from None
 
     # -- element access ----------------------------------------------------------
     def _lookup(self, tag: int) -> DataElement | None:
         view = self._view
         if view is not None:
-            return view.lookup(tag, self._dict)  # type: ignore[no-any-return]
-        return self._dict.get(tag)  # type: ignore[no-any-return]
+            return view.lookup(tag, self._edict)  # type: ignore[no-any-return]
+        return self._edict.get(tag)  # type: ignore[no-any-return]
 
     @property
     def _loaded(self) -> bool:
@@ -221,7 +257,7 @@ class Dataset(_DatasetBase):
         view = self._view
         if view is not None and not view.loaded:
             d = self.__dict__
-            object.__setattr__(self, "_dict", view.load_all(self._dict))
+            object.__setattr__(self, "_edict", view.load_all(self._edict))
             d["_sorted_elements"] = view.last_in_order
             view.last_in_order = None
 
@@ -236,15 +272,15 @@ class Dataset(_DatasetBase):
     def _keep_only(self, tags: set[int]) -> None:
         """Drop every element whose tag is not in `tags` (dcmread's specific_tags)."""
         self._load_all()
-        for tag in [t for t in self._dict if t not in tags]:
-            del self._dict[tag]
+        for tag in [t for t in self._edict if t not in tags]:
+            del self._edict[tag]
         self._changed()
 
     def _tags(self) -> list[int]:
         view = self._view
         if view is not None:
-            return view.tags(self._dict)  # type: ignore[no-any-return]
-        return list(self._dict)
+            return view.tags(self._edict)  # type: ignore[no-any-return]
+        return list(self._edict)
 
     def _raw_value_view(self, tag: int) -> memoryview | None:
         """A zero-copy view of an element's value bytes in the file buffer (or None)."""
@@ -272,12 +308,20 @@ class Dataset(_DatasetBase):
         return elem
 
     def get_item(self, key: Any, *, keep_deferred: bool = False) -> Any:
-        """The element at `key` (a tag, keyword or tag pair), or a Dataset for a slice of tags
-        (pydicom's ``get_item``; values are never deferred here, `keep_deferred` is accepted).
-        """
+        """The element, as pydicom's ``get_item``: once pydicom is imported, an element
+        read from the file and not changed since is a ``pydicom.dataelem.RawDataElement``
+        of its bytes in the file, so pydicom's writer copies it as it does its own."""
         if isinstance(key, slice):
             return self._dataset_slice(key)
-        return self.__getitem__(key)
+        elem = self.__getitem__(key)
+        view = self._view
+        # pydicom converts Specific Character Set and the File Meta as it reads them
+        if (view is not None and elem.VR != "SQ" and elem.tag != _TAG_CHARSET
+                and not isinstance(self, FileMetaDataset)):
+            raw = _raw_element(self, view, elem)
+            if raw is not None:
+                return raw
+        return elem
 
     def __contains__(self, name: Any) -> bool:
         try:
@@ -296,8 +340,8 @@ class Dataset(_DatasetBase):
             return False
         view = self._view
         if view is not None:
-            return view.contains(tag, self._dict)  # type: ignore[no-any-return]
-        return tag in self._dict
+            return view.contains(tag, self._edict)  # type: ignore[no-any-return]
+        return tag in self._edict
 
     def get(self, key: Any, default: Any = None) -> Any:
         """The value of the element `key` names, or `default` when there is none.
@@ -347,12 +391,12 @@ class Dataset(_DatasetBase):
             if tags is None:
                 in_order = self.__dict__.get("_sorted_elements")
                 # elements loaded in ascending order: the dict's order is sorted
-                tags = list(self._dict) if in_order is not None else sorted(self._dict, key=int)
+                tags = list(self._edict) if in_order is not None else sorted(self._edict, key=int)
                 view.sorted_tags = tags
             return tags  # type: ignore[no-any-return]
         tags = self.__dict__.get("_sorted")
         if tags is None:
-            tags = self.__dict__["_sorted"] = sorted(self._dict, key=int)
+            tags = self.__dict__["_sorted"] = sorted(self._edict, key=int)
         return tags  # type: ignore[no-any-return]
 
     def __iter__(self) -> Iterator[DataElement]:
@@ -365,7 +409,7 @@ class Dataset(_DatasetBase):
         return self._iter_sorted()
 
     def _iter_sorted(self) -> Iterator[DataElement]:
-        d = self._dict
+        d = self._edict
         for tag in self._sorted_tags():
             yield d[tag]
 
@@ -375,24 +419,24 @@ class Dataset(_DatasetBase):
 
     def __reversed__(self) -> Iterator[DataElement]:
         tags = self._sorted_tags()
-        d = self._dict
+        d = self._edict
         for tag in reversed(tags):
             yield d[tag]
 
     def keys(self) -> Any:
         """The tags of the top-level elements (a dict view, in insertion order)."""
         self._load_all()
-        return self._dict.keys()
+        return self._edict.keys()
 
     def values(self) -> Any:
         """The top-level DataElements (a dict view, in insertion order)."""
         self._load_all()
-        return self._dict.values()
+        return self._edict.values()
 
     def items(self) -> Any:
         """``(tag, DataElement)`` pairs of the top-level elements (a dict view)."""
         self._load_all()
-        return self._dict.items()
+        return self._edict.items()
 
     def __dir__(self) -> list[str]:
         return sorted(set(super().__dir__()) | set(self.dir()))
@@ -519,7 +563,7 @@ class Dataset(_DatasetBase):
             self._view.encodings = None
         self._changed()
         self._adopt(elem)  # may end a file tree's pristine state (see _core.element.TreeState)
-        self._dict[elem_tag] = elem
+        self._edict[elem_tag] = elem
 
     def add(self, data_element: DataElement) -> None:
         """Add (or replace) `data_element`, at its tag."""
@@ -585,7 +629,7 @@ class Dataset(_DatasetBase):
             tags = [Tag(key)]
         self._changed()
         for tag in tags:
-            del self._dict[tag]
+            del self._edict[tag]
             if tag in _PIXEL_TAGS:
                 object.__setattr__(self, "_pixel_array", None)
             if tag == _TAG_CHARSET and self._view is not None:
@@ -601,13 +645,13 @@ class Dataset(_DatasetBase):
         except Exception:
             pass
         self._changed()
-        return self._dict.pop(key, *args)
+        return self._edict.pop(key, *args)
 
     def popitem(self) -> tuple[BaseTag, DataElement]:
         """Remove and return the last ``(tag, DataElement)`` pair added."""
         self._load_all()
         self._changed()
-        return self._dict.popitem()  # type: ignore[return-value]
+        return self._edict.popitem()  # type: ignore[return-value]
 
     def setdefault(self, key: Any, default: Any = None) -> DataElement:
         """The element at `key`; when missing, add one holding `default` (a DataElement, or a
@@ -641,7 +685,7 @@ class Dataset(_DatasetBase):
         """Remove every element."""
         self._load_all()
         self._changed()
-        self._dict.clear()
+        self._edict.clear()
 
     # -- traversal ---------------------------------------------------------------
     def iterall(self) -> Iterator[DataElement]:
@@ -784,7 +828,7 @@ class Dataset(_DatasetBase):
         if isinstance(other, Dataset):
             self._load_all()
             other._load_all()
-            return self._dict == other._dict
+            return self._edict == other._edict
         return NotImplemented
 
     def __ne__(self, other: Any) -> bool:
@@ -796,7 +840,7 @@ class Dataset(_DatasetBase):
     def _materialize(self) -> None:
         """Convert every value, recursively, and drop the references to the index."""
         self._load_all()
-        for elem in self._dict.values():
+        for elem in self._edict.values():
             elem._materialize()
             if elem.VR == "SQ":
                 for item in elem.value:
@@ -819,7 +863,7 @@ class Dataset(_DatasetBase):
         new.__dict__.update(self.__dict__)
         for name, value in self._c_attributes().items():
             object.__setattr__(new, name, value)
-        new._dict = dict(self._dict)
+        new._edict = dict(self._edict)
         if self._view is not None:
             new.__dict__["_parent_encoding"] = self._view.parent_encoding
         object.__setattr__(new, "_view", None)
@@ -838,14 +882,14 @@ class Dataset(_DatasetBase):
         new.__dict__.pop("_private_blocks", None)
         for name, value in self._c_attributes().items():
             object.__setattr__(new, name, copy.deepcopy(value, memo))
-        new._dict = copy.deepcopy(self._dict, memo)
+        new._edict = copy.deepcopy(self._edict, memo)
         return new
 
     def __getstate__(self) -> dict[str, Any]:
         self._materialize()
         state = dict(self.__dict__)
         state.update(self._c_attributes())  # C fields of the compiled base
-        state["_dict"] = self._dict  # a slot of the compiled base, not in __dict__
+        state["_dict"] = self._edict  # a slot of the compiled base, not in __dict__
         state.pop("_buffer", None)
         state.pop("buffer", None)
         state.pop("_private_blocks", None)
@@ -854,7 +898,7 @@ class Dataset(_DatasetBase):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         state = dict(state)
-        self._dict = state.pop("_dict", {})
+        self._edict = state.pop("_dict", {})
         for name in _C_ATTRIBUTES:
             if name in state:
                 object.__setattr__(self, name, state.pop(name))
@@ -872,36 +916,75 @@ class Dataset(_DatasetBase):
     # -- pixel data --------------------------------------------------------------
     @property
     def pixel_array(self) -> numpy.ndarray:
-        """The pixel data as a numpy array (decoded once and cached)."""
+        """The pixel data as a numpy array (decoded once and cached), with the options
+        last set by :meth:`pixel_array_options`.
+
+        Native little-endian pixel data comes back as a *read-only* view of the file
+        buffer (no copy): an edit can never change what the dataset reads or writes, nor
+        a buffer passed to ``dcmread``. ``arr.copy()`` gives a writable array.
+        """
         arr = self.__dict__.get("_pixel_array")
         if arr is None:
-            arr = self.pixel_array_options()
-            self.__dict__["_pixel_array"] = arr
+            self.convert_pixel_data()
+            arr = self.__dict__["_pixel_array"]
         return arr
 
-    def pixel_array_options(self, index: int | None = None, raw: bool = False,
-                            **kwargs: Any) -> numpy.ndarray:
-        """The pixel data decoded with options (pydicom's ``pixel_array`` options).
+    def pixel_array_options(
+        self,
+        *,
+        index: int | None = None,
+        raw: bool = False,
+        decoding_plugin: str = "",
+        use_v2_backend: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        """Set the options the next :attr:`pixel_array` is decoded with (pydicom's method:
+        returns None; ``index`` selects one frame, ``raw`` skips the YBR -> RGB conversion,
+        other keyword options as :func:`dcmfast.pixels.pixel_array`)."""
+        if use_v2_backend:
+            raise TypeError(
+                f"{type(self).__name__}.pixel_array_options() got an unexpected keyword argument "
+                "'use_v2_backend'"
+            )
+        kwargs["index"] = index
+        kwargs["raw"] = raw
+        if decoding_plugin:
+            kwargs["decoding_plugin"] = decoding_plugin.lower()
+        self.__dict__["_pixel_array_opts"] = kwargs
+        self.__dict__["_pixel_array"] = None
 
-        Parameters
-        ----------
-        index : int, optional
-            The frame to decode (all frames when None).
-        raw : bool
-            True: YBR_FULL(_422) samples as stored (no conversion to RGB).
-        **kwargs
-            The other options of :func:`dcmfast.pixels.pixel_array` (pydicom's names:
-            ``as_rgb``, ``threads``, ``rows=...`` overrides ...).
-
-        Returns
-        -------
-        numpy.ndarray
-            Equal to pydicom 3's; not cached (unlike :attr:`pixel_array`). Native
-            little-endian pixel data is a view on the file buffer.
-        """
+    def convert_pixel_data(self, handler_name: str = "") -> None:
+        """Decode the pixel data into :attr:`pixel_array` (pydicom's method)."""
+        if self.__dict__.get("_pixel_array") is not None:
+            return
         import dcmfast.pixels as pixels  # (an absolute import costs half a relative one)
 
-        return pixels.pixel_array(self, index=index, raw=raw, **kwargs)
+        opts = self.__dict__.get("_pixel_array_opts")
+        if opts:
+            opts = dict(opts)
+            opts.pop("decoding_plugin", None)
+            arr = pixels.pixel_array(self, **opts)
+        else:
+            arr = pixels.pixel_array(self)
+        self.__dict__["_pixel_array"] = arr
+
+    def overlay_array(self, group: int) -> Any:
+        """The overlay in repeating group `group` (0x6000-0x601E) as a numpy array.
+
+        pydicom's own function does the work (a dcmfast dataset passes its type checks),
+        so the result is pydicom's."""
+        from pydicom.overlays import get_overlay_array
+
+        return get_overlay_array(self, group)
+
+    def waveform_array(self, index: int) -> Any:
+        """The multiplex group `index` of the Waveform Sequence as a numpy array.
+
+        pydicom's own function does the work (a dcmfast dataset passes its type checks),
+        so the result is pydicom's."""
+        from pydicom.waveforms.numpy_handler import multiplex_array
+
+        return multiplex_array(self, index, as_raw=False)
 
     # -- DICOM JSON (PS3.18 Annex F): see jsonrep.py ----------------------------------
     def to_json_dict(
@@ -1040,9 +1123,18 @@ class FileMetaDataset(Dataset):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        bad = [t for t in self._dict if int(t) >> 16 != 2]
+        bad = [t for t in self._edict if int(t) >> 16 != 2]
         if bad:
             raise ValueError("Only group 2 data elements are allowed in a FileMetaDataset")
+
+    @property
+    def _tsyntax_encoding(self) -> tuple[bool, bool] | tuple[None, None]:
+        """(is implicit VR, is little endian) of a public Transfer Syntax UID, else
+        (None, None) (pydicom's property, which pydicom's functions read)."""
+        tsyntax = self.get("TransferSyntaxUID", None)
+        if not tsyntax or tsyntax.is_private or not tsyntax.is_transfer_syntax:
+            return (None, None)
+        return (tsyntax.is_implicit_VR, tsyntax.is_little_endian)
 
     def __setitem__(self, key: Any, value: Any) -> None:
         tag = value.tag if isinstance(value, DataElement) else key

@@ -10,6 +10,9 @@ __all__ = [
     "InvalidDicomError",
     "UnsupportedTransferSyntaxError",
     "PixelDataError",
+    "MissingPixelDataError",
+    "UnsupportedPixelFormatError",
+    "InvalidValueError",
     "BytesLengthException",
     "ResourceLimitError",
     "UnknownVRError",
@@ -18,18 +21,6 @@ __all__ = [
     "DeidentificationError",
     "VolumeError",
 ]
-
-
-def _pydicom_invalid() -> tuple[type, ...]:
-    """pydicom's InvalidDicomError as an extra base, if pydicom is already imported.
-
-    dcmfast never imports pydicom itself; when the user has imported it,
-    ``except pydicom.errors.InvalidDicomError`` catches dcmfast's errors too.
-    """
-    import sys
-
-    mod = sys.modules.get("pydicom.errors")
-    return (mod.InvalidDicomError,) if mod is not None else ()
 
 
 class DcmfastError(Exception):
@@ -61,6 +52,24 @@ class UnsupportedTransferSyntaxError(DcmfastError, NotImplementedError):
 
 class PixelDataError(DcmfastError, ValueError):
     """Pixel data is missing, malformed or inconsistent with its description."""
+
+
+class MissingPixelDataError(PixelDataError, AttributeError):
+    """There is no pixel data to decode (or no Transfer Syntax UID to decode it by).
+
+    An AttributeError too, as pydicom raises there: ``hasattr(ds, "pixel_array")`` is
+    False for a dataset without pixel data.
+    """
+
+
+class UnsupportedPixelFormatError(PixelDataError, NotImplementedError):
+    """The pixel data is valid DICOM but has no numpy representation (e.g. Bits
+    Allocated 24); a NotImplementedError, as pydicom raises there."""
+
+
+class InvalidValueError(DcmfastError, ValueError):
+    """A value is invalid for its VR and the validation mode is RAISE
+    (``dcmfast.config.settings.reading_validation_mode``; pydicom raises ValueError)."""
 
 
 class BytesLengthException(DcmfastError, ValueError):

@@ -307,13 +307,13 @@ class _Writer:
         above 6) dropped, raw elements copied, the others encoded from their values."""
         view = ds._view
         encoding = (self.implicit, self.little)
-        elements = ds._dict  # flushes the keyword slot
+        elements = ds._edict  # flushes the keyword slot
         convert = encoding != ds.original_encoding or _charset_changed(ds, view, elements)
         if view is not None and (view.index.implicit_vr, view.index.little_endian) != encoding:
             convert = True  # the data set was not in its declared encoding (read as it was)
         if convert:
             _correct_ambiguous_all(ds)  # loads every element (a new element dict)
-            elements = ds._dict
+            elements = ds._edict
         charset_elem = ds._lookup(_CHARSET)
         encodings = _encodings_of(charset_elem, parent_encoding)
         if view is not None and not convert:
@@ -337,7 +337,7 @@ class _Writer:
             tags = _sorted_tags(ds, view, elements)
             if not view.loaded:
                 ds._load_all()  # the level's tags are out of order: sort them as pydicom does
-                elements = ds._dict
+                elements = ds._edict
             at = 0
             while True:
                 at = _cw.level_loaded(self.out, index, view, elements, tags, at, top, encode, big)
@@ -667,7 +667,7 @@ def _encode(
         enforce_file_format = not write_like_original
     cls_name = type(dataset).__name__
     view = dataset._view
-    elements = dataset._dict
+    elements = dataset._edict
     low = min(elements, default=0xFFFFFFFF)
     if view is not None and not view.loaded:  # (without making the elements)
         low = min(low, _cw.min_tag(view.index, view.first, view.stop))
@@ -749,7 +749,7 @@ def _meta_copy(meta: Any) -> Any:
     never changes an element of it in place: see _meta_set)."""
     new = FileMetaDataset()
     for elem in meta:
-        new._dict[elem.tag] = elem
+        new._edict[elem.tag] = elem
     new.set_original_encoding(False, True)
     new.__dict__["_source_view"] = meta._view
     return new
@@ -761,7 +761,7 @@ def _meta_set(meta: Any, keyword: str, value: Any) -> None:
     from .dataelem import DataElement
 
     tag = KEYWORD_TO_TAG[keyword]
-    meta._dict[BaseTag(tag)] = DataElement(tag, dictionary_VR(tag), value)
+    meta._edict[BaseTag(tag)] = DataElement(tag, dictionary_VR(tag), value)
 
 
 def dcmwrite_bytes(

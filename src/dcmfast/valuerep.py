@@ -11,6 +11,7 @@ from collections.abc import MutableSequence
 __all__ = ["DSfloat", "IS", "ISfloat", "PersonName", "UID", "MultiValue", "DS"]
 
 from ._core.dsfloat import DSfloat  # compiled: DS values are made by the thousand
+from ._core.facing import facing_class as _facing_class
 from ._core.multivalue import MultiValueBase
 
 TYPE_CHECKING = False  # (not typing.TYPE_CHECKING: `import dcmfast` does not import typing)
@@ -30,6 +31,9 @@ DS = DSfloat
 class IS(int):
     """Integer String value: an int that keeps the string it was read from."""
 
+    # pydicom's class too once pydicom is imported (see dcmfast._core.facing)
+    __class__ = property(_facing_class)  # type: ignore[assignment]
+
     def __new__(cls, val: Any, validation_mode: int | None = None) -> Any:
         if val is None:
             return val
@@ -40,7 +44,7 @@ class IS(int):
         except ValueError:
             new = super().__new__(cls, float(val))
         if isinstance(val, (float, str)) and new != float(val):
-            return ISfloat(val)
+            return ISfloat(val, validation_mode)
         return new
 
     def __init__(self, val: Any, validation_mode: int | None = None) -> None:
@@ -74,6 +78,9 @@ class IS(int):
 class ISfloat(float):
     """An IS value that is not an integer (invalid, but read as pydicom does)."""
 
+    # pydicom's class too once pydicom is imported (see dcmfast._core.facing)
+    __class__ = property(_facing_class)  # type: ignore[assignment]
+
     __slots__ = ("original_string",)
 
     def __new__(cls, val: Any, validation_mode: int | None = None) -> Any:
@@ -84,8 +91,9 @@ class ISfloat(float):
     def __init__(self, val: Any, validation_mode: int | None = None) -> None:
         if isinstance(val, str):
             self.original_string = val.strip()
-        msg = f'Value "{self}" is not valid for elements with a VR of IS'
-        warnings.warn(msg, UserWarning, stacklevel=2)
+        if validation_mode is None:  # else the caller validated it with pydicom's rules
+            msg = f'Value "{self}" is not valid for elements with a VR of IS'
+            warnings.warn(msg, UserWarning, stacklevel=2)
 
     def __str__(self) -> str:
         return getattr(self, "original_string", None) or float.__repr__(self)
@@ -96,6 +104,9 @@ class ISfloat(float):
 
 class PersonName:
     """A Person Name value: component groups split on ``=``, components on ``^``."""
+
+    # pydicom's class too once pydicom is imported (see dcmfast._core.facing)
+    __class__ = property(_facing_class)  # type: ignore[assignment]
 
     __slots__ = ("_components", "_original", "encodings")
 
@@ -141,9 +152,10 @@ class PersonName:
     def original_string(self) -> bytes:
         """The value's bytes, encoded with its character sets (as read, for a value read)."""
         if self._original is None:
-            from .charset import encode_string
+            # each component group encoded on its own, as pydicom does
+            from pydicom.valuerep import _encode_personname
 
-            self._original = encode_string("=".join(self.components), self.encodings)
+            self._original = _encode_personname(self.components, list(self.encodings or ("iso8859",)))
         return self._original
 
     @property
@@ -205,9 +217,9 @@ class PersonName:
         """The value encoded with `encodings` (Python codec names; default: its own)."""
         if encodings is None or tuple(encodings) == self.encodings:
             return self.original_string
-        from .charset import encode_string
+        from pydicom.valuerep import _encode_personname
 
-        return encode_string("=".join(self.components), tuple(encodings))
+        return _encode_personname(self.components, list(encodings))
 
     def decode(self, encodings: Any = None) -> PersonName:
         """The same name with `encodings` (Python codec names) as its character sets (itself
@@ -275,12 +287,18 @@ def _uid_table() -> dict[str, tuple[str, str, str, bool, str]]:
 class UID(str):
     """A UID: a str with the registry's name, type and transfer syntax properties."""
 
+    # pydicom's class too once pydicom is imported (see dcmfast._core.facing)
+    __class__ = property(_facing_class)  # type: ignore[assignment]
+
     __slots__ = ()
 
     def __new__(cls, val: str, validation_mode: int | None = None) -> UID:
         if not isinstance(val, str):
             raise TypeError("A UID must be created from a string")
         return super().__new__(cls, val.strip())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (UID, (str(self),))
 
     def _entry(self) -> tuple[str, str, str, bool, str] | None:
         return _uid_table().get(str(self))

@@ -40,7 +40,7 @@ def _routes(ds, keyword):
         "item tag": ds[dcmfast.Tag(tag)].value,
         "item pair": ds[(tag >> 16, tag & 0xFFFF)].value,
         "data_element": ds.data_element(keyword).value,
-        "_dict": ds._dict[tag].value,
+        "_dict": ds._edict[tag].value,
         "iteration": next(e for e in ds if e.tag == tag).value,
         "items": dict(ds.items())[tag].value,
     }
@@ -56,7 +56,7 @@ def test_one_value_object_every_way(keyword, first):
     elif first == "item int":
         value = ds[tag].value
     elif first == "_dict":
-        value = ds._dict.get(tag)
+        value = ds._edict.get(tag)
         value = getattr(ds, keyword)
     else:
         value = next(e for e in ds if e.tag == tag).value
@@ -87,8 +87,8 @@ def test_element_dict_made_when_asked_for():
     item = ds.BeamSequence[0]
     name = item.BeamName
     # the dict holds the element made around the same value, and nothing else yet
-    assert item._dict[0x300A00C2].value is name
-    assert list(item._dict) == [0x300A00C2]
+    assert item._edict[0x300A00C2].value is name
+    assert list(item._edict) == [0x300A00C2]
 
 
 def test_changes_after_a_keyword_read_match_pydicom():

@@ -50,7 +50,7 @@ def test_tree_objects_untracked_while_pristine():
     seq_elem = item["ControlPointSequence"]
     assert ds._view.tree.is_pristine
     assert not gc.is_tracked(item) and not gc.is_tracked(inner)
-    assert not gc.is_tracked(item._dict) and not gc.is_tracked(inner._dict)
+    assert not gc.is_tracked(item._edict) and not gc.is_tracked(inner._edict)
     assert not gc.is_tracked(seq_elem) and not gc.is_tracked(seq_elem.value)
     assert not gc.is_tracked(seq_elem.value._list)
     # the values are those pydicom reads
@@ -80,7 +80,7 @@ def _touched(ds) -> None:
     assert not ds._view.tree.is_pristine
     # every dataset of the tree made so far is tracked now
     item = ds.BeamSequence[0]
-    assert gc.is_tracked(item) and gc.is_tracked(item._dict)
+    assert gc.is_tracked(item) and gc.is_tracked(item._edict)
     assert gc.is_tracked(item["ControlPointSequence"].value)
 
 
@@ -230,7 +230,7 @@ def test_per_frame_groups_untracked():
     assert len(ours) > 1 and len(ours) == len(theirs)
     for mine, other in zip(ours, theirs, strict=True):
         assert str(mine) == str(other)
-    assert not any(gc.is_tracked(x) or gc.is_tracked(x._dict) for x in ours)
+    assert not any(gc.is_tracked(x) or gc.is_tracked(x._edict) for x in ours)
     assert ds._view.tree.is_pristine
 
 

@@ -236,9 +236,14 @@ def test_a_path_is_read_once(monkeypatch, threads, served):
 
 
 def test_native_view_writability():
+    # a view of the file buffer is read-only whatever the buffer (the caller's
+    # bytearray included), on the compiled path and on the Python path (index=0)
     path = _path("CT_small.dcm")
-    assert not pixels.pixel_array(dcmfast.dcmread(path.read_bytes())).flags.writeable
-    assert pixels.pixel_array(dcmfast.dcmread(bytearray(path.read_bytes()))).flags.writeable
+    for source in (path.read_bytes(), bytearray(path.read_bytes()), str(path)):
+        for kwargs in ({}, {"index": 0}):
+            arr = pixels.pixel_array(dcmfast.dcmread(source), **kwargs)
+            assert not arr.flags.writeable
+            assert arr.copy().flags.writeable
 
 
 # ----------------------------------------------------------- datasets changed after reading

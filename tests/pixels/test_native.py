@@ -116,12 +116,15 @@ class RawViewDataset:
         return memoryview(self._buffers[tag]) if tag in self._buffers else None
 
 
-def test_view_of_bytearray_is_writable(rng):
+def test_view_of_bytearray_is_read_only(rng):
+    # zero-copy, but an edit cannot reach the buffer (the dataset's or the caller's)
     data = bytearray(_random(rng, 4 * 5, 2))
     ds = RawViewDataset(make_dataset(bytes(data)), {0x7FE00010: data})
     arr = pixel_array(ds)
-    assert arr.flags.writeable
+    assert not arr.flags.writeable
     assert np.shares_memory(arr, np.frombuffer(data, np.uint8))
+    with pytest.raises(ValueError, match="read-only"):
+        arr[0, 0] = 1
 
 
 def test_unused_bits_keep_the_view_when_clean(rng):

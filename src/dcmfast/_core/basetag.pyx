@@ -10,6 +10,8 @@ the elements of thousands of files had its full collections walk all of them.
 """
 from cpython.object cimport Py_EQ, Py_NE
 
+from dcmfast._core.facing cimport facing_of
+
 cdef extern from *:
     """
     #include <stdio.h>
@@ -59,6 +61,11 @@ cdef object _as_tag(object other):
 
 cdef class BaseTag(int):
     """A DICOM tag: ``group << 16 | element``, compared and hashed as an int."""
+
+    @property
+    def __class__(self):
+        # pydicom's BaseTag too once pydicom is imported (see dcmfast._core.facing)
+        return facing_of(self)
 
     def __richcmp__(self, other, int op):
         # as pydicom's BaseTag: the other side goes through Tag(); what it refuses

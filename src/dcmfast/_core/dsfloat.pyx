@@ -12,6 +12,8 @@ slot is wrapped in C for that.
 cimport cython
 from cpython.unicode cimport PyUnicode_DecodeASCII
 
+from dcmfast._core.facing cimport facing_of
+
 cdef extern from *:
     """
     static newfunc dcmfast_ds_base_new = NULL;
@@ -65,6 +67,11 @@ cdef inline object _text_of(DSfloat d):
 @cython.no_gc
 cdef class DSfloat(float):
     """Decimal String value: a float that keeps the string it was read from."""
+
+    @property
+    def __class__(self):
+        # pydicom's DSfloat too once pydicom is imported (see dcmfast._core.facing)
+        return facing_of(self)
 
     def __init__(self, val, auto_format=False, validation_mode=None):
         cdef bint checked = False

@@ -41,6 +41,7 @@ from dcmfast._core.parse cimport (
 )
 from dcmfast._core cimport values as _cvalues
 from dcmfast._core._alloc cimport new_instance
+from dcmfast._core.facing cimport facing_of
 from dcmfast._core._vr cimport VR_SQ, VR_UN, vr_code
 from dcmfast._core import values as _values
 
@@ -145,6 +146,11 @@ cdef class DataElement:
     showVR = True
     is_raw = False
 
+    @property
+    def __class__(self):
+        # pydicom's DataElement too once pydicom is imported (see dcmfast._core.facing)
+        return facing_of(self)
+
     def __init__(self, tag, VR, value, file_value_tell=None, bint is_undefined_length=False,
                  bint already_converted=False, validation_mode=None):
         if not isinstance(tag, BaseTag):
@@ -239,8 +245,13 @@ cdef class DataElement:
         vr = self.VR
         if vr in DEFAULT_CHARSET_VR and isinstance(val, bytes):
             val = val.decode()
+        mode = self._validation_mode
+        if mode is None:
+            mode = _reading_mode()
+        if mode and val is not None and type(val) not in _CHECKED_TYPES:
+            _validate_assigned(vr, val, mode)
         if vr == "IS":
-            return IS(val)
+            return IS(val, mode)
         if vr == "DS":
             return DSfloat(val)
         if vr == "UI":
@@ -390,6 +401,36 @@ cdef class DataElement:
         memo[id(self)] = new
         (<DataElement>new)._value = _copy.deepcopy(self._value, memo)
         return new
+
+
+_CHECKED_TYPES = frozenset([IS, UID, DSfloat, PersonName, BaseTag])  # made valid already
+_config = None
+
+
+cdef object _reading_mode():
+    global _config
+    if _config is None:
+        import dcmfast.config as _config
+    return _config.reading_validation_mode()
+
+
+cdef object _validate_assigned(object vr, object val, object mode):
+    """pydicom's checks of a value assigned to an element (``ds.Rows = "abc"`` warns),
+    done by pydicom's own functions, so the warnings and errors are its own."""
+    import pydicom.valuerep as pv
+
+    if vr == "IS":
+        pv.IS(val, mode)
+    elif vr == "DS":
+        pv.DS(val, False, mode)
+    elif vr == "UI":
+        from pydicom.uid import UID as PydicomUID
+
+        PydicomUID(val, mode)
+    elif vr == "PN":
+        pv.PersonName(val, validation_mode=mode)
+    elif vr != "AT" and vr != "SQ":
+        pv.validate_value(vr, val, mode)
 
 
 def _restore(cls, tag, VR, value, file_tell, bint undefined, private_creator, validation_mode):
@@ -647,6 +688,11 @@ cdef class DatasetBase:
         self._file_tell = _UNSET
 
     @property
+    def __class__(self):
+        # pydicom's Dataset class too once pydicom is imported (see dcmfast._core.facing)
+        return facing_of(self)
+
+    @property
     def _view(self):
         return self._lview
 
@@ -713,14 +759,32 @@ cdef class DatasetBase:
         return out
 
     @property
-    def _dict(self):
+    def _edict(self):
+        """The element dict as it is: the elements made so far (dcmfast's own code)."""
         self._flush()
         self._gen += 1  # whoever asks may change it
         return self._element_dict()
 
+    @_edict.setter
+    def _edict(self, value):
+        self._cached = False  # a new set of elements: the cached value is not among them
+        self._cvalue = None
+        self._elements = value
+        self._gen += 1
+
+    @property
+    def _dict(self):
+        """Every element (pydicom's ``_dict``, which code outside dcmfast reads, pydicom's
+        own functions included): a dataset read lazily is loaded whole first."""
+        if self._lview is not None and not (<View>self._lview).loaded:
+            self._load_all()
+        self._flush()
+        self._gen += 1
+        return self._element_dict()
+
     @_dict.setter
     def _dict(self, value):
-        self._cached = False  # a new set of elements: the cached value is not among them
+        self._cached = False
         self._cvalue = None
         self._elements = value
         self._gen += 1
@@ -1105,7 +1169,7 @@ cdef class View:
         ds = self._dataset()
         if ds is not None:
             if (_has_direct(self.index, self.first, self.stop, 0x00080005)
-                    or _tag(0x00080005) in ds._dict):
+                    or _tag(0x00080005) in ds._edict):
                 return ds._character_set_tuple()
             return self._parent_codecs()
         i = self.index.find(self.first, self.stop, 0x00080005)

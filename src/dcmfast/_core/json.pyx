@@ -682,7 +682,7 @@ cdef int write_dataset(_Writer w, object ds) except -1:
         stop = view.stop
         if _ascending(index, i, stop):
             encodings = view.charset()  # may make the (0008,0005) element: before _dict
-            elements = ds._dict
+            elements = ds._edict
             w.putc(b'{')
             while 0 <= i < stop:
                 if not first:
@@ -701,7 +701,7 @@ cdef int write_dataset(_Writer w, object ds) except -1:
                 i = index.entries[i].end
             return w.putc(b'}')
         ds._load_all()
-    elements = ds._dict
+    elements = ds._edict
     w.putc(b'{')
     for key in sorted(elements):
         if not first:
@@ -938,8 +938,8 @@ cdef int _add_elements(object ds, object cls, object mapping, object handler, ob
     cdef dict elements = None
     cdef PyObject* found
     cdef uint32_t t
-    if type(ds).__setitem__ is _DATASET_SETITEM and ds._view is None and not ds._dict:
-        elements = ds._dict  # a new dataset: the elements go straight into its dict
+    if type(ds).__setitem__ is _DATASET_SETITEM and ds._view is None and not ds._edict:
+        elements = ds._edict  # a new dataset: the elements go straight into its dict
     for key, val in mapping.items():
         if where is not None and "vr" not in val:
             raise KeyError(f"Data element '{where}' must have key 'vr'")

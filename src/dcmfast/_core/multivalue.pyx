@@ -6,10 +6,16 @@ C fields, and item access, length and iteration without a Python frame.
 numbers, are on the hot path of reading nested data; the rest of MultiValue (its
 mutators, equality, str) stays in Python (dcmfast.valuerep).
 """
+from dcmfast._core.facing cimport facing_of
 
 
 cdef class MultiValueBase:
     """A list of values, with the constructor its mutators convert new values with."""
+
+    @property
+    def __class__(self):
+        # pydicom's MultiValue / Sequence too once pydicom is imported (dcmfast._core.facing)
+        return facing_of(self)
 
     def __getitem__(self, index):
         return self._list[index]

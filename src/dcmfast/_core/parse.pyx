@@ -334,8 +334,11 @@ cdef int scan_dataset(Scanner* s, int64_t pos, int64_t end, int64_t limit,
                 if (tag >> 16) & 1:
                     # private: a sequence only if the private dictionary says
                     # so, which the facade decides; index it if it looks like one
+                    # (an item, or a Sequence Delimitation Item alone: an empty
+                    # sequence, as pydicom reads it)
                     tentative = (vend - vpos >= 8
-                                 and load_tag(s.buf + vpos, s.little) == TAG_ITEM)
+                                 and (load_tag(s.buf + vpos, s.little) == TAG_ITEM
+                                      or load_tag(s.buf + vpos, s.little) == TAG_SEQ_DELIM))
                 else:
                     as_seq = is_dict_sq(s, tag) and (vr == 0 or length < 0xFFFF)
             if as_seq or tentative:

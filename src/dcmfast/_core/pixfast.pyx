@@ -294,7 +294,7 @@ cdef Py_ssize_t _syntax_of(object meta) except -3:
         return -1
     if not _SYNTAX_UIDS:
         _load_syntaxes()
-    elements = meta._dict
+    elements = meta._edict
     if elements:
         found = PyDict_GetItemWithError(elements, _TS_KEY)
         if found != NULL:
@@ -380,7 +380,7 @@ cdef _Image _read(object ds):
     # The element dict wins over the index. An element there that was read through
     # this view and not set since (its value, converted or not, is its entry's) is
     # read from its entry: the last one with its tag, as View.lookup and load_all.
-    elements = ds._dict
+    elements = ds._edict
     pixel_elem = None
     if elements:
         for slot in range(N_SLOTS):
@@ -450,6 +450,8 @@ cdef _Image _read(object ds):
     ba = values[S_BA]
     if not 1 <= ba <= 64 or (ba != 1 and ba % 8):
         return None
+    if ba != 1 and ba != 8 and ba != 16 and ba != 32 and ba != 64:
+        return None  # no numpy integer type (24, 40, ...): the Python path raises
     if not 1 <= values[S_BS] <= ba:
         return None
     if not 0 < values[S_ROWS] <= 0xFFFF or not 0 < values[S_COLS] <= 0xFFFF:
@@ -560,6 +562,9 @@ cdef object _native(_Image image):
     if dtype is None:
         return None
     arr = _np_frombuffer(image.index.buffer, dtype, count, image.value_offset)
+    # a view of the file buffer is read-only: an edit must not change what the dataset
+    # reads or writes, nor a buffer the caller passed to dcmread (arr.copy() to edit)
+    arr.setflags(write=False)
     if image.bs < image.ba:
         # processing.clear_high_bits: the view when the stored values need no
         # correction, else a corrected copy

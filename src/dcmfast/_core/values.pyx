@@ -403,14 +403,29 @@ cdef str _ISO8859 = _DEFAULT_ENCODINGS[0]
 
 # -- pydicom's validation warnings on read (reading_validation_mode WARN) -----------
 
+cdef int _report(str msg, int stacklevel) except -1:
+    """A validation finding: warned, ignored or raised as the reading validation mode
+    says (dcmfast.config, which is pydicom's setting once pydicom is imported)."""
+    from dcmfast.config import reading_validation_mode
+
+    mode = reading_validation_mode()
+    if mode == 0:
+        return 0
+    if mode >= 2:
+        from dcmfast.errors import InvalidValueError
+
+        raise InvalidValueError(msg)
+    warnings.warn(msg, UserWarning, stacklevel=stacklevel + 1)
+    return 0
+
+
 _SEE_TABLE = (" Please see <https://dicom.nema.org/medical/dicom/current/output/html/"
               "part05.html#table_6.2-1> for allowed values for each VR.")
 
 
 cdef void _warn_length(str vr, Py_ssize_t n, Py_ssize_t maxlen) except *:
     if maxlen and n > maxlen:
-        warnings.warn(f"The value length ({n}) exceeds the maximum length of {maxlen} allowed for VR {vr}.",
-                      UserWarning, stacklevel=3)
+        _report(f"The value length ({n}) exceeds the maximum length of {maxlen} allowed for VR {vr}.", 3)
 
 
 cdef bint _valid_uid(const uint8_t* p, Py_ssize_t n) noexcept nogil:
@@ -457,19 +472,19 @@ cdef void _validate_regex_vr(str vr, const uint8_t* p, Py_ssize_t n, Py_ssize_t 
     if not valid:
         msgs.append(f"Invalid value for VR {vr}: {_latin1(p, n)!r}.")
     if msgs:
-        warnings.warn(" ".join(msgs) + _SEE_TABLE, UserWarning, stacklevel=3)
+        _report(" ".join(msgs) + _SEE_TABLE, 3)
 
 
 cdef void _validate_pn(str text) except *:
     comps = text.split("=")
     if len(comps) > 3:
-        warnings.warn(f"The number of PN components length ({len(comps)}) exceeds the maximum "
-                      "allowed number of 3.", UserWarning, stacklevel=3)
+        _report(f"The number of PN components length ({len(comps)}) exceeds the maximum "
+                "allowed number of 3.", 3)
         return
     for comp in comps:
         if len(<str>comp) > 64:
-            warnings.warn(f"The PN component length ({len(<str>comp)}) exceeds the maximum allowed "
-                          "length of 64.", UserWarning, stacklevel=3)
+            _report(f"The PN component length ({len(<str>comp)}) exceeds the maximum allowed "
+                    "length of 64.", 3)
             return
 
 
@@ -650,6 +665,10 @@ cdef object _convert_vr(str vr, const uint8_t* p, Py_ssize_t length, bint little
     try:
         return _convert(kind, p, length, little, encodings, vr)
     except ValueError:
+        from dcmfast.config import reading_validation_mode
+
+        if reading_validation_mode() == 2:
+            raise  # RAISE: no retry with other VRs (pydicom's convert_value)
         for other in _RETRY:
             if other == vr:
                 continue

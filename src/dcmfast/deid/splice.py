@@ -219,7 +219,7 @@ class _File:
         view = ds._view
         if view is None or view.loaded:
             raise _FallbackError("a level changed since it was read")
-        for elem in ds._dict.values():
+        for elem in ds._edict.values():
             if view.raw_entry(elem) < 0:
                 raise _FallbackError("a level changed since it was read")
         index = view.index

@@ -5,7 +5,7 @@ Dataset. It is reduced once to a :class:`PixelDescription` (the Image Pixel
 values plus a zero-copy view of the pixel data), which the decoder registered
 for its transfer syntax turns into samples; the shared steps (unused bits,
 shape, YBR -> RGB) then give arrays equal to pydicom 3's ``pixel_array``.
-Native little-endian data is returned as a view of the source buffer.
+Native little-endian data is returned as a read-only view of the source buffer.
 
 The other way, :func:`rle_encode` RLE Lossless encodes an array frame by frame and
 :func:`encapsulate` / :func:`encapsulate_extended` make a Pixel Data value of the
@@ -149,8 +149,9 @@ def pixel_array(src: Any, *, index: int | None = None, raw: bool = False, as_rgb
     ">" or "<") and overrides of the described values (``rows=...``,
     ``number_of_frames=...``, pydicom's option names).
 
-    Native little-endian pixel data comes back as a view on the source buffer,
-    writable only when that buffer is.
+    Native little-endian pixel data comes back as a read-only view on the source
+    buffer (no copy; an edit can never change the dataset or the caller's buffer);
+    ``arr.copy()`` gives a writable array.
     """
     if index is None and not opts and (threads is None or (type(threads) is int and threads >= 1)):
         if isinstance(src, READABLE):  # read once: the compiled path needs the dataset

@@ -15,7 +15,14 @@ from typing import Any
 
 from dcmfast._core import pixfast as _pixfast
 from dcmfast._limits import default_max_bytes
-from dcmfast.errors import DcmfastError, PixelDataError, ResourceLimitError, UnsupportedTransferSyntaxError
+from dcmfast.errors import (
+    DcmfastError,
+    MissingPixelDataError,
+    PixelDataError,
+    ResourceLimitError,
+    UnsupportedPixelFormatError,
+    UnsupportedTransferSyntaxError,
+)
 
 from ._syntax import Syntax, lookup
 
@@ -157,6 +164,11 @@ class PixelDescription:
         if self.photometric_interpretation not in _KNOWN_PHOTOMETRIC:
             raise bad("0028,0004", "Photometric Interpretation", self.photometric_interpretation,
                       "it is not a known value")
+        if self.is_integer and ba not in (1, 8, 16, 32, 64):
+            # e.g. 24: valid DICOM, but numpy has no 3-byte integers (pydicom's error)
+            raise UnsupportedPixelFormatError(
+                f"The data type '{self.dtype_str}' needed to contain the pixel data is not "
+                "supported by NumPy")
         return self
 
 
@@ -221,13 +233,13 @@ def _from_dataset(ds: Any) -> PixelDescription:
     meta = getattr(ds, "file_meta", None)
     tsuid = meta.get("TransferSyntaxUID") if meta is not None else None
     if not tsuid:
-        raise PixelDataError(
-            "Unable to decode the pixel data: the dataset's file meta has no "
-            "(0002,0010) 'Transfer Syntax UID'")
+        raise MissingPixelDataError(
+            "Unable to decode the pixel data as the dataset's 'file_meta' has no "
+            "(0002,0010) 'Transfer Syntax UID' element")
 
     present = [kw for kw, tag in PIXEL_KEYWORDS.items() if _has(ds, tag)]
     if not present:
-        raise PixelDataError(
+        raise MissingPixelDataError(
             "The dataset has no 'Pixel Data', 'Float Pixel Data' or 'Double Float "
             "Pixel Data' element, no pixel data to decode")
     if len(present) > 1:

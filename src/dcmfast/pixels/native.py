@@ -1,8 +1,8 @@
 """Native (uncompressed) pixel data: Implicit/Explicit VR Little Endian, Deflated,
 Explicit VR Big Endian.
 
-Little-endian 8/16/32/64-bit samples come back as a view on the Pixel Data
-bytes (no copy; writable when the buffer is). Big-endian samples are swapped
+Little-endian 8/16/32/64-bit samples come back as a read-only view on the Pixel
+Data bytes (no copy; ``arr.copy()`` gives a writable array). Big-endian samples are swapped
 into a new array, 1-bit data is unpacked and YBR_FULL_422 upsampled, each by a
 GIL-free kernel of :mod:`dcmfast._core.unpack`. Lengths are checked as pydicom
 3 checks them: missing bytes raise, excess whole frames are returned (unless
@@ -117,11 +117,16 @@ def decode(desc: PixelDescription, index: int | None, *, allow_excess_frames: bo
     owned = True
     if desc.syntax.little_endian:
         flat = np.frombuffer(data[start:stop], dtype=dtype)
+        flat.setflags(write=False)  # a view of the source: read-only (see Dataset.pixel_array)
         owned = False
     elif dtype.itemsize == 1:
         # 8-bit big endian: as stored, unless written as OW (byte pairs swapped)
         swap_ow = desc.pixel_vr == "OW" and desc.pixel_keyword == "PixelData"
-        flat = _swapped(data, start, stop, 2) if swap_ow else np.frombuffer(data[start:stop], dtype)
+        if swap_ow:
+            flat = _swapped(data, start, stop, 2)
+        else:
+            flat = np.frombuffer(data[start:stop], dtype)
+            flat.setflags(write=False)
         owned = swap_ow
     else:
         flat = _swapped(data, start, stop, dtype.itemsize).view(dtype)

@@ -1,0 +1,1 @@
+cdef object facing_of(object obj)
