@@ -65,6 +65,7 @@ DENIED = {
 }
 DCMFAST_MODULES = {
     "dcmfast", "dcmfast._core", "dcmfast._core.basetag", "dcmfast._core.dsfloat", "dcmfast._core.element",
+    "dcmfast._core.facing", "dcmfast._pydicom_compat",  # (the watcher that meets pydicom's import)
     "dcmfast._core.fileio", "dcmfast._core.multivalue", "dcmfast._core.parse", "dcmfast._core.rle",
     "dcmfast._core.unpack", "dcmfast._core.values", "dcmfast._limits", "dcmfast._log", "dcmfast._version",
     "dcmfast.charset", "dcmfast.datadict", "dcmfast.datadict._tags", "dcmfast.dataelem", "dcmfast.dataset",

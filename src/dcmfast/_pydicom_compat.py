@@ -16,13 +16,14 @@ Imported (and :func:`activate` run) only once pydicom is imported, whatever the 
 """
 from __future__ import annotations
 
-import logging
 import sys
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["activate", "is_active"]
 
-logger = logging.getLogger("dcmfast")
 _ACTIVE = False
 _PAIRS: dict[type, type] = {}
 
@@ -37,7 +38,9 @@ def _facing(ours: type, theirs: type) -> type:
     try:
         return type(ours)(ours.__name__, (ours, theirs), namespace)  # type: ignore[no-any-return]
     except TypeError:  # an instance lay-out conflict: pydicom's class alone still answers isinstance
-        logger.debug("pydicom interop: %s reports pydicom's %s only", ours, theirs)
+        import logging  # (not at import: import dcmfast stays light)
+
+        logging.getLogger("dcmfast").debug("pydicom interop: %s reports pydicom's %s only", ours, theirs)
         return type(theirs)(ours.__name__, (theirs,), namespace)  # type: ignore[no-any-return]
 
 

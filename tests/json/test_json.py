@@ -199,7 +199,8 @@ def _edits(ds):
     ds.add_new(0x00209165, "AT", [0x00100010, 0x7FE00010])
     ds.add_new(0x00081150, "UI", "")
     del ds.StudyDate
-    item = pydicom.Dataset() if isinstance(ds, pydicom.Dataset) else dcmfast.Dataset()
+    # (by the real type: with pydicom imported, dcmfast's datasets pass isinstance checks)
+    item = dcmfast.Dataset() if isinstance(ds, dcmfast.Dataset) else pydicom.Dataset()
     item.CodeValue = "121"
     item.add_new(0x00081161, "UL", [1, 2, 4294967295])
     ds.add_new(0x00409096, "SQ", [item])

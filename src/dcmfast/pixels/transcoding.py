@@ -64,7 +64,7 @@ def transcode(src: Any, dst: str | os.PathLike[str], transfer_syntax_uid: str, *
     has_pixels = "PixelData" in ds
     reference = None
     if verify and not lossy and has_pixels:
-        reference = ds.pixel_array_options(threads=threads)
+        reference = _pixel_array()(ds, threads=threads)
     if source is not None and source.uid == uid:
         pass  # already there: written again as it is
     elif target.encapsulated:
@@ -85,9 +85,16 @@ def transcode(src: Any, dst: str | os.PathLike[str], transfer_syntax_uid: str, *
     if reference is not None:
         import numpy as np
 
-        back = dcmfast.dcmread(data).pixel_array_options(threads=threads)
+        back = _pixel_array()(dcmfast.dcmread(data), threads=threads)
         if back.shape != reference.shape or back.dtype != reference.dtype or not np.array_equal(
                 back, reference):
             raise PixelDataError(f"Transcoding to '{target.name}' did not give back the same "
                                  "pixels; nothing was written")
     _write_atomic(os.fspath(dst), [data], True, fsync)
+
+
+def _pixel_array() -> Any:
+    """dcmfast.pixels.pixel_array (the package imports this module: imported on use)."""
+    from dcmfast.pixels import pixel_array
+
+    return pixel_array
