@@ -548,7 +548,7 @@ class Dataset(_DatasetBase):
         except Exception as exc:
             raise ValueError(f"Unable to convert the key '{key}' to an element tag") from exc
         if not isinstance(elem, DataElement):
-            raise TypeError("Dataset items must be 'DataElement' instances")
+            elem = _from_pydicom_element(elem)
         elem_tag = elem.tag if isinstance(elem.tag, BaseTag) else Tag(elem.tag)
         if key != elem_tag:
             raise ValueError(f"The key '{key}' doesn't match the 'DataElement' tag '{elem_tag}'")
@@ -835,7 +835,14 @@ class Dataset(_DatasetBase):
         result = self.__eq__(other)
         return result if result is NotImplemented else not result
 
-    __hash__ = None  # type: ignore[assignment]
+    def __hash__(self) -> int:
+        """Unhashable, as pydicom's datasets (``TypeError``), unless code has made pydicom's
+        class hashable: deid, for one, sets ``pydicom.dataset.FileDataset.__hash__`` while it
+        walks a dataset, and then dcmfast's dataset hashes as pydicom's would."""
+        theirs = _pydicom_hash(self)
+        if theirs is None:
+            raise TypeError(f"unhashable type: '{type(self).__name__}'")
+        return theirs(self)  # type: ignore[no-any-return]
 
     def _materialize(self) -> None:
         """Convert every value, recursively, and drop the references to the index."""
@@ -1116,6 +1123,51 @@ class Dataset(_DatasetBase):
 
         decompress(self, as_rgb=as_rgb, generate_instance_uid=generate_instance_uid,
                    decoding_plugin=decoding_plugin or handler_name, **kwargs)
+
+
+def _from_pydicom_element(elem: Any) -> DataElement:
+    """A dcmfast DataElement equal to a pydicom one (libraries built on pydicom, deid for
+    one, put pydicom's elements into datasets they are given); anything else: TypeError."""
+    module = type(elem).__module__
+    if not module.startswith("pydicom") or getattr(elem, "is_raw", True) or elem.VR == "SQ":
+        raise TypeError("Dataset items must be 'DataElement' instances")
+    value = elem.value
+    if type(value).__module__.startswith("pydicom"):
+        if isinstance(value, (str, bytes, int, float)):
+            value = value if type(value) in (str, bytes, int, float) else _plain(value)
+        elif hasattr(value, "__iter__") and not hasattr(value, "components"):
+            value = [_plain(v) for v in value]
+        else:
+            value = _plain(value)
+    new = DataElement(int(elem.tag), elem.VR, value, is_undefined_length=elem.is_undefined_length)
+    new.private_creator = elem.private_creator
+    return new
+
+
+def _plain(value: Any) -> Any:
+    """A pydicom value (DSfloat, IS, UID, PersonName, ...) as the text or number it stands for."""
+    original = getattr(value, "original_string", None)
+    if isinstance(original, str):
+        return original
+    if hasattr(value, "components"):  # PersonName
+        return str(value)
+    for kind in (str, int, float, bytes):
+        if isinstance(value, kind):
+            return kind(value)
+    return value
+
+
+def _pydicom_hash(ds: Any) -> Any:
+    """The ``__hash__`` of pydicom's class for `ds` (None: unhashable, or no pydicom)."""
+    import sys
+
+    module = sys.modules.get("pydicom.dataset")
+    if module is None:
+        return None
+    for ours, name in ((FileMetaDataset, "FileMetaDataset"), (FileDataset, "FileDataset")):
+        if isinstance(ds, ours):
+            return getattr(getattr(module, name), "__hash__", None)
+    return getattr(module.Dataset, "__hash__", None)
 
 
 class FileMetaDataset(Dataset):
