@@ -162,6 +162,21 @@ cdef Py_ssize_t _gather_kind(const uint8_t* src, Py_ssize_t n, uint64_t offset,
     return _gather_bytes(src, n, offset, table, nrows, rowbytes, out, kind)
 
 
+cdef Py_ssize_t _pixels(str name, const uint8_t[::1] src, str code, Py_ssize_t size,
+                        Py_ssize_t* start, Py_ssize_t* stop) except -1:
+    """The number of `size`-byte pixels `src` holds, with ``start:stop`` checked against it
+    (a negative `stop`: the end)."""
+    cdef Py_ssize_t n
+    if src.shape[0] % size:
+        raise ValueError(f"{name}: {src.shape[0]} bytes is not a whole number of '{code}' items")
+    n = src.shape[0] // size
+    if stop[0] < 0:
+        stop[0] = n
+    if not 0 <= start[0] <= stop[0] <= n:
+        raise ValueError(f"{name}: pixel range {start[0]}:{stop[0]} is outside 0:{n}")
+    return n
+
+
 def gather(const uint8_t[::1] src, str code, const uint8_t[::1] table, Py_ssize_t rowbytes,
            uint8_t[::1] out, long long offset=0, Py_ssize_t start=0, Py_ssize_t stop=-1):
     """``out[i] = table[src[i] - offset]`` for the pixels ``start:stop`` (all by default).
@@ -181,13 +196,7 @@ def gather(const uint8_t[::1] src, str code, const uint8_t[::1] table, Py_ssize_
         raise ValueError(f"gather: unsupported index type '{code}'")
     if rowbytes < 1:
         raise ValueError("gather: rows must have at least one byte")
-    if src.shape[0] % size:
-        raise ValueError(f"gather: {src.shape[0]} bytes is not a whole number of '{code}' items")
-    n = src.shape[0] // size
-    if stop < 0:
-        stop = n
-    if not 0 <= start <= stop <= n:
-        raise ValueError(f"gather: pixel range {start}:{stop} is outside 0:{n}")
+    n = _pixels("gather", src, code, size, &start, &stop)
     if table.shape[0] % rowbytes:
         raise ValueError("gather: the table is not a whole number of rows")
     nrows = table.shape[0] // rowbytes
@@ -251,15 +260,9 @@ def window_linear(const uint8_t[::1] src, str code, double[::1] out, double lo, 
     cdef int kind = _kind(code)
     cdef Py_ssize_t size = _itemsize(kind)
     cdef Py_ssize_t n
-    if src.shape[0] % size:
-        raise ValueError(f"window_linear: {src.shape[0]} bytes is not a whole number of '{code}' items")
-    n = src.shape[0] // size
+    n = _pixels("window_linear", src, code, size, &start, &stop)
     if out.shape[0] != n:
         raise ValueError(f"window_linear: 'out' holds {out.shape[0]} values, {n} needed")
-    if stop < 0:
-        stop = n
-    if not 0 <= start <= stop <= n:
-        raise ValueError(f"window_linear: pixel range {start}:{stop} is outside 0:{n}")
     if start == stop:
         return
     cdef const uint8_t* s = &src[0] + start * size
@@ -310,15 +313,9 @@ def rescale(const uint8_t[::1] src, str code, double[::1] out, double slope, dou
     cdef int kind = _kind(code)
     cdef Py_ssize_t size = _itemsize(kind)
     cdef Py_ssize_t n
-    if src.shape[0] % size:
-        raise ValueError(f"rescale: {src.shape[0]} bytes is not a whole number of '{code}' items")
-    n = src.shape[0] // size
+    n = _pixels("rescale", src, code, size, &start, &stop)
     if out.shape[0] != n:
         raise ValueError(f"rescale: 'out' holds {out.shape[0]} values, {n} needed")
-    if stop < 0:
-        stop = n
-    if not 0 <= start <= stop <= n:
-        raise ValueError(f"rescale: pixel range {start}:{stop} is outside 0:{n}")
     if start == stop:
         return
     cdef const uint8_t* s = &src[0] + start * size
