@@ -38,7 +38,8 @@ def test_dicom_numpy_combine_slices():
 
 @pytest.mark.parametrize("name", ["CT_small.dcm", "MR_small.dcm", "rtplan.dcm"])
 def test_deid_identifiers_and_replacement(name):
-    pytest.importorskip("deid")
+    # (the PyPI package: tests/deid is a namespace package of the same name on sys.path)
+    pytest.importorskip("deid.dicom")
     from deid.dicom import get_identifiers, replace_identifiers
 
     path = get_testdata_file(name)
