@@ -62,6 +62,7 @@ class Summary:
     skipped: int = 0  # finished by an earlier run (resume)
     quarantined: int = 0
     failed: int = 0
+    cleaned: int = 0  # pixels cleaned by the pixel_cleaning rules (written or quarantined)
     seconds: float = 0.0
     failures: list[tuple[str, str]] = field(default_factory=list)
     quarantined_files: list[tuple[str, str]] = field(default_factory=list)
@@ -73,7 +74,8 @@ class Summary:
 
     def line(self) -> str:
         rate = (self.written + self.quarantined) / self.seconds if self.seconds > 0 else 0.0
-        return (f"{self.total} files: {self.written} written, {self.skipped} already done, "
+        cleaned = f" ({self.cleaned} with pixels cleaned)" if self.cleaned else ""
+        return (f"{self.total} files: {self.written} written{cleaned}, {self.skipped} already done, "
                 f"{self.quarantined} quarantined, {self.failed} failed ({self.seconds:.1f} s, "
                 f"{rate:.0f} files/s)")
 
@@ -159,7 +161,8 @@ class _Job:
 
         self.config = config
         self.deid = Deidentifier(config["options"], key=config["key"], uid_root=config["uid_root"],
-                                 safe_private=config["safe_private"])
+                                 safe_private=config["safe_private"],
+                                 pixel_cleaning=config.get("pixel_rules"))
         self.out_dir: str = config["out_dir"]
         self.quarantine_dir: str | None = config["quarantine_dir"]
         self.layout: str = config["layout"]
@@ -174,7 +177,7 @@ class _Job:
 
     def one(self, path: str, rel: str) -> tuple[Any, ...]:
         """(status, input hash, output path relative to its folder, reason, audit line,
-        quarantine line); status: "written", "quarantined" or "failed"."""
+        quarantine line, pixels cleaned); status: "written", "quarantined" or "failed"."""
         import dcmfast
 
         from .._core import writer as cw
@@ -195,16 +198,22 @@ class _Job:
         if sop_class is not None and str(sop_class.value).strip(" \0") == _DICOMDIR:
             return self._failed(h, "a DICOMDIR (its records name the input files): not de-identified; "
                                 "make a new one for the output", "DICOMDIR")
+        rules: list[int] = []
         try:
             why = quarantine_reason(ds)
+            if why is not None and self.deid.pixel_cleaner is not None:
+                rules = self.deid.clean_pixels(ds)  # Burned In Annotation is then NO
+                if rules:
+                    why = quarantine_reason(ds)  # e.g. Recognizable Visual Features YES
             if why is not None and self.clean_pixels is not None:
                 cleaned = self.clean_pixels(ds, why)
                 if cleaned is not None:
                     ds, why = cleaned, None
             folder = self.out_dir if why is None else self.quarantine_dir
             if folder is None:  # quarantined, written nowhere
-                return ("quarantined", h, None, why, self._audit(h, "quarantined", None, None, why), None)
-            chunks, actions, ids = self._deidentify(ds)
+                return ("quarantined", h, None, why,
+                        self._audit(h, "quarantined", None, None, why, rules), None, bool(rules))
+            chunks, actions, ids = self._deidentify(ds, bool(rules))
             out_rel = self._out_rel(rel, ids)
             written = self._write(folder, out_rel, chunks)
             if written is not None:
@@ -213,12 +222,14 @@ class _Job:
             logger.debug("de-identification failed", exc_info=True)
             return self._failed(h, f"{type(exc).__name__}: {_reason(exc)}", type(exc).__name__)
         if why is None:
-            return ("written", h, out_rel, None, self._audit(h, "written", out_rel, actions, None), None)
+            return ("written", h, out_rel, None, self._audit(h, "written", out_rel, actions, None, rules),
+                    None, bool(rules))
         qline = json.dumps({"in": h, "out": out_rel, "reason": why}) + "\n"
-        return ("quarantined", h, out_rel, why, self._audit(h, "quarantined", out_rel, actions, why), qline)
+        return ("quarantined", h, out_rel, why, self._audit(h, "quarantined", out_rel, actions, why, rules),
+                qline, bool(rules))
 
     def _failed(self, h: str, reason: str, audit_reason: str) -> tuple[Any, ...]:
-        return ("failed", h, None, reason, self._audit(h, "failed", None, None, audit_reason), None)
+        return ("failed", h, None, reason, self._audit(h, "failed", None, None, audit_reason), None, False)
 
     @staticmethod
     def _damage(ds: Any, cw: Any) -> str | None:
@@ -236,13 +247,14 @@ class _Job:
                 return "damaged: the data set ends inside an element header"
         return None
 
-    def _deidentify(self, ds: Any) -> tuple[list[Any], str | None, tuple[Any, ...]]:
+    def _deidentify(self, ds: Any, pixels_cleaned: bool = False,
+                    ) -> tuple[list[Any], str | None, tuple[Any, ...]]:
         from ..filewriter import dcmwrite_bytes
         from .engine import _Apply, format_path
         from .splice import plan_records, splice_file
 
         deid = self.deid
-        fast = splice_file(deid, ds)
+        fast = None if pixels_cleaned else splice_file(deid, ds)
         if fast is not None:
             chunks, plan = fast
             actions = None
@@ -268,7 +280,7 @@ class _Job:
                 ids = tuple(values)
             return chunks, actions, ids
         entries: list[Any] = []
-        out = deid.deidentify(ds, in_place=True, plan=entries)
+        out = deid.deidentify(ds, in_place=True, plan=entries, pixels_cleaned=pixels_cleaned)
         actions = (json.dumps({format_path(e): e.action for e in entries}, separators=(",", ":"))
                    if self.audit else None)
         ids = tuple(out.get(tag).value if out.get(tag) is not None else None for tag in _IDS)
@@ -301,7 +313,7 @@ class _Job:
         return None
 
     def _audit(self, h: str, status: str, out_rel: str | None, actions: str | None,
-               reason: str | None) -> str | None:
+               reason: str | None, rules: list[int] | None = None) -> str | None:
         if not self.audit:
             return None
         parts = ['{"in":"', h, '","status":"', status, '"']
@@ -311,6 +323,8 @@ class _Job:
             parts += [',"reason":', json.dumps(reason)]
         if status != "failed":
             parts.append(self.head)
+        if rules:
+            parts += [',"pixels":"pixels cleaned","rules":', json.dumps(rules)]
         if actions is not None:
             parts += [',"actions":', actions]
         parts.append("}\n")
@@ -337,7 +351,8 @@ def run_chunk(config: dict[str, Any], chunk: list[tuple[str, str]]) -> list[tupl
     """One task of a distributed run (``dcmfast.dask.deidentify``): a chunk's results. The
     job of a config is kept for the next task in the same worker (warm caches)."""
     ident = (key_id(config["key"]), tuple(config["options"]), config["uid_root"], config["out_dir"],
-             config["quarantine_dir"], config["layout"], config["audit"], tuple(config["safe_private"]))
+             config["quarantine_dir"], config["layout"], config["audit"], tuple(config["safe_private"]),
+             tuple(config.get("pixel_rules") or ()))
     job = _JOBS.get(ident)
     if job is None or job.clean_pixels is not config["clean_pixels"]:
         if len(_JOBS) > 8:
@@ -462,7 +477,8 @@ def process(
     summary.skipped = len(files) - len(todo)
     config = {"options": deid.options, "key": deid.key, "uid_root": deid.uid_root,
               "safe_private": sorted(deid._extra_safe), "out_dir": out, "quarantine_dir": quarantine,
-              "layout": layout, "clean_pixels": clean_pixels, "audit": audit_log is not None}
+              "layout": layout, "clean_pixels": clean_pixels, "audit": audit_log is not None,
+              "pixel_rules": deid.pixel_cleaner.rules if deid.pixel_cleaner is not None else None}
     if chunk_size < 1:
         raise DeidentificationError("chunk_size must be at least 1")
     chunks = [todo[i:i + chunk_size] for i in range(0, len(todo), chunk_size)]
@@ -490,7 +506,8 @@ def process(
         for chunk, chunk_results in zip(chunks, results, strict=True):
             lines = []
             for (path, _), result in zip(chunk, chunk_results, strict=True):
-                status, h, _out, reason, audit_line, qline = result
+                status, h, _out, reason, audit_line, qline, cleaned = result
+                summary.cleaned += cleaned
                 if audit is not None and audit_line is not None:
                     audit.write(audit_line)
                 if status == "failed":
