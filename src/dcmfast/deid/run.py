@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import json
 import logging
 import os
 import re
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
@@ -123,12 +125,14 @@ def list_inputs(inputs: Any, skip: Iterable[str] = ()) -> tuple[list[tuple[str, 
     base = os.path.commonpath([p if is_dir else os.path.dirname(p) for p, is_dir in roots])
     files: list[tuple[str, str]] = []
     seen: set[str] = set()
+    prefix = base.rstrip(os.sep) + os.sep
+    cut = len(prefix)
     for path, is_dir in roots:
         found = _walk(path, skip_real) if is_dir else iter([path])
         for f in found:
             if f not in seen:
                 seen.add(f)
-                files.append((f, os.path.relpath(f, base)))
+                files.append((f, f[cut:] if f.startswith(prefix) else os.path.relpath(f, base)))
     return files, missing
 
 
@@ -293,17 +297,14 @@ class _Job:
         return os.path.join(patient, study, series, sop + ".dcm")
 
     def _write(self, folder: str, rel: str, chunks: list[Any]) -> str | None:
-        from ..filewriter import _write_atomic
-
         path = os.path.join(folder, rel)
-        parent = os.path.dirname(path)
+        parent, name = os.path.split(path)
         if parent not in self.made:
             os.makedirs(parent, exist_ok=True)
             self.made.add(parent)
-        if len(chunks) > 1:
-            chunks = [b"".join(chunks)]  # one write
+        data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         try:
-            _write_atomic(path, chunks, False, False)
+            _write_new(parent, name, path, data)
         except FileExistsError:
             with open(path, "rb") as f:
                 if f.read() == b"".join(chunks):
@@ -331,12 +332,58 @@ class _Job:
         return "".join(parts)
 
 
+_TMP_COUNTER = itertools.count()
+_TMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _write_new(folder: str, name: str, path: str, data: Any) -> None:
+    """Write `data` to a new file `path` atomically (FileExistsError if `path` exists): a
+    temporary file beside it (named as ``filewriter._write_atomic`` names them, so a rerun
+    removes one a crash left), linked to `path` and unlinked. ``_write_atomic`` with fewer
+    system calls: no look-up of the target first (the link refuses an existing one), no
+    mode to carry over (the target is new), one unbuffered write. (An unnamed O_TMPFILE
+    file linked through /proc/self/fd would save the unlink, but that link fails with
+    EXDEV in some sandboxes, this machine's included.)"""
+    pid = os.getpid()
+    while True:
+        tmp = f"{folder}{os.sep}.{name}.{pid}.{next(_TMP_COUNTER)}{_TMP_SUFFIX}"
+        try:
+            fd = os.open(tmp, _TMP_FLAGS, 0o666)  # the umask applies, as with open()
+            break
+        except FileExistsError:
+            continue
+    try:
+        try:
+            _write_all(fd, data)
+        finally:
+            os.close(fd)
+        os.link(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    os.unlink(tmp)
+
+
+def _write_all(fd: int, data: Any) -> None:
+    view = memoryview(data)
+    while view.nbytes:
+        view = view[os.write(fd, view):]
+
+
 _WORKER_JOB: _Job | None = None
 
 
-def _init_worker(config: dict[str, Any]) -> None:
+_FORKED: dict[str, _Job] = {}  # the parent's job of a run, for its forked workers
+
+
+def _init_worker(config: dict[str, Any], token: str) -> None:
     global _WORKER_JOB
-    _WORKER_JOB = _Job(config)
+    job = _FORKED.get(token)  # forked: the parent's job, its caches warm
+    _FORKED.clear()
+    _WORKER_JOB = job if job is not None else _Job(config)
 
 
 def _run_in_worker(chunk: list[tuple[str, str]]) -> list[tuple[Any, ...]]:
@@ -359,6 +406,53 @@ def run_chunk(config: dict[str, Any], chunk: list[tuple[str, str]]) -> list[tupl
             _JOBS.clear()
         job = _JOBS[ident] = _Job(config)
     return job.run(chunk)
+
+
+def _process_context() -> Any:
+    """``fork`` where there is one (Linux): a worker starts with this process's modules and
+    warm caches in a few milliseconds (Python 3.14 makes forkserver the default, which
+    imports everything again in each worker)."""
+    import multiprocessing
+
+    if sys.platform.startswith("linux"):
+        return multiprocessing.get_context("fork")
+    return None
+
+
+def _shared(make_executor: Callable[[], Executor], remote: Callable[[Any], Any],
+            local: Callable[[Any], Any], chunks: list[Any], ahead: int) -> Iterator[Any]:
+    """Every chunk's results, in order, from this process and the workers of the executor
+    `make_executor` gives: this process is one of the workers. It does the first chunk
+    before the executor starts (a forked worker starts with its warm caches); then it keeps
+    `ahead` chunks handed to the executor and, while the next result in order is still
+    being made there, does the next chunk itself. Results wait to be given in order for at
+    most `ahead` chunks."""
+    n = len(chunks)
+    yield local(chunks[0])
+    if n - 1 < 2:  # not worth a worker
+        for chunk in chunks[1:]:
+            yield local(chunk)
+        return
+    executor = make_executor()
+    futures: dict[int, Any] = {}
+    mine: dict[int, Any] = {}
+    nxt = given = 1
+    while nxt < n:
+        while given < n and len(futures) < ahead:
+            futures[given] = executor.submit(remote, chunks[given])
+            given += 1
+        if nxt in mine:
+            yield mine.pop(nxt)
+            nxt += 1
+            continue
+        f = futures[nxt]
+        if f.done() or given >= n:
+            del futures[nxt]
+            yield f.result()
+            nxt += 1
+            continue
+        mine[given] = local(chunks[given])  # the next result is being made by a worker
+        given += 1
 
 
 # -- the journal ----------------------------------------------------------------------
@@ -473,7 +567,7 @@ def process(
     for path, why in missing:
         summary.failed += 1
         summary.failures.append((path, why))
-    todo = [(p, r) for p, r in files if _path_hash(p) not in done]
+    todo = [(p, r) for p, r in files if _path_hash(p) not in done] if done else files
     summary.skipped = len(files) - len(todo)
     config = {"options": deid.options, "key": deid.key, "uid_root": deid.uid_root,
               "safe_private": sorted(deid._extra_safe), "out_dir": out, "quarantine_dir": quarantine,
@@ -486,7 +580,8 @@ def process(
     audit = open(audit_log, "a", encoding="utf-8") if audit_log is not None else None
     qlog = (open(os.path.join(quarantine, QUARANTINE_LOG_NAME), "a", encoding="utf-8")
             if quarantine is not None else None)
-    executor: Executor | None = None
+    made: list[Executor] = []  # the executor, once started
+    token: str | None = None
     try:
         if journal.tell() == 0:
             journal.write((json.dumps(header) + "\n").encode())
@@ -495,13 +590,23 @@ def process(
         elif workers == 1 or len(chunks) <= 1:
             job = _Job(config)
             results: Iterator[list[tuple[Any, ...]]] = map(job.run, chunks)
-        elif pool == "thread":
-            job = _Job(config)
-            executor = ThreadPoolExecutor(workers)
-            results = executor.map(job.run, chunks)
         else:
-            executor = ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(config,))
-            results = executor.map(_run_in_worker, chunks)
+            job = _Job(config)
+            if pool == "thread":
+                def make() -> Executor:
+                    made.append(ThreadPoolExecutor(workers - 1))
+                    return made[0]
+                remote = job.run
+            else:
+                token = os.urandom(8).hex()
+                _FORKED[token] = job  # a forked worker takes it, caches warm
+
+                def make() -> Executor:
+                    made.append(ProcessPoolExecutor(workers - 1, mp_context=_process_context(),
+                                                    initializer=_init_worker, initargs=(config, token)))
+                    return made[0]
+                remote = _run_in_worker
+            results = _shared(make, remote, job.run, chunks, 2 * (workers - 1))
         finished = 0
         for chunk, chunk_results in zip(chunks, results, strict=True):
             lines = []
@@ -534,8 +639,10 @@ def process(
                 progress(finished, len(todo))
         journal.write((json.dumps(_CLOSED) + "\n").encode())
     finally:
-        if executor is not None:
+        for executor in made:
             executor.shutdown(wait=True, cancel_futures=True)
+        if token is not None:
+            _FORKED.pop(token, None)
         journal.close()
         if audit is not None:
             audit.close()
