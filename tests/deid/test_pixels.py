@@ -63,6 +63,8 @@ CASES = [
     "SC_rgb_expb_16bit_2frame.dcm",  # RGB 16-bit big endian, 2 frames
     "SC_rgb_rle_2frame.dcm",  # RGB RLE, 2 frames
     "SC_ybr_full_uncompressed.dcm",  # YBR_FULL native
+    "SC_ybr_full_422_uncompressed.dcm",  # YBR_FULL_422 native: written as YBR_FULL
+    "US1_J2KR.dcm",  # JPEG 2000 lossless, YBR_RCT colour
     "ybr_rle",  # YBR_FULL RLE (made with pydicom's encoder)
     "OBXXXX1A_rle_2frame.dcm",  # palette colour RLE, 2 frames
     "MR_small_jp2klossless.dcm",  # JPEG 2000 lossless
@@ -103,6 +105,8 @@ def test_cleaned_region_and_the_rest(name, tmp_path):
     assert str(out.file_meta.TransferSyntaxUID) == expect_ts
     if lossy:
         assert out.PhotometricInterpretation == "RGB"
+    elif ref.PhotometricInterpretation == "YBR_FULL_422":
+        assert out.PhotometricInterpretation == "YBR_FULL"
 
 
 def test_jpeg_ls_lossless_reencoded_or_refused(tmp_path):

@@ -279,7 +279,14 @@ def _clean(ds: Any, rects: Sequence[tuple[int, int, int, int]]) -> None:
             meta[0x00020010] = old_ts
         ds.__dict__.pop("_pixel_array", None)
         raise
-    ds.BurnedInAnnotation = "NO"
+    _set(ds, 0x00280301, "CS", "NO")  # Burned In Annotation
+
+
+def _set(ds: Any, tag: int, vr: str, value: Any) -> None:
+    from ..dataelem import DataElement
+
+    # valid by construction: no pydicom value checks (they import pydicom in a worker)
+    ds[tag] = DataElement(tag, vr, value, validation_mode=0)
 
 
 def _stored(ds: Any) -> Any:
@@ -304,7 +311,7 @@ def _write_native(ds: Any, frames: Any, ts: str, spp: int, pi: str) -> None:
         raw += b"\0"
     old = ds.get(0x7FE00010)
     vr = old.VR if old is not None and old.VR in ("OB", "OW") else ("OB" if bits == 8 else "OW")
-    ds[0x7FE00010] = DataElement(0x7FE00010, vr, raw)
+    ds[0x7FE00010] = DataElement(0x7FE00010, vr, raw, validation_mode=0)
     if pi == "YBR_FULL_422":
-        ds.PhotometricInterpretation = "YBR_FULL"
+        _set(ds, 0x00280004, "CS", "YBR_FULL")
     ds.__dict__.pop("_pixel_array", None)
