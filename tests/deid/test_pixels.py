@@ -238,3 +238,18 @@ def test_recognizable_features_stay_quarantined(tmp_path):
     s = deid.process(src, tmp_path / "out", workers=1, quarantine_dir=tmp_path / "q")
     assert (s.written, s.quarantined, s.cleaned) == (0, 1, 1)
     assert "Recognizable" in s.quarantined_files[0][1]
+
+
+def test_resume_with_other_rules_is_refused(tmp_path):
+    src = tmp_path / "in"
+    _burned("SC_rgb.dcm", src, "a.dcm")
+    rule = _rule(pydicom.dcmread(src / "a.dcm"))
+    out = tmp_path / "out"
+    assert Deidentifier(key=KEY, pixel_cleaning=[rule]).process(src, out, workers=1).written == 1
+    again = Deidentifier(key=KEY, pixel_cleaning=[rule]).process(src, out, workers=1)
+    assert again.skipped == 1
+    other = dict(rule, rectangles=[[0, 0, 5, 5]])
+    with pytest.raises(DeidentificationError, match="pixel_rules"):
+        Deidentifier(key=KEY, pixel_cleaning=[other]).process(src, out, workers=1)
+    with pytest.raises(DeidentificationError, match="pixel_rules"):
+        Deidentifier(key=KEY).process(src, out, workers=1)

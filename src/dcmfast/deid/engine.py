@@ -406,8 +406,10 @@ class Deidentifier:
           identify); ``"uids"``: ``PatientID/StudyUID/SeriesUID/SOPUID.dcm`` of the new
           identities.
         * ``workers``: parallel workers (default: the CPU count), processes or threads
-          (``pool``); the outputs, the audit log and the journal are the same whatever
-          the number.
+          (``pool``), this process being one of them; the outputs, the audit log and the
+          journal are the same whatever the number.
+        * With ``pixel_cleaning`` rules (see the constructor), a file to quarantine that a
+          rule matches is cleaned first (``dcmfast.deid.pixels``).
         * Inputs whose pixels need review (``quarantine_reason``) are de-identified into
           `quarantine_dir` (with ``quarantine.jsonl``: output and reason), or written
           nowhere without one; ``clean_pixels(ds, reason)`` may return a cleaned dataset

@@ -87,6 +87,12 @@ def key_id(key: bytes) -> str:
     return hmac.new(key, b"dcmfast-deid-key-id", hashlib.sha256).hexdigest()[:16]
 
 
+def _rules_id(rules: list[Any]) -> str:
+    """A fingerprint of pixel cleaning rules (a journal made with other rules is refused)."""
+    text = json.dumps([[r.manufacturer, r.model, r.rows, r.columns, r.rectangles] for r in rules])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def _reason(exc: BaseException) -> str:
     """One line saying why (for the caller: it may name a tag, never goes to the logs)."""
     if isinstance(exc, OSError) and exc.strerror:
@@ -481,7 +487,8 @@ def _read_journal(path: str, header: dict[str, Any]) -> tuple[set[str], bool]:
                 continue
             if first:
                 first = False
-                mismatch = [k for k in ("key_id", "options", "layout", "uid_root") if rec.get(k) != header[k]]
+                mismatch = [k for k in ("key_id", "options", "layout", "uid_root", "pixel_rules")
+                            if rec.get(k) != header.get(k)]
                 if mismatch:
                     what = "key" if "key_id" in mismatch else ", ".join(mismatch)
                     raise DeidentificationError(
@@ -553,6 +560,8 @@ def process(
         os.makedirs(quarantine, exist_ok=True)
     header = {"journal": 1, "key_id": key_id(deid.key), "options": list(deid.options), "layout": layout,
               "uid_root": deid.uid_root}
+    if deid.pixel_cleaner is not None:  # cleaned outputs depend on the rules
+        header["pixel_rules"] = _rules_id(deid.pixel_cleaner.rules)
     journal_path = os.path.join(out, JOURNAL_NAME)
     if not resume and os.path.exists(journal_path):
         os.unlink(journal_path)
