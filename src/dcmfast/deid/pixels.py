@@ -170,7 +170,7 @@ def _toml() -> Any:
         import tomllib  # Python 3.11+
     except ImportError:  # pragma: no cover - Python 3.10
         try:
-            import tomli as tomllib  # type: ignore[no-redef]
+            import tomli as tomllib  # type: ignore[no-redef,import-not-found,unused-ignore]
         except ImportError:
             raise DeidentificationError("TOML rule files need Python 3.11 or the tomli package; "
                                         "use a JSON file") from None
