@@ -15,14 +15,23 @@ Each round runs every case once, in turn, each into a new output folder (removed
   dicom-anonymizer (``anonymize_dicom_file``), on the first `--peer-files` files.
 
 Reports the median files/s of each case over the rounds, and ratios: each case's time
-per file against copyfile's, and against dcmfast with one worker. A case is checked once:
-its outputs must exist and read back with pydicom (PatientName not the original's).
+per file against copyfile's, and against dcmfast with one worker; the CPU time per file
+each case took (this process and its workers: on a busy machine the wall-clock ratios
+between 1 and 2 workers say little, the CPU per file still does) and the load average.
+A case is checked once: its outputs must exist and read back with pydicom (PatientName
+not the original's).
+
+Fixed costs, measured apart (medians of --rounds): a run of one file with a new
+``Deidentifier`` (key set-up, the first file's caches; the imports are already done), and
+runs of 64 files (two chunks) with 1 worker, 2 worker processes and 2 threads (the pool's
+start and stop on top of the per-file cost).
 """
 from __future__ import annotations
 
 import argparse
 import logging
 import os
+import resource
 import shutil
 import statistics
 import tempfile
@@ -105,6 +114,39 @@ def _dicom_anonymizer() -> Callable[[list[Path], Path], None]:
     return run
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _fixed_costs(files: list[Path], base: Path, rounds: int) -> None:
+    one = base / "one"
+    one.mkdir()
+    shutil.copyfile(files[0], one / files[0].name)
+    few = base / "few"
+    few.mkdir()
+    for f in files[:64]:
+        shutil.copyfile(f, few / f.name)
+    cases: dict[str, Callable[[Path], object]] = {
+        "1 file, new Deidentifier": lambda out: Deidentifier(key=KEY).process(one, out, workers=1),
+        "64 files, 1 worker": lambda out: Deidentifier(key=KEY).process(few, out, workers=1),
+        "64 files, 2 processes": lambda out: Deidentifier(key=KEY).process(few, out, workers=2),
+        "64 files, 2 threads": lambda out: Deidentifier(key=KEY).process(few, out, workers=2, pool="thread"),
+    }
+    times: dict[str, list[float]] = {name: [] for name in cases}
+    for _ in range(rounds):
+        for name, fn in cases.items():
+            out = base / "fixed-out"
+            start = time.perf_counter()
+            fn(out)
+            times[name].append(time.perf_counter() - start)
+            shutil.rmtree(out)
+    print("  fixed costs (medians, ms):", ", ".join(
+        f"{name} {statistics.median(v) * 1e3:.1f}" for name, v in times.items()))
+
+
 def _check(out: Path, n: int) -> bool:
     written = [p for p in out.rglob("*.dcm")]
     if len(written) != n:
@@ -153,27 +195,36 @@ def main() -> None:
         cases[name] = (fn, peer_files)
 
     rates: dict[str, list[float]] = {name: [] for name in cases}
+    cpu: dict[str, list[float]] = {name: [] for name in cases}
     correct: dict[str, bool] = {}
+    load_start = os.getloadavg()
     for _ in range(args.rounds):
         for name, (fn, inputs) in cases.items():
             out = base / "out"
+            used = _cpu()
             start = time.perf_counter()
             fn(inputs, out)
             elapsed = time.perf_counter() - start
+            cpu[name].append((_cpu() - used) / len(inputs))
             rates[name].append(len(inputs) / elapsed)
             if name not in correct:
                 correct[name] = name == "copyfile" or _check(out, len(inputs))
             shutil.rmtree(out)
-    shutil.rmtree(base)
+    load_end = os.getloadavg()
 
     print(f"{args.files} copies of CT_small.dcm ({os.cpu_count()} CPUs), medians of {args.rounds} "
           "alternating rounds (peers: first {} files)".format(args.peer_files))
+    print(f"  load average {load_start[0]:.2f} at the start, {load_end[0]:.2f} at the end")
     floor = statistics.median(rates["copyfile"])
     one = statistics.median(rates["dcmfast 1w"])
-    print(f"  {'case':18s} {'files/s':>9s} {'x copyfile time':>16s} {'x dcmfast 1w time':>18s}  ok")
+    print(f"  {'case':18s} {'files/s':>9s} {'x copyfile time':>16s} {'x dcmfast 1w time':>18s} "
+          f"{'CPU us/file':>12s}  ok")
     for name, values in rates.items():
         m = statistics.median(values)
-        print(f"  {name:18s} {m:9.0f} {floor / m:16.2f} {one / m:18.2f}  {correct[name]}")
+        print(f"  {name:18s} {m:9.0f} {floor / m:16.2f} {one / m:18.2f} "
+              f"{statistics.median(cpu[name]) * 1e6:12.1f}  {correct[name]}")
+    _fixed_costs(files, base, args.rounds)
+    shutil.rmtree(base)
 
 
 if __name__ == "__main__":

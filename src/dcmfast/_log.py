@@ -19,10 +19,18 @@ DEBUG = 10  # logging.DEBUG
 INFO = 20  # logging.INFO
 
 
+_LOGGER: logging.Logger | None = None  # getLogger takes logging's lock on every call
+
+
 def enabled(level: int) -> bool:
     """``logging.getLogger("dcmfast").isEnabledFor(level)`` for a level below WARNING."""
-    logging = sys.modules.get("logging")
-    return logging is not None and logging.getLogger("dcmfast").isEnabledFor(level)
+    global _LOGGER
+    if _LOGGER is None:
+        logging = sys.modules.get("logging")
+        if logging is None:
+            return False
+        _LOGGER = logging.getLogger("dcmfast")
+    return _LOGGER.isEnabledFor(level)
 
 
 def logger() -> logging.Logger:

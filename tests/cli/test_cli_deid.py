@@ -182,3 +182,31 @@ def test_kill_9_mid_run_then_rerun_completes_identically(tmp_path):
         single = run("deid", src, "--out", tmp_path / f"whole{workers}", "--key-file", key, "--workers", "1")
         assert single.returncode == 0
         assert tree == _tree(tmp_path / f"whole{workers}")
+
+
+def test_clean_pixels(tmp_path):
+    """--clean-pixels: a burned-in file matching a rule is cleaned and written (exit 0); a
+    malformed rule file is a one-line usage error (exit 2)."""
+    src = tmp_path / "in"
+    src.mkdir()
+    ds = pydicom.dcmread(data_file("SC_rgb_rle_2frame.dcm"))
+    ds.BurnedInAnnotation = "YES"
+    ds.save_as(src / "burned.dcm")
+    rules = tmp_path / "rules.json"
+    rules.write_text(json.dumps([{"manufacturer": "*", "model": "*", "rows": 100, "columns": 100,
+                                  "rectangles": [[0, 0, 50, 10]]}]))
+    out = tmp_path / "out"
+    proc = run("deid", src, "--out", out, "--key-file", _key_file(tmp_path), "--workers", "1",
+               "--clean-pixels", rules)
+    assert proc.returncode == 0, proc.stderr
+    assert "1 written (1 with pixels cleaned)" in proc.stderr.splitlines()[-1]
+    got = pydicom.dcmread(out / "burned.dcm")
+    assert got.BurnedInAnnotation == "NO"
+    assert (got.pixel_array[:, :10, :50] == 0).all()
+    without = run("deid", src, "--out", tmp_path / "out2", "--key-file", _key_file(tmp_path))
+    assert without.returncode == 1 and "quarantined" in without.stderr
+    rules.write_text('[{"manufacturer": "x"}]')
+    bad = run("deid", src, "--out", tmp_path / "out3", "--key-file", _key_file(tmp_path),
+              "--clean-pixels", rules)
+    assert bad.returncode == 2
+    one_error_line(bad)

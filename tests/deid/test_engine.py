@@ -199,11 +199,11 @@ def test_unknown_and_non_table_attributes():
     ds.add_new(0x00191001, "LO", "secret")
     ds.add_new(0x00410010, "LO", "nobody")  # an unknown public group
     ds.Rows = 16
-    ds.add_new(0x00081199, "SQ", Sequence())  # Referenced SOP Sequence: not in the table
+    ds.add_new(0x00081164, "SQ", Sequence())  # Frame Extraction Sequence: not in the table
     ds.add_new(0x00180001, "UI", "1.2.3.4.5.6.7")  # an instance UID not in the table
     out = Deidentifier(key=KEY).deidentify(ds)
     assert 0x00181234 not in out and 0x00191001 not in out and 0x00190010 not in out
-    assert 0x00410010 not in out and 0x00081199 not in out
+    assert 0x00410010 not in out and 0x00081164 not in out
     assert out.Rows == 16
     assert out[0x00180001].value != "1.2.3.4.5.6.7"
 

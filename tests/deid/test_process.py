@@ -275,3 +275,17 @@ def test_a_dicomdir_is_reported_not_written(tmp_path):
     s = Deidentifier(key=KEY).process(src, out, workers=1)
     assert s.failed == 1 and "DICOMDIR" in s.failures[0][1]
     assert not (out / "DICOMDIR").exists()
+
+
+def test_write_new(tmp_path):
+    """Outputs are written whole under their name, never over an existing file, and no
+    temporary file is left."""
+    from dcmfast.deid import run as deid_run
+
+    path = tmp_path / "out.dcm"
+    deid_run._write_new(str(tmp_path), "out.dcm", str(path), bytearray(b"x" * 100_001))
+    assert path.read_bytes() == b"x" * 100_001
+    with pytest.raises(FileExistsError):
+        deid_run._write_new(str(tmp_path), "out.dcm", str(path), b"other")
+    assert path.read_bytes() == b"x" * 100_001
+    assert os.listdir(tmp_path) == ["out.dcm"]

@@ -15,6 +15,7 @@ examples:
   dcmfast deid ~/scans --out ~/release --key-file site.key  the mapping of an earlier batch (same key)
   dcmfast deid ~/scans --out ~/release --option retain_long_modified_dates --option clean_descriptors
   dcmfast deid ~/scans --out ~/release --layout uids --quarantine ~/review --audit audit.jsonl
+  dcmfast deid ~/us --out ~/release --quarantine ~/review --clean-pixels us-rules.json
 
 A run is resumable: run the same command again after an interruption (even kill -9) and
 it finishes the files not done yet. Keep the key secret: with it, anyone can check a
@@ -50,6 +51,11 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--quarantine", metavar="DIR",
                         help="where files whose pixels need review go, de-identified, with quarantine.jsonl "
                         "(default: nowhere; they are reported)")
+    parser.add_argument("--clean-pixels", metavar="FILE",
+                        help="pixel cleaning rules (JSON, or TOML if FILE ends with .toml: manufacturer, "
+                        "model, rows, columns, rectangles [x, y, width, height]): a file to quarantine whose "
+                        "device and size match a rule gets the rectangles filled and is written to --out "
+                        "instead (docs/deid.md)")
     parser.add_argument("--layout", choices=("mirror", "uids"), default="mirror",
                         help="mirror: the input tree (file names kept); uids: "
                         "PatientID/StudyUID/SeriesUID/SOPUID.dcm of the new identities (default: mirror)")
@@ -105,7 +111,8 @@ def run(args: argparse.Namespace) -> int:
     if os.path.exists(args.out) and not os.path.isdir(args.out):
         raise CliError(f"{args.out}: not a folder", EXIT_USAGE)
     try:
-        deid = Deidentifier(args.option, key=_key(args), uid_root=args.uid_root)
+        deid = Deidentifier(args.option, key=_key(args), uid_root=args.uid_root,
+                            pixel_cleaning=args.clean_pixels)
     except DeidentificationError as exc:
         raise CliError(str(exc), EXIT_USAGE) from exc
     bar = _Bar(enabled=not args.quiet)

@@ -50,9 +50,16 @@ _KEYWORDS = (
     "TemplateIdentifier", "RealWorldValueMappingSequence", "RealWorldValueFirstValueMapped",
     "RealWorldValueLastValueMapped", "RealWorldValueIntercept", "RealWorldValueSlope",
     "RealWorldValueLUTData", "QuantityDefinitionSequence",
-    # references between instances: the structure only (the UIDs inside are remapped by the
-    # UI rule, class UIDs kept), so that a reference to a series still resolves in the output
-    "ReferencedSeriesSequence", "ReferencedInstanceSequence",
+    # references between instances that Table E.1-1 does not list (it lists Referenced Image
+    # and Source Image Sequence, X/Z/U*: kept with the UIDs inside remapped; Referenced Study
+    # Sequence X/Z; Referenced Performed Procedure Step Sequence X/Z/D; Referenced Patient
+    # Sequence X). Kept the way X/Z/U* is: the structure, every element inside by its own
+    # rule (instance UIDs remapped by the UI rule, class UIDs kept), so that a reference to a
+    # series or an instance still resolves in the output (SR, KOS, SEG, presentation states)
+    "ReferencedSeriesSequence", "ReferencedInstanceSequence", "ReferencedSOPSequence",
+    "StudiesContainingOtherReferencedInstancesSequence", "RelatedSeriesSequence",
+    "CurrentRequestedProcedureEvidenceSequence", "PertinentOtherEvidenceSequence",
+    "IdenticalDocumentsSequence",
     # added by de-identification itself
     "PatientIdentityRemoved", "DeidentificationMethod", "DeidentificationMethodCodeSequence",
 )

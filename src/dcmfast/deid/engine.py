@@ -91,6 +91,7 @@ from .keys import check_key, new_key
 from .safe_private import safe_private_set
 
 if TYPE_CHECKING:
+    from .pixels import PixelCleaner
     from .run import Summary
 
 logger = logging.getLogger("dcmfast.deid")
@@ -126,6 +127,13 @@ METHOD_CODES: dict[str, tuple[str, str]] = {
     "clean_structured_content": ("113104", "Clean Structured Content Option"),
     "clean_graphics": ("113103", "Clean Graphics Option"),
 }
+
+# (113101, DCM) for a dataset whose pixels were cleaned (PS3.15 E.3.1, Clean Pixel Data Option)
+CLEAN_PIXEL_CODE = ("113101", "Clean Pixel Data Option")
+
+# The values de-identification makes are valid by construction: elements are made without
+# pydicom's value checks (which would import pydicom, ~0.5 s, in every worker process)
+_VALID = 0  # config.IGNORE
 
 _COMBINED = {"X/Z": "Z", "X/D": "D", "X/Z/D": "D", "Z/D": "D", "X/Z/U*": "U"}
 _DATE_VRS = frozenset({"DA", "DT", "TM"})
@@ -190,7 +198,10 @@ class Deidentifier:
     None, exposed as ``.key`` (save it with ``save_key`` to get the same mapping later).
     ``uid_root``: remapped UIDs as ``<uid_root>.<digits>`` (<= 64 characters) instead of
     ``2.25.<digits>``. ``safe_private``: extra (creator, group, element offset) triples
-    kept by Retain Safe Private.
+    kept by Retain Safe Private. ``pixel_cleaning``: rectangles to fill on the pixels of
+    quarantined datasets by Manufacturer / Model / size (a JSON or TOML file, or a list of
+    rules; see ``dcmfast.deid.pixels``): ``process`` then cleans the files a rule matches
+    instead of quarantining them.
     """
 
     def __init__(
@@ -199,6 +210,7 @@ class Deidentifier:
         key: bytes | None = None,
         uid_root: str | None = None,
         safe_private: Iterable[tuple[str, int, int]] = (),
+        pixel_cleaning: Any = None,
     ) -> None:
         if isinstance(options, str):
             options = (options,)
@@ -226,6 +238,11 @@ class Deidentifier:
         self._extra_safe = tuple((str(c), int(g), int(e)) for c, g, e in safe_private)
         self._safe = safe_private_set(self._extra_safe)
         self._safe_creators = frozenset(c for c, _, _ in self._safe)
+        self.pixel_cleaner: PixelCleaner | None = None
+        if pixel_cleaning is not None:
+            from .pixels import PixelCleaner
+
+            self.pixel_cleaner = PixelCleaner(pixel_cleaning)
         self._cache: dict[tuple[int, str], str] = {}
         self._uids: dict[str, str] = {}
         self._full_dates = "rtnLongFullDatesOpt" in self._columns
@@ -345,10 +362,13 @@ class Deidentifier:
                 ctx.apply(ds, elem, tag, vr, act)
 
     # -- applying ----------------------------------------------------------------------
-    def deidentify(self, ds: Dataset, in_place: bool = False, plan: list[PlanEntry] | None = None) -> Dataset:
+    def deidentify(self, ds: Dataset, in_place: bool = False, plan: list[PlanEntry] | None = None,
+                   *, pixels_cleaned: bool = False) -> Dataset:
         """The de-identified dataset (a deep copy unless `in_place`).
 
         `plan`: a list to which the plan entries are appended (for an audit log).
+        `pixels_cleaned`: the caller cleaned the pixel data (``clean_pixels``): the Clean
+        Pixel Data Option code (113101) is added to the De-identification Method.
         """
         if not isinstance(ds, Dataset):
             raise DeidentificationError(f"deidentify needs a dcmfast Dataset, not {type(ds).__name__}")
@@ -361,7 +381,7 @@ class Deidentifier:
         if meta is not None:
             self._walk(meta, (), plan, ctx)
         self._walk(ds, (), plan, ctx)
-        self._add_method(ds)
+        self._add_method(ds, pixels_cleaned)
         logger.debug("de-identified a dataset (%d UIDs mapped so far)", len(self._uids))
         return ds
 
@@ -386,8 +406,10 @@ class Deidentifier:
           identify); ``"uids"``: ``PatientID/StudyUID/SeriesUID/SOPUID.dcm`` of the new
           identities.
         * ``workers``: parallel workers (default: the CPU count), processes or threads
-          (``pool``); the outputs, the audit log and the journal are the same whatever
-          the number.
+          (``pool``), this process being one of them; the outputs, the audit log and the
+          journal are the same whatever the number.
+        * With ``pixel_cleaning`` rules (see the constructor), a file to quarantine that a
+          rule matches is cleaned first (``dcmfast.deid.pixels``).
         * Inputs whose pixels need review (``quarantine_reason``) are de-identified into
           `quarantine_dir` (with ``quarantine.jsonl``: output and reason), or written
           nowhere without one; ``clean_pixels(ds, reason)`` may return a cleaned dataset
@@ -429,29 +451,39 @@ class Deidentifier:
         digest = hmac.new(self.key, msg, hashlib.sha256).digest()
         return 1 + int.from_bytes(digest[:8], "big") % _MAX_SHIFT_DAYS
 
-    def _add_method(self, ds: Dataset) -> None:
-        for elem in self._method_elements():
+    def clean_pixels(self, ds: Dataset) -> list[int]:
+        """Clean the pixel data of `ds` in place by the matching ``pixel_cleaning`` rules;
+        the indices of the rules applied (empty: no rule matches, nothing changed).
+        DeidentificationError when a rule cannot be applied (`ds` is then unchanged)."""
+        if self.pixel_cleaner is None:
+            return []
+        return self.pixel_cleaner.clean(ds)
+
+    def _add_method(self, ds: Dataset, pixels_cleaned: bool = False) -> None:
+        for elem in self._method_elements(pixels_cleaned):
             ds[elem.tag] = elem
 
-    def _method_elements(self) -> list[Any]:
+    def _method_elements(self, pixels_cleaned: bool = False) -> list[Any]:
         """The elements added at the top level (new objects each call), in tag order."""
         from ..dataelem import DataElement
 
         codes = [BASIC_PROFILE_CODE] + [METHOD_CODES[o] for o in OPTIONS if o in self.options]
+        if pixels_cleaned:
+            codes.append(CLEAN_PIXEL_CODE)
         items = []
         for value, meaning in codes:
             item = Dataset()
-            item.CodeValue = value
-            item.CodingSchemeDesignator = "DCM"
-            item.CodeMeaning = meaning
+            item[0x00080100] = DataElement(0x00080100, "SH", value, validation_mode=_VALID)
+            item[0x00080102] = DataElement(0x00080102, "SH", "DCM", validation_mode=_VALID)
+            item[0x00080104] = DataElement(0x00080104, "LO", meaning, validation_mode=_VALID)
             items.append(item)
         state = "UNMODIFIED" if self._full_dates else ("MODIFIED" if self._modified_dates else "REMOVED")
         return [
-            DataElement(0x00120062, "CS", "YES"),
+            DataElement(0x00120062, "CS", "YES", validation_mode=_VALID),
             DataElement(0x00120063, "LO", [f"dcmfast {__version__} PS3.15 Annex E"]
-                        + [meaning[:64] for _, meaning in codes]),
-            DataElement(0x00120064, "SQ", Sequence(items)),
-            DataElement(0x00280303, "CS", state),
+                        + [meaning[:64] for _, meaning in codes], validation_mode=_VALID),
+            DataElement(0x00120064, "SQ", Sequence(items), validation_mode=_VALID),
+            DataElement(0x00280303, "CS", state, validation_mode=_VALID),
         ]
 
 
@@ -468,7 +500,7 @@ class _Apply:
         if act == "X":
             del ds[tag]
             return
-        ds[tag] = DataElement(tag, vr, self.value(elem, tag, vr, act))
+        ds[tag] = DataElement(tag, vr, self.value(elem, tag, vr, act), validation_mode=_VALID)
 
     def value(self, elem: Any, tag: int, vr: str, act: str) -> Any:
         """The new value of an element whose action is Z, D, U or C."""

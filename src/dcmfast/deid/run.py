@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import json
 import logging
 import os
 import re
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
@@ -62,6 +64,7 @@ class Summary:
     skipped: int = 0  # finished by an earlier run (resume)
     quarantined: int = 0
     failed: int = 0
+    cleaned: int = 0  # pixels cleaned by the pixel_cleaning rules (written or quarantined)
     seconds: float = 0.0
     failures: list[tuple[str, str]] = field(default_factory=list)
     quarantined_files: list[tuple[str, str]] = field(default_factory=list)
@@ -73,7 +76,8 @@ class Summary:
 
     def line(self) -> str:
         rate = (self.written + self.quarantined) / self.seconds if self.seconds > 0 else 0.0
-        return (f"{self.total} files: {self.written} written, {self.skipped} already done, "
+        cleaned = f" ({self.cleaned} with pixels cleaned)" if self.cleaned else ""
+        return (f"{self.total} files: {self.written} written{cleaned}, {self.skipped} already done, "
                 f"{self.quarantined} quarantined, {self.failed} failed ({self.seconds:.1f} s, "
                 f"{rate:.0f} files/s)")
 
@@ -81,6 +85,12 @@ class Summary:
 def key_id(key: bytes) -> str:
     """A fingerprint of a key that tells keys apart without revealing them."""
     return hmac.new(key, b"dcmfast-deid-key-id", hashlib.sha256).hexdigest()[:16]
+
+
+def _rules_id(rules: list[Any]) -> str:
+    """A fingerprint of pixel cleaning rules (a journal made with other rules is refused)."""
+    text = json.dumps([[r.manufacturer, r.model, r.rows, r.columns, r.rectangles] for r in rules])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _reason(exc: BaseException) -> str:
@@ -121,12 +131,14 @@ def list_inputs(inputs: Any, skip: Iterable[str] = ()) -> tuple[list[tuple[str, 
     base = os.path.commonpath([p if is_dir else os.path.dirname(p) for p, is_dir in roots])
     files: list[tuple[str, str]] = []
     seen: set[str] = set()
+    prefix = base.rstrip(os.sep) + os.sep
+    cut = len(prefix)
     for path, is_dir in roots:
         found = _walk(path, skip_real) if is_dir else iter([path])
         for f in found:
             if f not in seen:
                 seen.add(f)
-                files.append((f, os.path.relpath(f, base)))
+                files.append((f, f[cut:] if f.startswith(prefix) else os.path.relpath(f, base)))
     return files, missing
 
 
@@ -159,7 +171,8 @@ class _Job:
 
         self.config = config
         self.deid = Deidentifier(config["options"], key=config["key"], uid_root=config["uid_root"],
-                                 safe_private=config["safe_private"])
+                                 safe_private=config["safe_private"],
+                                 pixel_cleaning=config.get("pixel_rules"))
         self.out_dir: str = config["out_dir"]
         self.quarantine_dir: str | None = config["quarantine_dir"]
         self.layout: str = config["layout"]
@@ -174,7 +187,7 @@ class _Job:
 
     def one(self, path: str, rel: str) -> tuple[Any, ...]:
         """(status, input hash, output path relative to its folder, reason, audit line,
-        quarantine line); status: "written", "quarantined" or "failed"."""
+        quarantine line, pixels cleaned); status: "written", "quarantined" or "failed"."""
         import dcmfast
 
         from .._core import writer as cw
@@ -195,16 +208,22 @@ class _Job:
         if sop_class is not None and str(sop_class.value).strip(" \0") == _DICOMDIR:
             return self._failed(h, "a DICOMDIR (its records name the input files): not de-identified; "
                                 "make a new one for the output", "DICOMDIR")
+        rules: list[int] = []
         try:
             why = quarantine_reason(ds)
+            if why is not None and self.deid.pixel_cleaner is not None:
+                rules = self.deid.clean_pixels(ds)  # Burned In Annotation is then NO
+                if rules:
+                    why = quarantine_reason(ds)  # e.g. Recognizable Visual Features YES
             if why is not None and self.clean_pixels is not None:
                 cleaned = self.clean_pixels(ds, why)
                 if cleaned is not None:
                     ds, why = cleaned, None
             folder = self.out_dir if why is None else self.quarantine_dir
             if folder is None:  # quarantined, written nowhere
-                return ("quarantined", h, None, why, self._audit(h, "quarantined", None, None, why), None)
-            chunks, actions, ids = self._deidentify(ds)
+                return ("quarantined", h, None, why,
+                        self._audit(h, "quarantined", None, None, why, rules), None, bool(rules))
+            chunks, actions, ids = self._deidentify(ds, bool(rules))
             out_rel = self._out_rel(rel, ids)
             written = self._write(folder, out_rel, chunks)
             if written is not None:
@@ -213,12 +232,14 @@ class _Job:
             logger.debug("de-identification failed", exc_info=True)
             return self._failed(h, f"{type(exc).__name__}: {_reason(exc)}", type(exc).__name__)
         if why is None:
-            return ("written", h, out_rel, None, self._audit(h, "written", out_rel, actions, None), None)
+            return ("written", h, out_rel, None, self._audit(h, "written", out_rel, actions, None, rules),
+                    None, bool(rules))
         qline = json.dumps({"in": h, "out": out_rel, "reason": why}) + "\n"
-        return ("quarantined", h, out_rel, why, self._audit(h, "quarantined", out_rel, actions, why), qline)
+        return ("quarantined", h, out_rel, why, self._audit(h, "quarantined", out_rel, actions, why, rules),
+                qline, bool(rules))
 
     def _failed(self, h: str, reason: str, audit_reason: str) -> tuple[Any, ...]:
-        return ("failed", h, None, reason, self._audit(h, "failed", None, None, audit_reason), None)
+        return ("failed", h, None, reason, self._audit(h, "failed", None, None, audit_reason), None, False)
 
     @staticmethod
     def _damage(ds: Any, cw: Any) -> str | None:
@@ -236,13 +257,14 @@ class _Job:
                 return "damaged: the data set ends inside an element header"
         return None
 
-    def _deidentify(self, ds: Any) -> tuple[list[Any], str | None, tuple[Any, ...]]:
+    def _deidentify(self, ds: Any, pixels_cleaned: bool = False,
+                    ) -> tuple[list[Any], str | None, tuple[Any, ...]]:
         from ..filewriter import dcmwrite_bytes
         from .engine import _Apply, format_path
         from .splice import plan_records, splice_file
 
         deid = self.deid
-        fast = splice_file(deid, ds)
+        fast = None if pixels_cleaned else splice_file(deid, ds)
         if fast is not None:
             chunks, plan = fast
             actions = None
@@ -268,7 +290,7 @@ class _Job:
                 ids = tuple(values)
             return chunks, actions, ids
         entries: list[Any] = []
-        out = deid.deidentify(ds, in_place=True, plan=entries)
+        out = deid.deidentify(ds, in_place=True, plan=entries, pixels_cleaned=pixels_cleaned)
         actions = (json.dumps({format_path(e): e.action for e in entries}, separators=(",", ":"))
                    if self.audit else None)
         ids = tuple(out.get(tag).value if out.get(tag) is not None else None for tag in _IDS)
@@ -281,17 +303,14 @@ class _Job:
         return os.path.join(patient, study, series, sop + ".dcm")
 
     def _write(self, folder: str, rel: str, chunks: list[Any]) -> str | None:
-        from ..filewriter import _write_atomic
-
         path = os.path.join(folder, rel)
-        parent = os.path.dirname(path)
+        parent, name = os.path.split(path)
         if parent not in self.made:
             os.makedirs(parent, exist_ok=True)
             self.made.add(parent)
-        if len(chunks) > 1:
-            chunks = [b"".join(chunks)]  # one write
+        data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         try:
-            _write_atomic(path, chunks, False, False)
+            _write_new(parent, name, path, data)
         except FileExistsError:
             with open(path, "rb") as f:
                 if f.read() == b"".join(chunks):
@@ -301,7 +320,7 @@ class _Job:
         return None
 
     def _audit(self, h: str, status: str, out_rel: str | None, actions: str | None,
-               reason: str | None) -> str | None:
+               reason: str | None, rules: list[int] | None = None) -> str | None:
         if not self.audit:
             return None
         parts = ['{"in":"', h, '","status":"', status, '"']
@@ -311,18 +330,66 @@ class _Job:
             parts += [',"reason":', json.dumps(reason)]
         if status != "failed":
             parts.append(self.head)
+        if rules:
+            parts += [',"pixels":"pixels cleaned","rules":', json.dumps(rules)]
         if actions is not None:
             parts += [',"actions":', actions]
         parts.append("}\n")
         return "".join(parts)
 
 
+_TMP_COUNTER = itertools.count()
+_TMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _write_new(folder: str, name: str, path: str, data: Any) -> None:
+    """Write `data` to a new file `path` atomically (FileExistsError if `path` exists): a
+    temporary file beside it (named as ``filewriter._write_atomic`` names them, so a rerun
+    removes one a crash left), linked to `path` and unlinked. ``_write_atomic`` with fewer
+    system calls: no look-up of the target first (the link refuses an existing one), no
+    mode to carry over (the target is new), one unbuffered write. (An unnamed O_TMPFILE
+    file linked through /proc/self/fd would save the unlink, but that link fails with
+    EXDEV in some sandboxes, this machine's included.)"""
+    pid = os.getpid()
+    while True:
+        tmp = f"{folder}{os.sep}.{name}.{pid}.{next(_TMP_COUNTER)}{_TMP_SUFFIX}"
+        try:
+            fd = os.open(tmp, _TMP_FLAGS, 0o666)  # the umask applies, as with open()
+            break
+        except FileExistsError:
+            continue
+    try:
+        try:
+            _write_all(fd, data)
+        finally:
+            os.close(fd)
+        os.link(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    os.unlink(tmp)
+
+
+def _write_all(fd: int, data: Any) -> None:
+    view = memoryview(data)
+    while view.nbytes:
+        view = view[os.write(fd, view):]
+
+
 _WORKER_JOB: _Job | None = None
 
 
-def _init_worker(config: dict[str, Any]) -> None:
+_FORKED: dict[str, _Job] = {}  # the parent's job of a run, for its forked workers
+
+
+def _init_worker(config: dict[str, Any], token: str) -> None:
     global _WORKER_JOB
-    _WORKER_JOB = _Job(config)
+    job = _FORKED.get(token)  # forked: the parent's job, its caches warm
+    _FORKED.clear()
+    _WORKER_JOB = job if job is not None else _Job(config)
 
 
 def _run_in_worker(chunk: list[tuple[str, str]]) -> list[tuple[Any, ...]]:
@@ -337,13 +404,61 @@ def run_chunk(config: dict[str, Any], chunk: list[tuple[str, str]]) -> list[tupl
     """One task of a distributed run (``dcmfast.dask.deidentify``): a chunk's results. The
     job of a config is kept for the next task in the same worker (warm caches)."""
     ident = (key_id(config["key"]), tuple(config["options"]), config["uid_root"], config["out_dir"],
-             config["quarantine_dir"], config["layout"], config["audit"], tuple(config["safe_private"]))
+             config["quarantine_dir"], config["layout"], config["audit"], tuple(config["safe_private"]),
+             tuple(config.get("pixel_rules") or ()))
     job = _JOBS.get(ident)
     if job is None or job.clean_pixels is not config["clean_pixels"]:
         if len(_JOBS) > 8:
             _JOBS.clear()
         job = _JOBS[ident] = _Job(config)
     return job.run(chunk)
+
+
+def _process_context() -> Any:
+    """``fork`` where there is one (Linux): a worker starts with this process's modules and
+    warm caches in a few milliseconds (Python 3.14 makes forkserver the default, which
+    imports everything again in each worker)."""
+    import multiprocessing
+
+    if sys.platform.startswith("linux"):
+        return multiprocessing.get_context("fork")
+    return None
+
+
+def _shared(make_executor: Callable[[], Executor], remote: Callable[[Any], Any],
+            local: Callable[[Any], Any], chunks: list[Any], ahead: int) -> Iterator[Any]:
+    """Every chunk's results, in order, from this process and the workers of the executor
+    `make_executor` gives: this process is one of the workers. It does the first chunk
+    before the executor starts (a forked worker starts with its warm caches); then it keeps
+    `ahead` chunks handed to the executor and, while the next result in order is still
+    being made there, does the next chunk itself. Results wait to be given in order for at
+    most `ahead` chunks."""
+    n = len(chunks)
+    yield local(chunks[0])
+    if n - 1 < 2:  # not worth a worker
+        for chunk in chunks[1:]:
+            yield local(chunk)
+        return
+    executor = make_executor()
+    futures: dict[int, Any] = {}
+    mine: dict[int, Any] = {}
+    nxt = given = 1
+    while nxt < n:
+        while given < n and len(futures) < ahead:
+            futures[given] = executor.submit(remote, chunks[given])
+            given += 1
+        if nxt in mine:
+            yield mine.pop(nxt)
+            nxt += 1
+            continue
+        f = futures[nxt]
+        if f.done() or given >= n:
+            del futures[nxt]
+            yield f.result()
+            nxt += 1
+            continue
+        mine[given] = local(chunks[given])  # the next result is being made by a worker
+        given += 1
 
 
 # -- the journal ----------------------------------------------------------------------
@@ -372,7 +487,8 @@ def _read_journal(path: str, header: dict[str, Any]) -> tuple[set[str], bool]:
                 continue
             if first:
                 first = False
-                mismatch = [k for k in ("key_id", "options", "layout", "uid_root") if rec.get(k) != header[k]]
+                mismatch = [k for k in ("key_id", "options", "layout", "uid_root", "pixel_rules")
+                            if rec.get(k) != header.get(k)]
                 if mismatch:
                     what = "key" if "key_id" in mismatch else ", ".join(mismatch)
                     raise DeidentificationError(
@@ -444,6 +560,8 @@ def process(
         os.makedirs(quarantine, exist_ok=True)
     header = {"journal": 1, "key_id": key_id(deid.key), "options": list(deid.options), "layout": layout,
               "uid_root": deid.uid_root}
+    if deid.pixel_cleaner is not None:  # cleaned outputs depend on the rules
+        header["pixel_rules"] = _rules_id(deid.pixel_cleaner.rules)
     journal_path = os.path.join(out, JOURNAL_NAME)
     if not resume and os.path.exists(journal_path):
         os.unlink(journal_path)
@@ -458,11 +576,12 @@ def process(
     for path, why in missing:
         summary.failed += 1
         summary.failures.append((path, why))
-    todo = [(p, r) for p, r in files if _path_hash(p) not in done]
+    todo = [(p, r) for p, r in files if _path_hash(p) not in done] if done else files
     summary.skipped = len(files) - len(todo)
     config = {"options": deid.options, "key": deid.key, "uid_root": deid.uid_root,
               "safe_private": sorted(deid._extra_safe), "out_dir": out, "quarantine_dir": quarantine,
-              "layout": layout, "clean_pixels": clean_pixels, "audit": audit_log is not None}
+              "layout": layout, "clean_pixels": clean_pixels, "audit": audit_log is not None,
+              "pixel_rules": deid.pixel_cleaner.rules if deid.pixel_cleaner is not None else None}
     if chunk_size < 1:
         raise DeidentificationError("chunk_size must be at least 1")
     chunks = [todo[i:i + chunk_size] for i in range(0, len(todo), chunk_size)]
@@ -470,7 +589,8 @@ def process(
     audit = open(audit_log, "a", encoding="utf-8") if audit_log is not None else None
     qlog = (open(os.path.join(quarantine, QUARANTINE_LOG_NAME), "a", encoding="utf-8")
             if quarantine is not None else None)
-    executor: Executor | None = None
+    made: list[Executor] = []  # the executor, once started
+    token: str | None = None
     try:
         if journal.tell() == 0:
             journal.write((json.dumps(header) + "\n").encode())
@@ -479,18 +599,29 @@ def process(
         elif workers == 1 or len(chunks) <= 1:
             job = _Job(config)
             results: Iterator[list[tuple[Any, ...]]] = map(job.run, chunks)
-        elif pool == "thread":
-            job = _Job(config)
-            executor = ThreadPoolExecutor(workers)
-            results = executor.map(job.run, chunks)
         else:
-            executor = ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(config,))
-            results = executor.map(_run_in_worker, chunks)
+            job = _Job(config)
+            if pool == "thread":
+                def make() -> Executor:
+                    made.append(ThreadPoolExecutor(workers - 1))
+                    return made[0]
+                remote = job.run
+            else:
+                token = os.urandom(8).hex()
+                _FORKED[token] = job  # a forked worker takes it, caches warm
+
+                def make() -> Executor:
+                    made.append(ProcessPoolExecutor(workers - 1, mp_context=_process_context(),
+                                                    initializer=_init_worker, initargs=(config, token)))
+                    return made[0]
+                remote = _run_in_worker
+            results = _shared(make, remote, job.run, chunks, 2 * (workers - 1))
         finished = 0
         for chunk, chunk_results in zip(chunks, results, strict=True):
             lines = []
             for (path, _), result in zip(chunk, chunk_results, strict=True):
-                status, h, _out, reason, audit_line, qline = result
+                status, h, _out, reason, audit_line, qline, cleaned = result
+                summary.cleaned += cleaned
                 if audit is not None and audit_line is not None:
                     audit.write(audit_line)
                 if status == "failed":
@@ -517,8 +648,10 @@ def process(
                 progress(finished, len(todo))
         journal.write((json.dumps(_CLOSED) + "\n").encode())
     finally:
-        if executor is not None:
+        for executor in made:
             executor.shutdown(wait=True, cancel_futures=True)
+        if token is not None:
+            _FORKED.pop(token, None)
         journal.close()
         if audit is not None:
             audit.close()

@@ -11,6 +11,22 @@ second, Python, transcription). Entries found in only one of them were left out
 list against the current PS3.15 Table E.3.10-1 before relying on it; users add their
 own entries with ``Deidentifier(safe_private=[(creator, group, offset), ...])``.
 
+Check against the standard (2026-12-04, for issue 18): PS3.15 Table E.3.10-1 itself was
+again not reachable. Searched: the reference library's documentation corpus (queries
+"PS3.15 Table E.3.10-1 Safe Private Attributes", "Retain Safe Private Option safe private
+attributes table", and for a row's own words) finds only a DCMTK feature request that
+names the table and CP-1672 ("more safe private attributes"), no edition of the table;
+``/work/shared/standard/`` holds Table E.1-1 only. No edition was checked, so nothing here
+is confirmed by the standard. A third public transcription was found (a 2026 JavaScript
+port of the same PixelMed method): every entry above is in it too; it has more (perhaps
+rows added by later corrections such as CP-1672: not verified), left out here until
+someone checks them in the current PS3.15 (add them with ``safe_private=`` meanwhile):
+ELSCINT1 (00E1,xx50); Eigen Artemis (1129,xx04-xx82, 45 elements); GEIIS PACS
+(0903,xx01/02); GEMS_IDI_01 (0073,xx20/21/30/31/32/40/50); GEMS_SENO_02
+(0045,xx62/63/AB/AC/AD); NQLeft / NQRight (0199/0299,xx17-xx3A); "PHILIPS MR IMAGING
+DD 001" in capitals (2005,xx0D/0E); SIEMENS SYNGO ULTRA-SOUND TOYON DATA STREAMING
+(7FD1,xx01/09/10/11); SIEMENS Ultrasound SC2000 (0119, 0129, 0139, 0149, 7FD1 blocks).
+
 Format: private creator -> group -> element offsets (the low byte of the element
 number, i.e. ``xx`` in ``(gggg,00xx)`` blocks ``(gggg,xxee)`` -> ``ee``).
 """

@@ -146,13 +146,16 @@ class _Level:
                 return
         if act[0] == "R" and _constant(tag, vr, action):
             scratch = _Writer(w.implicit, w.little)
-            scratch.element(DataElement(tag, vr, f.apply.value(elem, tag, vr, action)), self.encodings, ds)
+            new = DataElement(tag, vr, f.apply.value(elem, tag, vr, action), validation_mode=0)
+            scratch.element(new, self.encodings, ds)
             data = bytes(scratch.out)
             if key is not None:
                 self.consts[key] = data
             w.out += data
             return
-        w.element(DataElement(tag, vr, f.apply.value(elem, tag, vr, action)), self.encodings, ds)
+        # made valid: no pydicom value checks (they would import pydicom in every worker)
+        new = DataElement(tag, vr, f.apply.value(elem, tag, vr, action), validation_mode=0)
+        w.element(new, self.encodings, ds)
 
     def sequence(self, elem: Any, tag: int) -> None:
         """The writer's ``sequence``/``item``, each item's level spliced."""
