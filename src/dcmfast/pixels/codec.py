@@ -138,7 +138,7 @@ class _Geometry:
                                  f"not {self.bits_stored}")
 
 
-def _source_array(ds: Any, arr: Any, geo: _Geometry) -> np.ndarray:
+def _source_array(ds: Any, arr: np.ndarray | None, geo: _Geometry) -> np.ndarray:
     """The samples to encode, shaped and typed as pydicom's pixel_array, checked against
     the dataset (pydicom's rules for a user array)."""
     if arr is None:

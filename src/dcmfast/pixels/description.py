@@ -189,7 +189,8 @@ def _as_int(value: Any, name: str) -> int | None:
 def _raw_view(ds: Any, tag: int) -> memoryview | None:
     """The element's value bytes without a copy when the dataset can give them."""
     if hasattr(ds, "_raw_value_view"):  # a dcmfast Dataset
-        return ds._raw_value_view(tag)
+        view: memoryview | None = ds._raw_value_view(tag)
+        return view
     if tag not in ds:
         return None
     value = ds[tag].value

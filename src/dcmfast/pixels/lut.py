@@ -39,6 +39,9 @@ from dcmfast._core import pages as _pages
 
 from . import rle as _rle
 
+#: the parameters of LINEAR windowing (lut.window_linear): lo, hi, center, width, y_min, y_max, y_range
+_Params = tuple[float, float, float, float, float, float, float]
+
 __all__ = [
     "apply_color_lut",
     "apply_modality_lut",
@@ -90,7 +93,8 @@ def _out_array(out: np.ndarray | None, shape: tuple[int, ...], dtype: np.dtype[A
         pages = _pages.alloc(count * dtype.itemsize) if count * dtype.itemsize >= _pages.MIN_BYTES else None
         if pages is None:
             return np.empty(shape, dtype=dtype)
-        return np.frombuffer(pages, dtype=dtype, count=count).reshape(shape)
+        # (Pages has the buffer protocol: numpy's stubs list concrete types before Python 3.12)
+        return np.frombuffer(pages, dtype=dtype, count=count).reshape(shape)  # type: ignore[call-overload, no-any-return]
     if not isinstance(out, np.ndarray):
         raise TypeError(f"'out' must be a numpy.ndarray, not {type(out).__name__}")
     if out.shape != shape or out.dtype != dtype:
@@ -436,13 +440,13 @@ def apply_windowing(arr: np.ndarray, ds: Any, index: int = 0, *, out: np.ndarray
     raise ValueError(f"Unsupported (0028,1056) VOI LUT Function value '{function}'")
 
 
-def _as_doubles(values: tuple[Any, ...]) -> tuple[float, ...] | None:
+def _as_doubles(values: _Params) -> _Params | None:
     """`values` as floats when numpy would use each as that same double (Python
     floats and ints), else None (the numpy path then does what pydicom does)."""
     if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
         return None
     try:
-        return tuple(float(v) for v in values)
+        return tuple(float(v) for v in values)  # type: ignore[return-value]  # (as many as given)
     except OverflowError:
         return None
 
