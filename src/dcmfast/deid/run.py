@@ -97,7 +97,8 @@ def _path_hash(path: str) -> str:
 # -- inputs ---------------------------------------------------------------------------
 
 
-def list_inputs(inputs: Any, skip: Iterable[str] = ()) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+def list_inputs(inputs: Any, skip: Iterable[str | os.PathLike[str]] = ()
+                ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """(files, missing): every file as (absolute path, path relative to the inputs' common
     folder), folders walked in sorted order; inputs that do not exist as (path, reason).
     The folders and files in `skip` (the output folders, the audit log) are left out."""
@@ -244,6 +245,7 @@ class _Job:
         deid = self.deid
         fast = splice_file(deid, ds)
         if fast is not None:
+            plan: bytes | bytearray
             chunks, plan = fast
             actions = None
             if self.audit:
@@ -256,7 +258,7 @@ class _Job:
             ids: tuple[Any, ...] = ()
             if self.layout == "uids":
                 apply = _Apply(deid, 0)
-                values = []
+                values: list[Any] = []
                 for tag in _IDS:
                     elem = ds.get(tag)
                     if elem is None:
@@ -475,10 +477,10 @@ def process(
         if journal.tell() == 0:
             journal.write((json.dumps(header) + "\n").encode())
         if mapper is not None:
-            results = iter(mapper(config, chunks))
+            results: Iterator[list[tuple[Any, ...]]] = iter(mapper(config, chunks))
         elif workers == 1 or len(chunks) <= 1:
             job = _Job(config)
-            results: Iterator[list[tuple[Any, ...]]] = map(job.run, chunks)
+            results = map(job.run, chunks)
         elif pool == "thread":
             job = _Job(config)
             executor = ThreadPoolExecutor(workers)
