@@ -55,7 +55,8 @@ class Volume:
     @property
     def direction(self) -> np.ndarray:
         """3x3: unit vectors (columns) of the slice, row and column axes in LPS."""
-        return self.affine[:3, :3] / np.linalg.norm(self.affine[:3, :3], axis=0)
+        unit: np.ndarray = self.affine[:3, :3] / np.linalg.norm(self.affine[:3, :3], axis=0)
+        return unit
 
     @property
     def origin(self) -> np.ndarray:
@@ -99,9 +100,9 @@ def _expand(inputs: Any) -> list[tuple[Any, bool]]:
     out: list[tuple[Any, bool]] = []
     for item in inputs:
         if isinstance(item, (str, os.PathLike)) and os.path.isdir(item):
-            for root, dirs, files in os.walk(item):
+            for root, dirs, files in os.walk(item):  # type: ignore[type-var]  # (str or PathLike[str])
                 dirs.sort()
-                out += [(os.path.join(root, f), True) for f in sorted(files)]
+                out += [(os.path.join(root, f), True) for f in sorted(files)]  # type: ignore[type-var]
         else:
             out.append((item, False))
     return out
@@ -187,7 +188,7 @@ def _stored_dtype(s: SliceInfo) -> str:
 
 def _out_dtype(slices: list[SliceInfo], stored: str, rescale: bool, dtype: Any) -> str:
     if dtype is not None:
-        name = np.dtype(dtype).name
+        name: str = np.dtype(dtype).name
         if name not in _OUT_TYPES:
             raise ValueError(f"dtype must be one of {', '.join(sorted(_OUT_TYPES))}, not {name}")
         return name
@@ -195,7 +196,7 @@ def _out_dtype(slices: list[SliceInfo], stored: str, rescale: bool, dtype: Any) 
     pairs = [(s.slope, s.intercept) for s in slices if s.slope is not None]
     if not rescale or first.samples_per_pixel > 1 or not pairs:
         return stored
-    if all(sl == 1.0 and float(ic).is_integer() for sl, ic in pairs):  # type: ignore[union-attr]
+    if all(sl == 1.0 and float(ic).is_integer() for sl, ic in pairs):  # type: ignore[arg-type]  # (set with slope)
         bits = first.bits_stored or first.bits_allocated or 16
         if first.pixel_representation:
             lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1

@@ -33,7 +33,8 @@ def _need(module: str, extra: str) -> Any:
 
 def nifti_affine(affine: np.ndarray) -> np.ndarray:
     """The RAS affine of NIfTI voxel (column, row, slice) from our LPS (slice, row, column) one."""
-    return LPS_TO_RAS @ affine @ _XYZ_TO_KIJ
+    ras: np.ndarray = LPS_TO_RAS @ affine @ _XYZ_TO_KIJ
+    return ras
 
 
 def _atomic_save(path: str | os.PathLike[str], save: Any, suffix: str) -> None:
