@@ -121,7 +121,9 @@ def deidentify(
     64, each group journaled when it is done). The outputs are byte for byte those of a
     single-process run with the same key and options.
     """
-    import dask  # the real dask: this module is dcmfast.dask, imports are absolute
+    # the real dask: this module is dcmfast.dask, imports are absolute
+    from dask.base import compute
+    from dask.delayed import delayed
 
     from .deid import Deidentifier
     from .deid import run as _run
@@ -131,9 +133,9 @@ def deidentify(
     def mapper(config: dict[str, Any], chunks: list[list[tuple[str, str]]]) -> Any:
         # in groups of partitions, so that the journal of a long run advances as it goes
         for i in range(0, len(chunks), _DEID_GROUP):
-            tasks = [dask.delayed(_run.run_chunk, pure=False)(config, chunk)
+            tasks = [delayed(_run.run_chunk, pure=False)(config, chunk)
                      for chunk in chunks[i:i + _DEID_GROUP]]
-            yield from dask.compute(*tasks, scheduler=scheduler)
+            yield from compute(*tasks, scheduler=scheduler)
 
     return _run.process(deid, paths, out_dir, layout=layout, quarantine_dir=quarantine_dir,
                         audit_log=audit_log, resume=resume, mapper=mapper, chunk_size=partition_size)

@@ -77,7 +77,7 @@ def _multi(value: Any, kind: str) -> Any:
         if value == "" and kind == "str":
             return []
         value = [value]
-    out = []
+    out: list[str | int | float | bytes | None] = []
     for v in value:
         if kind == "str":
             out.append(v if isinstance(v, str) or v is None else str(v))

@@ -102,7 +102,7 @@ class _Reader:
     def _read_python(self, paths: list[Any]) -> tuple[list[Any], list[Any]]:
         """read_rows in Python (platforms without POSIX fd I/O), extract() on each file."""
         rows: list[Any] = [None] * len(paths)
-        others = []
+        others: list[tuple[int, int, int | None, int | None, Exception | None]] = []
         for k, path in enumerate(paths):
             try:
                 if os.path.isdir(path):
@@ -122,7 +122,8 @@ class _Reader:
             status, ts, values = self.extractor.extract(data)
             if status == _cingest.STATUS_OK:
                 # (values are adapted for SQLite already: lists as JSON)
-                rows[k] = self._record([str(path), st.st_size, st.st_mtime_ns, ts, None, None, *values])
+                rows[k] = self._record([str(path), st.st_size, st.st_mtime_ns, ts, None, None,
+                                          *values])  # type: ignore[misc]  # (a list with STATUS_OK)
             else:
                 others.append((k, status, st.st_size, st.st_mtime_ns, None))
         return rows, others

@@ -130,7 +130,7 @@ class _Writer:
         self.setup_result: Any = None
         self.head = f"INSERT OR REPLACE INTO {table} ("
         self.names = [_quote(n) for n in names]
-        self.statements: dict[tuple[int, int], str] = {}
+        self.statements: dict[tuple[int, int, int], str] = {}
         self.queue: Any = queue.Queue(maxsize=4)
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="dcmfast-sqlite-writer", daemon=True)
@@ -316,7 +316,7 @@ def index_sqlite(
             chunks = reader.row_chunks(paths, workers, accept=accept if known or seen is not None else None)
             for rows in chunks:
                 interrupt = _interrupt_after is not None and stats.read + len(rows) >= _interrupt_after
-                if interrupt:
+                if interrupt and _interrupt_after is not None:
                     # as if interrupted while the file _interrupt_after was read
                     rows = rows[: max(0, _interrupt_after - 1 - stats.read)]
                 stats.read += len(rows)
