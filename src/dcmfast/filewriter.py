@@ -23,7 +23,7 @@ import os
 import struct
 import warnings
 from collections.abc import Callable
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from ._core import writer as _cw
 from .charset import convert_encodings
@@ -31,6 +31,9 @@ from .dataset import FileMetaDataset
 from .errors import DicomWriteError
 from .tag import BaseTag, Tag
 from .valuerep import UID, MultiValue
+
+if TYPE_CHECKING:
+    from ._core.element import View
 
 __all__ = ["dcmwrite", "dcmwrite_bytes", "DCMFAST_IMPLEMENTATION_UID", "DCMFAST_IMPLEMENTATION_VERSION"]
 
@@ -113,7 +116,7 @@ def _encode_text(value: str, encodings: tuple[str, ...]) -> bytes:
             pass
     from pydicom.charset import encode_string
 
-    return encode_string(value, list(encodings))  # type: ignore[no-any-return]
+    return encode_string(value, list(encodings))
 
 
 def _text(value: Any, encodings: tuple[str, ...]) -> bytes:
@@ -488,7 +491,7 @@ def _encodings_of(charset_elem: Any, parent: tuple[str, ...]) -> tuple[str, ...]
     return tuple(convert_encodings(value))
 
 
-def _charset_changed(ds: Any, view: Any, elements: dict[Any, Any]) -> bool:
+def _charset_changed(ds: Any, view: View | None, elements: dict[Any, Any]) -> bool:
     """pydicom's ``original_character_set != _character_set``: (0008,0005) replaced."""
     elem = elements.get(_CHARSET)
     if view is None:
@@ -619,6 +622,13 @@ def _file_meta_bytes(file_meta: Any, enforce_standard: bool) -> bytes:
 
 class _Syntax(str):
     """A Transfer Syntax UID with its properties looked up once (UID's are each a lookup)."""
+
+    name: str
+    is_private: bool
+    is_transfer_syntax: bool
+    is_implicit_VR: bool  # noqa: N815 (pydicom's name; set only when is_transfer_syntax)
+    is_little_endian: bool
+    is_compressed: bool
 
     def __new__(cls, value: str) -> _Syntax:
         self = str.__new__(cls, value)
@@ -838,9 +848,9 @@ def dcmwrite(
         dataset, implicit_vr, little_endian, enforce_file_format, force_encoding, write_like_original
     )
     if isinstance(filename, os.PathLike):
-        filename = os.fspath(filename)  # type: ignore[assignment]
+        filename = os.fspath(filename)
     if isinstance(filename, bytes):
-        filename = os.fsdecode(filename)  # type: ignore[assignment]
+        filename = os.fsdecode(filename)
     if isinstance(filename, str):
         _write_atomic(filename, chunks, overwrite, fsync)
         return

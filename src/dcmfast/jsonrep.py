@@ -194,7 +194,7 @@ def _compiled_text(
     """The JSON text from the compiled writer, or None where it leaves the work to Python."""
     from ._core import json as _cjson
 
-    return _cjson.dumps(ds, bulk_data_threshold, bulk_data_element_handler)  # type: ignore[no-any-return]
+    return _cjson.dumps(ds, bulk_data_threshold, bulk_data_element_handler)
 
 
 # -- from JSON -----------------------------------------------------------------------
