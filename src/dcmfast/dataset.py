@@ -29,13 +29,17 @@ from .tag import BaseTag, Tag, _tag_from_int
 TYPE_CHECKING = False  # (not typing.TYPE_CHECKING: `import dcmfast` does not import typing)
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
-    from typing import Any
+    from typing import Any, overload
 
     import numpy
+    from typing_extensions import Self
+
+    from ._core.element import View
 
     # the keyword attributes (ds.PatientName ...), typed Any: a generated stub
     # (tools/gen_datadict.py), so that type checkers reject a misspelt method name
     from .datadict._keywords import KeywordAttributes
+    from .tag import TagType
 
     class _DatasetBase(_elem.DatasetBase, KeywordAttributes): ...
 else:
@@ -142,13 +146,14 @@ class Dataset(_DatasetBase):
     _parent_encoding: tuple[str, ...] = _DEFAULT_ENCODINGS
     _pixel_array: Any = None
     _private_blocks: dict[Any, PrivateBlock] | None = None
+    _edict: dict[BaseTag, DataElement]  # the elements (made from the view on first need)
     default_element_format = "%(tag)s %(name)-35.35s %(VR)s: %(repval)s"
     default_sequence_element_format = "%(tag)s %(name)-35.35s %(VR)s: %(repval)s"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         set_ = object.__setattr__
         if not args:
-            elements: dict[int, Any] = {}
+            elements: dict[BaseTag, DataElement] = {}
         elif isinstance(args[0], Dataset):
             args[0]._load_all()
             elements = args[0]._edict
@@ -172,10 +177,10 @@ class Dataset(_DatasetBase):
         stop: int,
         implicit: bool,
         parent_encoding: tuple[str, ...],
-        parent: Dataset | None,
+        parent: View | None,
         tell_base: int = 0,
-    ) -> Dataset:
-        return _elem.make_dataset(cls, index, first, stop, implicit, parent_encoding, parent, tell_base)  # type: ignore[no-any-return]
+    ) -> Self:
+        return _elem.make_dataset(cls, index, first, stop, implicit, parent_encoding, parent, tell_base)
 
     # -- ambiguous VRs -----------------------------------------------------------
     def _pixel_rep_for(self) -> int | None:
@@ -244,13 +249,13 @@ class Dataset(_DatasetBase):
     def _lookup(self, tag: int) -> DataElement | None:
         view = self._view
         if view is not None:
-            return view.lookup(tag, self._edict)  # type: ignore[no-any-return]
-        return self._edict.get(tag)  # type: ignore[no-any-return]
+            return view.lookup(tag, self._edict)
+        return self._edict.get(tag)  # type: ignore[call-overload, no-any-return]  # an int finds its BaseTag key
 
     @property
     def _loaded(self) -> bool:
         view = self._view
-        return view is None or view.loaded  # type: ignore[no-any-return]
+        return view is None or view.loaded
 
     def _load_all(self) -> None:
         """Materialize every element, in file order; from now on _dict is the truth."""
@@ -269,17 +274,17 @@ class Dataset(_DatasetBase):
         self.__dict__.pop("_sorted", None)
         self.__dict__.pop("_sorted_elements", None)
 
-    def _keep_only(self, tags: set[int]) -> None:
+    def _keep_only(self, tags: set[BaseTag]) -> None:
         """Drop every element whose tag is not in `tags` (dcmread's specific_tags)."""
         self._load_all()
         for tag in [t for t in self._edict if t not in tags]:
             del self._edict[tag]
         self._changed()
 
-    def _tags(self) -> list[int]:
+    def _tags(self) -> list[BaseTag]:
         view = self._view
         if view is not None:
-            return view.tags(self._edict)  # type: ignore[no-any-return]
+            return view.tags(self._edict)
         return list(self._edict)
 
     def _raw_value_view(self, tag: int) -> memoryview | None:
@@ -289,9 +294,16 @@ class Dataset(_DatasetBase):
             return None
         view = self._view
         if view is not None and elem._source is view:
-            return view.value_view(elem)  # type: ignore[no-any-return]
+            return view.value_view(elem)
         value = elem.value
         return None if value is None else memoryview(value)
+
+    if TYPE_CHECKING:  # what DatasetBase.__getitem__ (C) returns, as pydicom types it
+        @overload
+        def __getitem__(self, key: slice) -> Dataset: ...
+        @overload
+        def __getitem__(self, key: TagType) -> DataElement: ...
+        def __getitem__(self, key: Any) -> Any: ...
 
     # ds[int or BaseTag] is answered by DatasetBase.__getitem__ (C); other keys come here
     def _getitem(self, key: Any) -> Any:
@@ -340,7 +352,7 @@ class Dataset(_DatasetBase):
             return False
         view = self._view
         if view is not None:
-            return view.contains(tag, self._edict)  # type: ignore[no-any-return]
+            return view.contains(tag, self._edict)
         return tag in self._edict
 
     def get(self, key: Any, default: Any = None) -> Any:
@@ -393,11 +405,11 @@ class Dataset(_DatasetBase):
                 # elements loaded in ascending order: the dict's order is sorted
                 tags = list(self._edict) if in_order is not None else sorted(self._edict, key=int)
                 view.sorted_tags = tags
-            return tags  # type: ignore[no-any-return]
+            return tags
         tags = self.__dict__.get("_sorted")
         if tags is None:
             tags = self.__dict__["_sorted"] = sorted(self._edict, key=int)
-        return tags  # type: ignore[no-any-return]
+        return tags
 
     def __iter__(self) -> Iterator[DataElement]:
         view = self._view
@@ -405,7 +417,7 @@ class Dataset(_DatasetBase):
             self._load_all()
         elements = self.__dict__.get("_sorted_elements")
         if elements is not None:
-            return iter(elements)  # type: ignore[no-any-return]
+            return iter(elements)
         return self._iter_sorted()
 
     def _iter_sorted(self) -> Iterator[DataElement]:
@@ -481,9 +493,9 @@ class Dataset(_DatasetBase):
         elem = self._lookup(_TAG_CHARSET)
         value = elem.value if elem is not None else None
         if value:
-            return convert_encodings(value)  # type: ignore[no-any-return]
+            return convert_encodings(value)
         view = self._view
-        return view.parent_encoding if view is not None else self._parent_encoding  # type: ignore[no-any-return]
+        return view.parent_encoding if view is not None else self._parent_encoding
 
     @property
     def _character_set(self) -> Any:
@@ -651,7 +663,7 @@ class Dataset(_DatasetBase):
         """Remove and return the last ``(tag, DataElement)`` pair added."""
         self._load_all()
         self._changed()
-        return self._edict.popitem()  # type: ignore[return-value]
+        return self._edict.popitem()
 
     def setdefault(self, key: Any, default: Any = None) -> DataElement:
         """The element at `key`; when missing, add one holding `default` (a DataElement, or a
@@ -670,8 +682,9 @@ class Dataset(_DatasetBase):
                     warnings.warn(f"Unknown DICOM tag {tag} - setting VR to 'UN'", stacklevel=2)
                     vr = "UN"
             default = DataElement(tag, vr, default)
-        self[tag] = default
-        return default
+        elem: DataElement = default
+        self[tag] = elem
+        return elem
 
     def update(self, d: Any) -> None:
         """Set the elements of the mapping `d`: keyword keys as attributes, tag keys as items."""
@@ -930,7 +943,7 @@ class Dataset(_DatasetBase):
         buffer (no copy): an edit can never change what the dataset reads or writes, nor
         a buffer passed to ``dcmread``. ``arr.copy()`` gives a writable array.
         """
-        arr = self.__dict__.get("_pixel_array")
+        arr: numpy.ndarray | None = self.__dict__.get("_pixel_array")
         if arr is None:
             self.convert_pixel_data()
             arr = self.__dict__["_pixel_array"]
@@ -980,9 +993,10 @@ class Dataset(_DatasetBase):
 
         pydicom's own function does the work (a dcmfast dataset passes its type checks),
         so the result is pydicom's."""
-        from pydicom.overlays import get_overlay_array
+        from pydicom.overlays import get_overlay_array  # type: ignore[attr-defined]  # (not in its __all__)
 
-        return get_overlay_array(self, group)
+        # a dcmfast Dataset passes pydicom's isinstance checks (_pydicom_compat), not mypy's
+        return get_overlay_array(self, group)  # type: ignore[arg-type]
 
     def waveform_array(self, index: int) -> Any:
         """The multiplex group `index` of the Waveform Sequence as a numpy array.
@@ -991,7 +1005,7 @@ class Dataset(_DatasetBase):
         so the result is pydicom's."""
         from pydicom.waveforms.numpy_handler import multiplex_array
 
-        return multiplex_array(self, index, as_raw=False)
+        return multiplex_array(self, index, as_raw=False)  # type: ignore[arg-type]  # (as above)
 
     # -- DICOM JSON (PS3.18 Annex F): see jsonrep.py ----------------------------------
     def to_json_dict(
@@ -1153,7 +1167,7 @@ def _plain(value: Any) -> Any:
         return str(value)
     for kind in (str, int, float, bytes):
         if isinstance(value, kind):
-            return kind(value)
+            return kind(value)  # type: ignore[arg-type]  # (value is a `kind`: mypy joins the four)
     return value
 
 
@@ -1197,6 +1211,14 @@ class FileMetaDataset(Dataset):
 
 class FileDataset(Dataset):
     """A dataset read from a file: adds preamble, file_meta, filename, timestamp."""
+
+    # set by _init_file (in the instance __dict__)
+    preamble: bytes | None
+    file_meta: FileMetaDataset
+    filename: str | None
+    buffer: Any
+    fileobj_type: Any
+    timestamp: float | None
 
     def __init__(
         self,
@@ -1253,7 +1275,7 @@ class FileDataset(Dataset):
                 pass
 
 
-def _new_instance(cls: type) -> Any:
+def _new_instance(cls: Any) -> Any:
     return cls.__new__(cls)
 
 

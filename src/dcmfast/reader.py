@@ -23,7 +23,7 @@ from .tag import Tag
 
 TYPE_CHECKING = False  # (not typing.TYPE_CHECKING: `import dcmfast` does not import typing)
 if TYPE_CHECKING:
-    from typing import Any, Protocol
+    from typing import Any, Literal, Protocol
 
     class _BinaryReadable(Protocol):
         def read(self, size: int = ..., /) -> bytes: ...
@@ -180,7 +180,7 @@ def _first_tag(buffer: Any, pos: int, little: bool) -> int | None:
     if pos + 4 > len(buffer):
         return None
     b = bytes(buffer[pos : pos + 4])
-    order = "little" if little else "big"
+    order: Literal["little", "big"] = "little" if little else "big"
     return int.from_bytes(b[0:2], order) << 16 | int.from_bytes(b[2:4], order)
 
 
@@ -394,4 +394,4 @@ def read_buffer(
 def read_file_meta_info(filename: Any) -> FileMetaDataset:
     """Read only the File Meta Information of a file."""
     ds = dcmread(filename, specific_tags=[0x00020000])
-    return ds.file_meta  # type: ignore[no-any-return]
+    return ds.file_meta

@@ -63,7 +63,7 @@ def Tag(arg: TagType, arg2: int | None = None) -> BaseTag:  # noqa: N802 (pydico
     else:
         # as pydicom: anything ordered against ints (a float, a numpy integer) goes
         # on, and becomes int(value); anything else fails the comparison (TypeError)
-        value = arg  # type: ignore[assignment]
+        value = arg
     if value > 0xFFFFFFFF:
         raise OverflowError(
             f"Unable to create an element tag from '{value}': the combined group and element "

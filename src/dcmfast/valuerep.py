@@ -32,7 +32,7 @@ class IS(int):
     """Integer String value: an int that keeps the string it was read from."""
 
     # pydicom's class too once pydicom is imported (see dcmfast._core.facing)
-    __class__ = property(_facing_class)  # type: ignore[assignment]
+    __class__ = property(_facing_class)
 
     def __new__(cls, val: Any, validation_mode: int | None = None) -> Any:
         if val is None:
@@ -53,7 +53,7 @@ class IS(int):
         elif isinstance(val, IS) and hasattr(val, "original_string"):
             self.original_string = val.original_string
 
-    def __eq__(self, other: Any) -> bool:
+    def __eq__(self, other: object) -> bool:
         if isinstance(other, str):
             return str(self) == other
         return int(self) == other
@@ -65,7 +65,7 @@ class IS(int):
 
     def __str__(self) -> str:
         if hasattr(self, "original_string"):
-            return self.original_string  # type: ignore[no-any-return]
+            return self.original_string
         return repr(self)[1:-1]
 
     def __repr__(self) -> str:
@@ -79,7 +79,7 @@ class ISfloat(float):
     """An IS value that is not an integer (invalid, but read as pydicom does)."""
 
     # pydicom's class too once pydicom is imported (see dcmfast._core.facing)
-    __class__ = property(_facing_class)  # type: ignore[assignment]
+    __class__ = property(_facing_class)
 
     __slots__ = ("original_string",)
 
@@ -106,9 +106,11 @@ class PersonName:
     """A Person Name value: component groups split on ``=``, components on ``^``."""
 
     # pydicom's class too once pydicom is imported (see dcmfast._core.facing)
-    __class__ = property(_facing_class)  # type: ignore[assignment]
+    __class__ = property(_facing_class)
 
     __slots__ = ("_components", "_original", "encodings")
+    _original: bytes | None
+    encodings: tuple[str, ...] | None
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Any:
         if args and args[0] is None:
@@ -165,7 +167,7 @@ class PersonName:
             from .charset import decode_bytes
 
             encodings = self.encodings or ("iso8859",)
-            parts = [decode_bytes(c, encodings, {0x5E}) for c in self._original.split(b"=")]  # type: ignore[union-attr]
+            parts = [decode_bytes(c, encodings, {0x5E}) for c in self._original.split(b"=")]  # type: ignore[union-attr]  # (read: bytes)
             while parts and not parts[-1]:
                 parts.pop()
             self._components = tuple(parts)
@@ -229,7 +231,7 @@ class PersonName:
             return self
         return PersonName(self.encode(), encodings)
 
-    def __eq__(self, other: Any) -> bool:
+    def __eq__(self, other: object) -> bool:
         return str(self) == other
 
     def __ne__(self, other: Any) -> bool:
@@ -288,7 +290,7 @@ class UID(str):
     """A UID: a str with the registry's name, type and transfer syntax properties."""
 
     # pydicom's class too once pydicom is imported (see dcmfast._core.facing)
-    __class__ = property(_facing_class)  # type: ignore[assignment]
+    __class__ = property(_facing_class)
 
     __slots__ = ()
 
@@ -445,7 +447,7 @@ class MultiValue(MultiValueBase, MutableSequence[_T]):
             raise TypeError("An iterable is required")
         self._list.extend(self._constructor(x) for x in val)
 
-    def __iadd__(self, other: Iterable[Any]) -> MultiValue[_T]:  # type: ignore[override,misc]
+    def __iadd__(self, other: Iterable[Any]) -> MultiValue[_T]:
         self.extend(other)
         return self
 
@@ -453,7 +455,7 @@ class MultiValue(MultiValueBase, MutableSequence[_T]):
         """Sort in place (``list.sort``'s arguments)."""
         self._list.sort(*args, **kwargs)
 
-    def __eq__(self, other: Any) -> bool:
+    def __eq__(self, other: object) -> bool:
         if isinstance(other, MultiValue):
             return self._list == other._list
         return self._list == other

@@ -1,6 +1,6 @@
 # Typing stub for the compiled module dcmfast._core.element (element.pyx).
 # Keep in step with element.pyx: tests/test_typing.py runs mypy.stubtest on it.
-from typing import Any, ClassVar, final
+from typing import Any, ClassVar, TypeVar, final
 
 from typing_extensions import disjoint_base
 
@@ -88,8 +88,10 @@ def _restore(
     validation_mode: int | None,
 ) -> DataElement: ...
 def set_dataset_class(cls: type[Any]) -> None: ...
+_D = TypeVar("_D")
+
 def make_dataset(
-    cls: type[Any],
+    cls: type[_D],
     index: Index,
     first: int,
     stop: int,
@@ -97,7 +99,7 @@ def make_dataset(
     parent_encoding: tuple[str, ...],
     parent_view: View | None,
     tell_base: int,
-) -> Any: ...
+) -> _D: ...
 
 @final
 class TreeState:

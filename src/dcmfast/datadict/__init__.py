@@ -63,7 +63,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def tag_arrays() -> tuple[array, array]:
+def tag_arrays() -> tuple[array[int], array[int]]:
     """The sorted SQ tags and all public tags of the dictionary as uint32 arrays (for
     ``_core.parse.set_dictionary``), without loading the dictionary."""
     import sys
