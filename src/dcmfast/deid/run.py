@@ -55,7 +55,25 @@ _DICOMDIR = "1.2.840.10008.1.3.10"  # Media Storage Directory Storage
 
 @dataclass
 class Summary:
-    """What a run did. ``failures`` and ``quarantined_files``: (input path, reason)."""
+    """What a run did (:meth:`Deidentifier.process` returns it).
+
+    Attributes
+    ----------
+    total : int
+        Inputs found.
+    written : int
+        Written to the output folder.
+    skipped : int
+        Finished by an earlier run (resume).
+    quarantined : int
+        Written to the quarantine folder, or nowhere (pixels need review).
+    failed : int
+        Unreadable or damaged inputs (not written).
+    seconds : float
+        The run's wall time.
+    failures, quarantined_files : list of (str, str)
+        (input path, reason) of the failed and the quarantined inputs.
+    """
 
     total: int = 0
     written: int = 0
@@ -72,6 +90,7 @@ class Summary:
         return self.failed == 0 and self.quarantined == 0
 
     def line(self) -> str:
+        """The one-line summary: counts, seconds and files per second."""
         rate = (self.written + self.quarantined) / self.seconds if self.seconds > 0 else 0.0
         return (f"{self.total} files: {self.written} written, {self.skipped} already done, "
                 f"{self.quarantined} quarantined, {self.failed} failed ({self.seconds:.1f} s, "
