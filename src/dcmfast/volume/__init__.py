@@ -37,7 +37,21 @@ DEFAULT_MAX_BYTES = 8 << 30  # capped further by the memory available
 @dataclasses.dataclass
 class Volume:
     """A 3D image: ``array`` (slices, rows, columns[, samples]) and ``affine`` (4x4,
-    (slice, row, column) indices to LPS mm)."""
+    (slice, row, column) indices to LPS mm).
+
+    Attributes
+    ----------
+    array : numpy.ndarray
+        The voxels, slices in order along the slice axis.
+    affine : numpy.ndarray
+        4x4: (slice, row, column, 1) indices to LPS millimetres.
+    files : list of (str, int or None)
+        Per slice: its source and frame (None: a single-frame file).
+    tilt : float
+        The gantry tilt found (degrees between the slice step and the slice normal).
+    resampled : bool
+        The tilt was resampled away (the affine is orthogonal).
+    """
 
     array: np.ndarray
     affine: np.ndarray
@@ -65,17 +79,44 @@ class Volume:
 
     @property
     def shape(self) -> tuple[int, ...]:
+        """The shape of ``array``."""
         return self.array.shape
 
     def to_nifti(self, path: str | os.PathLike[str] | None = None) -> Any:
         """A nibabel ``Nifti1Image`` (RAS, the data's axes (column, row, slice)); written
-        to `path` (atomically) when given. Needs nibabel (``dcmfast[nifti]``)."""
+        to `path` (atomically) when given. Needs nibabel (``dcmfast[nifti]``).
+
+        Parameters
+        ----------
+        path : str or PathLike, optional
+            Where to write it (``.nii`` or ``.nii.gz``).
+
+        Returns
+        -------
+        nibabel.Nifti1Image
+        """
         return to_nifti(self, path)
 
 
 @dataclasses.dataclass
 class SeriesInfo:
-    """One group of slices that can make a volume."""
+    """One group of slices that can make a volume.
+
+    Attributes
+    ----------
+    series_uid, frame_of_reference : str or None
+        Series Instance UID and Frame of Reference UID.
+    orientation : tuple of float or None
+        Image Orientation (Patient).
+    rows, columns : int or None
+        The slices' size.
+    pixel_spacing : tuple of (float, float) or None
+        Pixel Spacing.
+    files : list of str
+        The files (``read_series`` takes them).
+    number_of_slices : int
+        Slices (frames of enhanced multi-frame files counted one by one).
+    """
 
     series_uid: str | None
     frame_of_reference: str | None
@@ -133,6 +174,15 @@ def find_series(paths: Any) -> SeriesList:
     then Frame of Reference, orientation, rows/columns and pixel spacing.
 
     Files that are not DICOM, not images or that have no position are in ``left_out``.
+
+    Parameters
+    ----------
+    paths : str, PathLike, Dataset or iterable of them
+        Files, folders (walked) and datasets.
+
+    Returns
+    -------
+    SeriesList
     """
     slices: list[SliceInfo] = []
     left_out: list[tuple[str, str]] = []
@@ -257,6 +307,39 @@ def read_series(paths_or_datasets: Any, *, series_uid: str | None = None, rescal
     the sheared one. `max_bytes`: the largest array allowed (default 8 GiB or the
     memory available), checked before allocating. `threads`: files read and decoded
     concurrently (default: every CPU).
+
+    Parameters
+    ----------
+    paths_or_datasets : str, PathLike, Dataset or iterable of them
+        The slices.
+    series_uid : str, optional
+        Which series, when several are found.
+    rescale : bool
+        Apply Rescale Slope / Intercept.
+    dtype : numpy dtype, optional
+        The array's type.
+    threads : int, optional
+        Files read and decoded concurrently.
+    spacing_tolerance : float
+        Largest gap deviation, as a fraction of the median gap.
+    keep_first_duplicate : bool
+        Keep the first of slices at the same position instead of raising.
+    resample_tilt : bool
+        Resample a gantry-tilted series onto an orthogonal grid.
+    max_bytes : int, optional
+        The largest array allowed.
+
+    Returns
+    -------
+    Volume
+
+    Raises
+    ------
+    VolumeError
+        The slices do not make one volume (several series and no `series_uid`,
+        inconsistent orientation or size, missing positions, uneven gaps, duplicates).
+    ResourceLimitError
+        The array would be larger than `max_bytes`.
     """
     slices, left_out = _collect(paths_or_datasets, threads)
     for name, why in left_out:
