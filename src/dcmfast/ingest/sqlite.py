@@ -278,6 +278,36 @@ def index_sqlite(
 
     With `force`, files without the DICOM header are read as ``dcmread(force=True)``
     reads them, and the files that failed before are read again.
+
+    Parameters
+    ----------
+    paths : str, PathLike or iterable
+        Files, folders (walked recursively) and glob patterns (see :func:`iter_paths`).
+    db : str or PathLike
+        The SQLite database (created when missing).
+    tags : iterable of str, int or tuple
+        The top-level elements to read: keywords, ints, ``(group, element)`` pairs or hex
+        strings (default: ``DEFAULT_TAGS``).
+    workers : int, optional
+        Reading threads (default: the CPU count).
+    stop_before_pixels : bool
+        Read the files up to their pixel data only.
+    batch_size : int
+        Files per transaction.
+    prune : bool
+        Delete the rows of files the inputs no longer list.
+    progress : callable, optional
+        Called with the :class:`IndexStats` as the run goes (at most every
+        `progress_interval` seconds) and once at the end.
+    progress_interval : float
+        Seconds between progress calls.
+    force : bool
+        Read files without the DICOM header, and re-read the files that failed.
+
+    Returns
+    -------
+    IndexStats
+        The counts of the run.
     """
     reader = _Reader(tags, stop_before_pixels=stop_before_pixels, adapt=_sqlite_adapt, compact=True,
                      force=force)
