@@ -783,9 +783,40 @@ def dcmwrite_bytes(
     enforce_file_format: bool = False,
     force_encoding: bool = False,
 ) -> bytes:
-    """Encode `dataset` as ``dcmwrite`` would and return the bytes.
+    """Encode `dataset` as :func:`dcmwrite` would and return the bytes.
 
-    Parameters are those of :func:`dcmwrite` (no target, no ``overwrite``).
+    Parameters
+    ----------
+    dataset : Dataset
+        The dataset (``FileDataset`` for the preamble and ``file_meta``).
+    implicit_vr, little_endian : bool, optional
+        The encoding when the File Meta has no Transfer Syntax UID (or with
+        `force_encoding`).
+    enforce_file_format : bool
+        Write a conformant DICOM file: a preamble (zeros if none), ``DICM`` and a
+        complete File Meta.
+    force_encoding : bool
+        Encode with `implicit_vr` and `little_endian` whatever the Transfer Syntax UID.
+
+    Returns
+    -------
+    bytes
+        What :func:`dcmwrite` would write: pydicom's bytes, elements not changed since
+        the read copied from the file.
+
+    Raises
+    ------
+    DicomWriteError
+        Where pydicom's writer raises ``ValueError`` (same message).
+
+    Examples
+    --------
+    >>> import dcmfast
+    >>> from pydicom.data import get_testdata_file
+    >>> ds = dcmfast.dcmread(get_testdata_file("CT_small.dcm"))
+    >>> data = dcmfast.dcmwrite_bytes(ds)
+    >>> dcmfast.dcmread(data) == ds
+    True
     """
     return b"".join(_encode(dataset, implicit_vr, little_endian, enforce_file_format, force_encoding, None))
 
@@ -830,12 +861,34 @@ def dcmwrite(
         file then survives a power failure too, at the cost of a disk round trip (about
         8 ms per file here). Without it the write is still atomic for every crash of the
         process: the rename happens only after every byte was written.
+    **kwargs
+        ``write_like_original`` only (pydicom 2's name for the third positional
+        argument, which pydicom 3 deprecates); any other keyword raises ``TypeError``.
 
     Raises
     ------
     DicomWriteError
         (a ``ValueError``) for every case where pydicom raises ``ValueError``; the
         message is pydicom's.
+    FileExistsError
+        `overwrite` is False and the path exists.
+
+    Notes
+    -----
+    Writing to a path differs from pydicom, which truncates the file and writes in place;
+    see ``docs/pydicom-differences.md``.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import dcmfast
+    >>> from pydicom.data import get_testdata_file
+    >>> ds = dcmfast.dcmread(get_testdata_file("CT_small.dcm"))
+    >>> ds.PatientName = "Anonymous"
+    >>> path = os.path.join(tempfile.mkdtemp(), "out.dcm")
+    >>> dcmfast.dcmwrite(path, ds)
+    >>> str(dcmfast.dcmread(path).PatientName)
+    'Anonymous'
     """
     write_like_original = kwargs.pop("write_like_original", None)
     if kwargs:
