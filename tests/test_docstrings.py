@@ -28,9 +28,11 @@ import pytest
 #: Modules whose ``__all__`` is the public API (the subpackages' modules are walked through them).
 PUBLIC_MODULES = [
     "dcmfast",
+    "dcmfast.charset",
     "dcmfast.config",
     "dcmfast.dask",
     "dcmfast.dataelem",
+    "dcmfast.datadict",
     "dcmfast.dataset",
     "dcmfast.deid",
     "dcmfast.errors",
@@ -38,7 +40,11 @@ PUBLIC_MODULES = [
     "dcmfast.ingest",
     "dcmfast.jsonrep",
     "dcmfast.pixels",
+    "dcmfast.reader",
+    "dcmfast.sequence",
+    "dcmfast.tag",
     "dcmfast.uid",
+    "dcmfast.valuerep",
     "dcmfast.volume",
 ]
 
@@ -168,9 +174,8 @@ def check_class(qualname: str, cls: type, public: frozenset[type] = frozenset())
             init = owner
             break
     if init is not None and _own(init):
-        names = _signature_names(cls, method=True)
-        if names is None or names == ["*args", "**kwargs"]:  # a compiled class
-            names = _embedded_signature_names(cls) or names
+        # a compiled class: the signature Cython embeds (inspect sees its base's or none)
+        names = _embedded_signature_names(cls) or _signature_names(cls, method=True)
         init_doc = _doc(vars(init).get("__init__")) if "__init__" in vars(init) else ""
         if documented_parameters(init_doc) is not None and documented_parameters(doc) is None:
             problems += _check_parameters(qualname, init_doc, names)

@@ -29,7 +29,21 @@ DS = DSfloat
 
 
 class IS(int):
-    """Integer String value: an int that keeps the string it was read from."""
+    """Integer String value: an int that keeps the string it was read from.
+
+    Parameters
+    ----------
+    val : str, int, float or None
+        The value; None gives None, a blank string is returned as it is, and a number that
+        is not an integer gives an :class:`ISfloat` (as pydicom).
+    validation_mode : int, optional
+        Accepted for pydicom compatibility (checks happen on assignment).
+
+    Attributes
+    ----------
+    original_string : str
+        The text the value was read from (when it was made from text).
+    """
 
     # pydicom's class too once pydicom is imported (see dcmfast._core.facing)
     __class__ = property(_facing_class)
@@ -76,7 +90,21 @@ class IS(int):
 
 
 class ISfloat(float):
-    """An IS value that is not an integer (invalid, but read as pydicom does)."""
+    """An IS value that is not an integer (invalid, but read as pydicom does).
+
+    Parameters
+    ----------
+    val : str or float
+        The value.
+    validation_mode : int, optional
+        None: warn that the value is not valid for IS (pydicom's message); given: the
+        caller has validated it.
+
+    Attributes
+    ----------
+    original_string : str
+        The text the value was read from.
+    """
 
     # pydicom's class too once pydicom is imported (see dcmfast._core.facing)
     __class__ = property(_facing_class)
