@@ -240,7 +240,8 @@ def _swap(data: Any, size: int) -> bytes:
     buf = bytes(data)
     whole = len(buf) - len(buf) % size
     arr = np.frombuffer(buf, dtype=f"<u{size}", count=whole // size)
-    return arr.byteswap().tobytes() + buf[whole:]
+    swapped: bytes = arr.byteswap().tobytes()  # (typed: numpy's stubs for Python 3.10 give Any)
+    return swapped + buf[whole:]
 
 
 def _bytes_value(value: Any) -> bytes:
