@@ -75,7 +75,8 @@ class Volume:
     @property
     def origin(self) -> np.ndarray:
         """LPS position (mm) of the centre of the first voxel."""
-        return self.affine[:3, 3].copy()
+        origin: np.ndarray = self.affine[:3, 3].copy()
+        return origin
 
     @property
     def shape(self) -> tuple[int, ...]:
