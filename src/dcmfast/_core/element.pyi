@@ -30,8 +30,9 @@ class DataElement:
         as pydicom does).
     value : object
         The value: converted to the VR's type (``DSfloat``, ``IS``, ``UID``,
-        ``PersonName``, ``MultiValue`` for several values, ``Sequence`` for SQ), a str
-        with backslashes split into several values.
+        ``PersonName``, ``MultiValue`` for several values, ``Sequence`` for SQ); a str
+        with backslashes is split into several values (not for LT, ST, UT and the binary
+        VRs).
     file_value_tell : int, optional
         The byte offset of the value in the file it was read from.
     is_undefined_length : bool
