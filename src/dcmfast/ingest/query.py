@@ -79,7 +79,7 @@ def find(
     db : str or PathLike
         The database.
     patient_id, modality, study_uid, series_uid : str, optional
-        Exact matches (a code string such as Modality is upper case, as DICOM defines it).
+        Exact matches (Modality is a code string: upper case, ``"CT"``).
     patient_name : str, optional
         A wildcard pattern.
     study_date : str, optional
