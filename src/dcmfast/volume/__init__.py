@@ -1,5 +1,8 @@
-"""From slices to volumes: :func:`read_series`, :func:`find_series`, :class:`Volume`,
-:func:`to_png`.
+"""From slices to volumes: series of DICOM images as 3D arrays with their affine.
+
+Entry points: :func:`read_series` (one series into a :class:`Volume`, then
+``Volume.to_nifti``), :func:`find_series` (the series among files and folders) and
+:func:`to_png` (one frame as an 8-bit PNG).
 
 A volume's array has the axes (slice, row, column) (+ samples for colour); its affine
 maps those indices to patient coordinates in mm, LPS as in DICOM. Slices are sorted by
