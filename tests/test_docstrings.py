@@ -237,7 +237,12 @@ def public_objects() -> list[tuple[str, object]]:
 
 def check(qualname: str, obj: object) -> list[str]:
     if isinstance(obj, types.ModuleType):
-        return [] if _doc(obj).strip() else [f"{qualname}: module without a docstring"]
+        lines = _doc(obj).strip().splitlines()
+        if not lines:
+            return [f"{qualname}: module without a docstring"]
+        if len(lines) > 1 and lines[1].strip():  # pydoc shows the first line as the module's NAME
+            return [f"{qualname}: the module docstring does not start with a one-line summary"]
+        return []
     if isinstance(obj, type):
         public = frozenset(o for _, o in public_objects() if isinstance(o, type))
         return check_class(qualname, obj, public)

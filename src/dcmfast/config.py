@@ -1,5 +1,4 @@
-"""dcmfast's settings, as ``pydicom.config``: the validation modes that change what
-reading and writing give.
+"""dcmfast's settings, as ``pydicom.config``: the validation modes of reading and writing.
 
 ``settings.reading_validation_mode`` (values read from a file, and values assigned to
 elements, as in pydicom) and ``settings.writing_validation_mode`` (text that cannot be

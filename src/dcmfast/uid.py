@@ -1,7 +1,9 @@
-"""UIDs as ``pydicom.uid``: :class:`UID`, :func:`generate_uid`, a constant for every UID
-of the registry (``dcmfast.uid.CTImageStorage``, ``dcmfast.uid.ExplicitVRLittleEndian``,
-... made on first use from the generated table, ``dcmfast.datadict._uids``) and the
-transfer syntax groups (``AllTransferSyntaxes``, ``JPEGTransferSyntaxes``, ...)."""
+"""UIDs as ``pydicom.uid``: :class:`UID`, :func:`generate_uid` and the registry's UIDs.
+
+A constant for every UID of the registry (``dcmfast.uid.CTImageStorage``,
+``dcmfast.uid.ExplicitVRLittleEndian``, ... made on first use from the generated table,
+``dcmfast.datadict._uids``) and the transfer syntax groups (``AllTransferSyntaxes``,
+``JPEGTransferSyntaxes``, ...)."""
 from __future__ import annotations
 
 import hashlib
