@@ -6,6 +6,8 @@
 * ``mypy --strict`` checks ``tests/typing/example_api.py``, a small user of the public API,
   against the package Python imports (an installed wheel, or ``src`` for an in-place
   build), so ``py.typed`` and the stubs must ship and be usable.
+* ``mypy --strict`` passes over the package source itself (``src/dcmfast``, with the
+  ``[tool.mypy]`` configuration of ``pyproject.toml``).
 
 Skipped when mypy is not installed (it is in the ``test`` extra).
 """
@@ -26,6 +28,7 @@ import dcmfast  # noqa: E402
 import dcmfast._core  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
 TYPING = HERE / "typing"
 PACKAGE = Path(dcmfast.__file__).resolve().parent
 CORE = PACKAGE / "_core"
@@ -74,6 +77,18 @@ def test_stubtest():
 def test_strict_client_type_checks():
     result = _run("-m", "mypy", "--strict", str(TYPING / "example_api.py"))
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_strict_package():
+    """``mypy --strict src/dcmfast`` reports nothing, with the project's configuration (which
+    only says which third-party modules have no type information)."""
+    source = ROOT / "src" / "dcmfast"
+    if not (source / "__init__.py").is_file():
+        pytest.skip("no source tree next to the tests")
+    result = _run("-m", "mypy", "--strict", "--config-file", str(ROOT / "pyproject.toml"),
+                  "--no-error-summary", str(source))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == "", result.stdout
 
 
 def test_strict_client_mistakes_are_rejected():

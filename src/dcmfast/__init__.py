@@ -11,13 +11,19 @@ Writing
     :func:`dcmwrite`, :func:`dcmwrite_bytes` and ``Dataset.save_as``: pydicom's bytes,
     unchanged elements copied from the file read; a path is written atomically.
 More
-    :mod:`dcmfast.pixels` (decoders, RLE encoding, encapsulation), :mod:`dcmfast.deid`
-    (PS3.15 de-identification), :mod:`dcmfast.ingest` (the metadata of many files as
-    records, Arrow/Parquet, an SQLite index), :mod:`dcmfast.dask`, the ``dcmfast`` command
-    (:mod:`dcmfast.cli`), :func:`register_pydicom` (dcmfast's RLE decoder inside pydicom).
+    :mod:`dcmfast.pixels` (decoders, RLE encoding, encapsulation, compress/decompress,
+    transcoding, LUTs and windowing), :mod:`dcmfast.deid` (PS3.15 de-identification),
+    :mod:`dcmfast.ingest` (the metadata of many files as records, Arrow/Parquet, an SQLite
+    index), :mod:`dcmfast.volume` (series to 3D volumes, NIfTI, PNG), DICOM JSON
+    (``Dataset.to_json``, :mod:`dcmfast.jsonrep`), :mod:`dcmfast.dask`, :mod:`dcmfast.uid`
+    and :mod:`dcmfast.config` (as pydicom's), the ``dcmfast`` command (:mod:`dcmfast.cli`),
+    :func:`register_pydicom` (dcmfast's RLE decoder inside pydicom).
 Errors
     :class:`InvalidDicomError` (also pydicom's and a ValueError), and the other
     :mod:`dcmfast.errors`: each names the file, tag and offset.
+
+Where dcmfast's results differ from pydicom's (a short list, each pinned by a test):
+``docs/pydicom-differences.md``.
 
 The parsing core is compiled (Cython); there is no pure-Python fallback: if the extension
 modules are missing, importing dcmfast fails (``BACKEND`` is ``"cython"``). ``import

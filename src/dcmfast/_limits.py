@@ -14,5 +14,17 @@ MAX_BYTES_RATIO = 256
 
 
 def default_max_bytes(size: int) -> int:
-    """The ``max_bytes`` a read of `size` input bytes gets when none is given."""
+    """The ``max_bytes`` a read of `size` input bytes gets when none is given.
+
+    ``max(2 GiB, 256 x size)``.
+
+    Parameters
+    ----------
+    size : int
+        The input's size in bytes.
+
+    Returns
+    -------
+    int
+    """
     return max(MAX_BYTES_FLOOR, MAX_BYTES_RATIO * size)

@@ -36,12 +36,12 @@ def _facing(ours: type, theirs: type) -> type:
     """A class deriving from `ours` and `theirs`, named as `ours`."""
     namespace = {"__module__": ours.__module__, "__doc__": ours.__doc__, "__qualname__": ours.__qualname__}
     try:
-        return type(ours)(ours.__name__, (ours, theirs), namespace)  # type: ignore[no-any-return]
+        return type(ours)(ours.__name__, (ours, theirs), namespace)
     except TypeError:  # an instance lay-out conflict: pydicom's class alone still answers isinstance
         import logging  # (not at import: import dcmfast stays light)
 
         logging.getLogger("dcmfast").debug("pydicom interop: %s reports pydicom's %s only", ours, theirs)
-        return type(theirs)(ours.__name__, (theirs,), namespace)  # type: ignore[no-any-return]
+        return type(theirs)(ours.__name__, (theirs,), namespace)
 
 
 def _maker(t: type) -> type:

@@ -67,6 +67,16 @@ def convert_encodings(value: Any) -> tuple[str, ...]:
 
     A value that is not text (a damaged (0008,0005), e.g. with VR US) or that
     names no usable codec gives the default character set, with a warning.
+
+    Parameters
+    ----------
+    value : str, list of str or None
+        The (0008,0005) Specific Character Set value.
+
+    Returns
+    -------
+    tuple of str
+        Python codec names.
     """
     if not value:
         return DEFAULT
@@ -101,7 +111,21 @@ def convert_encodings(value: Any) -> tuple[str, ...]:
 
 
 def decode_bytes(value: bytes, encodings: Sequence[str], delimiters: set[int]) -> str:
-    """Decode text bytes as pydicom does (replacement characters on bad bytes)."""
+    """Decode text bytes as pydicom does (replacement characters on bad bytes).
+
+    Parameters
+    ----------
+    value : bytes
+        The encoded text.
+    encodings : sequence of str
+        Python codec names (the first is the default; ISO 2022 escapes switch).
+    delimiters : set of int
+        The bytes after which an ISO 2022 escape may switch back (``^`` and ``=`` of PN).
+
+    Returns
+    -------
+    str
+    """
     if _ESC not in value:
         first = encodings[0]
         try:
@@ -122,7 +146,19 @@ def decode_bytes(value: bytes, encodings: Sequence[str], delimiters: set[int]) -
 
 
 def encode_string(value: str, encodings: Sequence[str] | None) -> bytes:
-    """Encode text with the first encoding that can (as pydicom does)."""
+    """Encode text with the first encoding that can (as pydicom does).
+
+    Parameters
+    ----------
+    value : str
+        The text.
+    encodings : sequence of str or None
+        Python codec names (default: ASCII/latin-1).
+
+    Returns
+    -------
+    bytes
+    """
     from pydicom.charset import encode_string as pyd_encode
 
     return pyd_encode(value, list(encodings or DEFAULT))

@@ -1,5 +1,4 @@
-"""dcmfast's settings, as ``pydicom.config``: the validation modes that change what
-reading and writing give.
+"""dcmfast's settings, as ``pydicom.config``: the validation modes of reading and writing.
 
 ``settings.reading_validation_mode`` (values read from a file, and values assigned to
 elements, as in pydicom) and ``settings.writing_validation_mode`` (text that cannot be
@@ -27,7 +26,24 @@ def _pydicom_settings() -> Any:
 
 
 class Settings:
-    """The validation modes (see the module docstring)."""
+    """The validation modes (see the module docstring); use the instance ``settings``.
+
+    Attributes
+    ----------
+    reading_validation_mode : int
+        IGNORE, WARN (default) or RAISE: what a value read from a file, or assigned to an
+        element, that breaks its VR's rules does (nothing, a warning, an
+        :class:`~dcmfast.errors.InvalidValueError`).
+    writing_validation_mode : int
+        IGNORE, WARN (default) or RAISE: what text the character set cannot encode does
+        when writing (replaced, replaced with a warning, ``UnicodeEncodeError``).
+
+    Examples
+    --------
+    >>> from dcmfast import config
+    >>> config.settings.reading_validation_mode == config.WARN
+    True
+    """
 
     def __init__(self) -> None:
         self._reading: int | None = None
@@ -41,6 +57,7 @@ class Settings:
 
     @property
     def reading_validation_mode(self) -> int:
+        """IGNORE, WARN or RAISE for values read or assigned (ValueError for another value)."""
         theirs = _pydicom_settings()
         if theirs is not None:
             return theirs.reading_validation_mode  # type: ignore[no-any-return]
@@ -55,6 +72,7 @@ class Settings:
 
     @property
     def writing_validation_mode(self) -> int:
+        """IGNORE, WARN or RAISE for text that cannot be encoded when writing."""
         theirs = _pydicom_settings()
         if theirs is not None:
             return theirs.writing_validation_mode  # type: ignore[no-any-return]

@@ -35,7 +35,17 @@ def _pandas() -> Any:
 
 
 def meta_frame(tags: Iterable[Any] = _ingest.DEFAULT_TAGS) -> Any:
-    """An empty pandas DataFrame with the columns and dtypes of :func:`read_index`'s partitions."""
+    """An empty pandas DataFrame with the columns and dtypes of :func:`read_index`'s partitions.
+
+    Parameters
+    ----------
+    tags : iterable of str, int or tuple
+        The top-level elements to read (as :func:`dcmfast.ingest.read_many`).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     pd = _pandas()
     return _ingest.arrow_schema(tags).empty_table().to_pandas(types_mapper=pd.ArrowDtype)
 
@@ -46,7 +56,23 @@ def read_partition(
     stop_before_pixels: bool = True,
     workers: int | None = 1,
 ) -> Any:
-    """Read one partition's files into a pandas DataFrame (the task of :func:`read_index`)."""
+    """Read one partition's files into a pandas DataFrame (the task of :func:`read_index`).
+
+    Parameters
+    ----------
+    paths : list
+        The partition's files.
+    tags : iterable of str, int or tuple
+        The top-level elements to read (as :func:`dcmfast.ingest.read_many`).
+    stop_before_pixels : bool
+        Read each file up to its pixel data only.
+    workers : int, optional
+        Reading threads inside the task.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     pd = _pandas()
     tags = tuple(tags)
     reader = _ingest._Reader(tags, stop_before_pixels=stop_before_pixels)
@@ -70,6 +96,28 @@ def read_index(
     files is read by one task, with `workers` threads inside the task (1 by
     default: Dask runs tasks in parallel already). Rows keep the listing's
     order; every partition's index starts at 0.
+
+    Parameters
+    ----------
+    paths_or_globs : str, PathLike or iterable
+        Files, folders and glob patterns.
+    tags : iterable of str, int or tuple
+        The top-level elements to read (as :func:`dcmfast.ingest.read_many`).
+    partition_size : int
+        Files per partition (one task each).
+    workers : int, optional
+        Reading threads inside each task.
+    stop_before_pixels : bool
+        Read each file up to its pixel data only.
+
+    Returns
+    -------
+    dask.dataframe.DataFrame
+
+    Raises
+    ------
+    ValueError
+        `partition_size` is less than 1, or a tag cannot be a column.
     """
     import dask.dataframe as dd  # the real dask: this module is dcmfast.dask, imports are absolute
 
@@ -120,8 +168,31 @@ def deidentify(
     log and the quarantine log as results come back (partitions are computed in groups of
     64, each group journaled when it is done). The outputs are byte for byte those of a
     single-process run with the same key and options.
+
+    Parameters
+    ----------
+    paths : str, PathLike or iterable
+        Files and folders.
+    out_dir : str or PathLike
+        The output folder.
+    key : bytes
+        The de-identification key (required: every task must use the same).
+    options, uid_root, safe_private
+        As :class:`dcmfast.deid.Deidentifier`.
+    layout, quarantine_dir, audit_log, resume
+        As :meth:`dcmfast.deid.Deidentifier.process`.
+    partition_size : int
+        Files per task.
+    scheduler : str or object, optional
+        The Dask scheduler (default: the active one).
+
+    Returns
+    -------
+    Summary
     """
-    import dask  # the real dask: this module is dcmfast.dask, imports are absolute
+    # the real dask: this module is dcmfast.dask, imports are absolute
+    from dask.base import compute
+    from dask.delayed import delayed
 
     from .deid import Deidentifier
     from .deid import run as _run
@@ -131,9 +202,9 @@ def deidentify(
     def mapper(config: dict[str, Any], chunks: list[list[tuple[str, str]]]) -> Any:
         # in groups of partitions, so that the journal of a long run advances as it goes
         for i in range(0, len(chunks), _DEID_GROUP):
-            tasks = [dask.delayed(_run.run_chunk, pure=False)(config, chunk)
+            tasks = [delayed(_run.run_chunk, pure=False)(config, chunk)
                      for chunk in chunks[i:i + _DEID_GROUP]]
-            yield from dask.compute(*tasks, scheduler=scheduler)
+            yield from compute(*tasks, scheduler=scheduler)
 
     return _run.process(deid, paths, out_dir, layout=layout, quarantine_dir=quarantine_dir,
                         audit_log=audit_log, resume=resume, mapper=mapper, chunk_size=partition_size)

@@ -31,7 +31,21 @@ __all__ = [
 
 
 def empty_value_for_VR(VR: str | None, raw: bool = False) -> Any:  # noqa: N802, N803
-    """The value an empty element of `VR` has (pydicom's defaults)."""
+    """The value an empty element of `VR` has (pydicom's defaults).
+
+    Parameters
+    ----------
+    VR : str or None
+        The Value Representation.
+    raw : bool
+        The raw (bytes) form: ``b""`` for text VRs, PN and SQ, else None.
+
+    Returns
+    -------
+    object
+        ``""`` for text VRs but DS and IS (and for PN), an empty Sequence for SQ, None
+        otherwise (as pydicom, with ``config.use_none_as_empty_text_VR_value`` False).
+    """
     from ._core.values import empty_value
 
     if raw:

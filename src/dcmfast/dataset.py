@@ -29,13 +29,17 @@ from .tag import BaseTag, Tag, _tag_from_int
 TYPE_CHECKING = False  # (not typing.TYPE_CHECKING: `import dcmfast` does not import typing)
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
-    from typing import Any
+    from typing import Any, overload
 
     import numpy
+    from typing_extensions import Self
+
+    from ._core.element import View
 
     # the keyword attributes (ds.PatientName ...), typed Any: a generated stub
     # (tools/gen_datadict.py), so that type checkers reject a misspelt method name
     from .datadict._keywords import KeywordAttributes
+    from .tag import TagType
 
     class _DatasetBase(_elem.DatasetBase, KeywordAttributes): ...
 else:
@@ -101,7 +105,21 @@ def _raw_element(ds: Any, view: Any, elem: Any) -> Any:
 
 
 class PrivateBlock:
-    """A block of private tags of one private creator in one group (pydicom's PrivateBlock)."""
+    """A block of private tags of one private creator in one group (pydicom's PrivateBlock).
+
+    Made by :meth:`Dataset.private_block`. ``block[offset]`` is the element at that offset
+    in the block, ``offset in block`` and ``del block[offset]`` work as on a dataset.
+
+    Parameters
+    ----------
+    key : tuple of (int, str)
+        The group and the private creator.
+    dataset : Dataset
+        The dataset the block is in.
+    private_creator_element : int
+        The element number of the private creator (0x10-0xFF): the block's tags are
+        ``(group, private_creator_element << 8 | offset)``.
+    """
 
     def __init__(self, key: tuple[int, str], dataset: Dataset, private_creator_element: int) -> None:
         self.group = key[0]
@@ -110,6 +128,22 @@ class PrivateBlock:
         self.block_start = private_creator_element << 8
 
     def get_tag(self, element_offset: int) -> BaseTag:
+        """The tag of the element at an offset in the block.
+
+        Parameters
+        ----------
+        element_offset : int
+            0x00-0xFF.
+
+        Returns
+        -------
+        BaseTag
+
+        Raises
+        ------
+        ValueError
+            `element_offset` is more than 0xFF.
+        """
         if element_offset > 0xFF:
             raise ValueError("Element offset must be less than 256")
         return Tag(self.group, self.block_start + element_offset)
@@ -124,6 +158,17 @@ class PrivateBlock:
         del self.dataset[self.get_tag(element_offset)]
 
     def add_new(self, element_offset: int, VR: str, value: object) -> None:  # noqa: N803
+        """Add (or replace) the element at an offset in the block.
+
+        Parameters
+        ----------
+        element_offset : int
+            0x00-0xFF.
+        VR : str
+            The element's VR.
+        value : object
+            Its value.
+        """
         self.dataset.add_new(self.get_tag(element_offset), VR, value)
 
 
@@ -134,7 +179,39 @@ _C_ATTRIBUTES = frozenset(
 
 
 class Dataset(_DatasetBase):
-    """A collection of DICOM data elements with pydicom's ``Dataset`` interface."""
+    """A collection of DICOM data elements with pydicom's ``Dataset`` interface.
+
+    Elements are reached by keyword (``ds.PatientName``, the value), by tag
+    (``ds[0x00100010]``, the :class:`DataElement`), with ``get``, ``in``, iteration in tag
+    order, ``iterall`` (nested items too) and slicing by tag range. A dataset read from a
+    file answers lookups from the file's index until it is changed; values are converted
+    on first access. Behaviour that differs from pydicom's is listed in
+    ``docs/pydicom-differences.md``.
+
+    Parameters
+    ----------
+    *args
+        Optional: a Dataset to copy the elements of, or a mapping of tag to DataElement.
+    **kwargs
+        ``parent_encoding``: the character set(s) inherited from an enclosing dataset
+        (a Python codec name or a sequence of them; default ``iso8859``).
+
+    Attributes
+    ----------
+    is_undefined_length_sequence_item : bool
+        A sequence item read with an undefined length.
+    seq_item_tell, file_tell : int
+        The byte offset of a sequence item read from a file (AttributeError otherwise).
+
+    Examples
+    --------
+    >>> from dcmfast import Dataset
+    >>> ds = Dataset()
+    >>> ds.PatientName = "Doe^John"
+    >>> ds.Rows = 512
+    >>> ds[0x00280010].value, "PatientName" in ds, len(ds)
+    (512, True, 2)
+    """
 
     indent_chars = "   "
     # defaults, set on an instance only where they differ
@@ -142,13 +219,14 @@ class Dataset(_DatasetBase):
     _parent_encoding: tuple[str, ...] = _DEFAULT_ENCODINGS
     _pixel_array: Any = None
     _private_blocks: dict[Any, PrivateBlock] | None = None
+    _edict: dict[BaseTag, DataElement]  # the elements (made from the view on first need)
     default_element_format = "%(tag)s %(name)-35.35s %(VR)s: %(repval)s"
     default_sequence_element_format = "%(tag)s %(name)-35.35s %(VR)s: %(repval)s"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         set_ = object.__setattr__
         if not args:
-            elements: dict[int, Any] = {}
+            elements: dict[BaseTag, DataElement] = {}
         elif isinstance(args[0], Dataset):
             args[0]._load_all()
             elements = args[0]._edict
@@ -172,10 +250,10 @@ class Dataset(_DatasetBase):
         stop: int,
         implicit: bool,
         parent_encoding: tuple[str, ...],
-        parent: Dataset | None,
+        parent: View | None,
         tell_base: int = 0,
-    ) -> Dataset:
-        return _elem.make_dataset(cls, index, first, stop, implicit, parent_encoding, parent, tell_base)  # type: ignore[no-any-return]
+    ) -> Self:
+        return _elem.make_dataset(cls, index, first, stop, implicit, parent_encoding, parent, tell_base)
 
     # -- ambiguous VRs -----------------------------------------------------------
     def _pixel_rep_for(self) -> int | None:
@@ -244,13 +322,13 @@ class Dataset(_DatasetBase):
     def _lookup(self, tag: int) -> DataElement | None:
         view = self._view
         if view is not None:
-            return view.lookup(tag, self._edict)  # type: ignore[no-any-return]
-        return self._edict.get(tag)  # type: ignore[no-any-return]
+            return view.lookup(tag, self._edict)
+        return self._edict.get(tag)  # type: ignore[call-overload, no-any-return]  # an int finds its BaseTag key
 
     @property
     def _loaded(self) -> bool:
         view = self._view
-        return view is None or view.loaded  # type: ignore[no-any-return]
+        return view is None or view.loaded
 
     def _load_all(self) -> None:
         """Materialize every element, in file order; from now on _dict is the truth."""
@@ -269,17 +347,17 @@ class Dataset(_DatasetBase):
         self.__dict__.pop("_sorted", None)
         self.__dict__.pop("_sorted_elements", None)
 
-    def _keep_only(self, tags: set[int]) -> None:
+    def _keep_only(self, tags: set[BaseTag]) -> None:
         """Drop every element whose tag is not in `tags` (dcmread's specific_tags)."""
         self._load_all()
         for tag in [t for t in self._edict if t not in tags]:
             del self._edict[tag]
         self._changed()
 
-    def _tags(self) -> list[int]:
+    def _tags(self) -> list[BaseTag]:
         view = self._view
         if view is not None:
-            return view.tags(self._edict)  # type: ignore[no-any-return]
+            return view.tags(self._edict)
         return list(self._edict)
 
     def _raw_value_view(self, tag: int) -> memoryview | None:
@@ -289,9 +367,16 @@ class Dataset(_DatasetBase):
             return None
         view = self._view
         if view is not None and elem._source is view:
-            return view.value_view(elem)  # type: ignore[no-any-return]
+            return view.value_view(elem)
         value = elem.value
         return None if value is None else memoryview(value)
+
+    if TYPE_CHECKING:  # what DatasetBase.__getitem__ (C) returns, as pydicom types it
+        @overload
+        def __getitem__(self, key: slice) -> Dataset: ...
+        @overload
+        def __getitem__(self, key: TagType) -> DataElement: ...
+        def __getitem__(self, key: Any) -> Any: ...
 
     # ds[int or BaseTag] is answered by DatasetBase.__getitem__ (C); other keys come here
     def _getitem(self, key: Any) -> Any:
@@ -308,9 +393,28 @@ class Dataset(_DatasetBase):
         return elem
 
     def get_item(self, key: Any, *, keep_deferred: bool = False) -> Any:
-        """The element, as pydicom's ``get_item``: once pydicom is imported, an element
-        read from the file and not changed since is a ``pydicom.dataelem.RawDataElement``
-        of its bytes in the file, so pydicom's writer copies it as it does its own."""
+        """The element at `key`, as pydicom's ``get_item``.
+
+        Once pydicom is imported, an element read from the file and not changed since is
+        returned as a ``pydicom.dataelem.RawDataElement`` of its bytes in the file, so
+        pydicom's writer copies it as it does its own (see ``docs/pydicom-differences.md``).
+
+        Parameters
+        ----------
+        key : int, tuple, str, BaseTag or slice
+            The tag (anything :func:`dcmfast.Tag` takes), or a slice of tags (a Dataset).
+        keep_deferred : bool
+            Accepted for pydicom compatibility (dcmfast defers nothing).
+
+        Returns
+        -------
+        DataElement, RawDataElement or Dataset
+
+        Raises
+        ------
+        KeyError
+            No element has the tag.
+        """
         if isinstance(key, slice):
             return self._dataset_slice(key)
         elem = self.__getitem__(key)
@@ -340,7 +444,7 @@ class Dataset(_DatasetBase):
             return False
         view = self._view
         if view is not None:
-            return view.contains(tag, self._edict)  # type: ignore[no-any-return]
+            return view.contains(tag, self._edict)
         return tag in self._edict
 
     def get(self, key: Any, default: Any = None) -> Any:
@@ -368,8 +472,22 @@ class Dataset(_DatasetBase):
             return default
 
     def data_element(self, name: str) -> DataElement | None:
-        """The DataElement of keyword `name`, or None when `name` is not a keyword
-        (KeyError when the keyword's element is missing, as pydicom).
+        """The DataElement of keyword `name`.
+
+        Parameters
+        ----------
+        name : str
+            A DICOM keyword (``"PatientName"``).
+
+        Returns
+        -------
+        DataElement or None
+            None when `name` is not a keyword.
+
+        Raises
+        ------
+        KeyError
+            The keyword's element is not in the dataset (as pydicom).
         """
         tag = _datadict.KEYWORD_TO_TAG.get(name)
         if tag is not None:
@@ -393,11 +511,11 @@ class Dataset(_DatasetBase):
                 # elements loaded in ascending order: the dict's order is sorted
                 tags = list(self._edict) if in_order is not None else sorted(self._edict, key=int)
                 view.sorted_tags = tags
-            return tags  # type: ignore[no-any-return]
+            return tags
         tags = self.__dict__.get("_sorted")
         if tags is None:
             tags = self.__dict__["_sorted"] = sorted(self._edict, key=int)
-        return tags  # type: ignore[no-any-return]
+        return tags
 
     def __iter__(self) -> Iterator[DataElement]:
         view = self._view
@@ -405,7 +523,7 @@ class Dataset(_DatasetBase):
             self._load_all()
         elements = self.__dict__.get("_sorted_elements")
         if elements is not None:
-            return iter(elements)  # type: ignore[no-any-return]
+            return iter(elements)
         return self._iter_sorted()
 
     def _iter_sorted(self) -> Iterator[DataElement]:
@@ -472,7 +590,17 @@ class Dataset(_DatasetBase):
         return ds
 
     def group_dataset(self, group: int) -> Dataset:
-        """A Dataset of the elements of group `group` (``ds[(group, 0):(group + 1, 0)]``)."""
+        """A Dataset of the elements of one group.
+
+        Parameters
+        ----------
+        group : int
+            The group number (``ds[(group, 0):(group + 1, 0)]``).
+
+        Returns
+        -------
+        Dataset
+        """
         return self[(group, 0):(group + 1, 0)]
 
     # -- character set -----------------------------------------------------------
@@ -481,9 +609,9 @@ class Dataset(_DatasetBase):
         elem = self._lookup(_TAG_CHARSET)
         value = elem.value if elem is not None else None
         if value:
-            return convert_encodings(value)  # type: ignore[no-any-return]
+            return convert_encodings(value)
         view = self._view
-        return view.parent_encoding if view is not None else self._parent_encoding  # type: ignore[no-any-return]
+        return view.parent_encoding if view is not None else self._parent_encoding
 
     @property
     def _character_set(self) -> Any:
@@ -508,8 +636,16 @@ class Dataset(_DatasetBase):
     def set_original_encoding(
         self, is_implicit_vr: bool | None, is_little_endian: bool | None, character_encoding: Any = None
     ) -> None:
-        """Set the encoding the dataset is treated as having been read with
-        (implicit VR, little endian, and optionally the character encoding).
+        """Set the encoding the dataset is treated as having been read with.
+
+        Parameters
+        ----------
+        is_implicit_vr : bool or None
+            Implicit VR (True) or explicit VR (False); None: unknown.
+        is_little_endian : bool or None
+            Little endian (True) or big endian (False); None: unknown.
+        character_encoding : str or list of str, optional
+            The character set(s) it was read with (unchanged when None).
         """
         object.__setattr__(self, "_read_implicit", is_implicit_vr)
         object.__setattr__(self, "_read_little", is_little_endian)
@@ -566,7 +702,13 @@ class Dataset(_DatasetBase):
         self._edict[elem_tag] = elem
 
     def add(self, data_element: DataElement) -> None:
-        """Add (or replace) `data_element`, at its tag."""
+        """Add (or replace) `data_element`, at its tag.
+
+        Parameters
+        ----------
+        data_element : DataElement
+            The element.
+        """
         self[data_element.tag] = data_element
 
     def add_new(self, tag: Any, VR: str, value: Any) -> None:  # noqa: N803
@@ -638,7 +780,24 @@ class Dataset(_DatasetBase):
                 self.__dict__.pop("_private_blocks", None)
 
     def pop(self, key: Any, *args: Any) -> Any:
-        """Remove the element at `key` and return it (or the default given, else KeyError)."""
+        """Remove the element at `key` and return it.
+
+        Parameters
+        ----------
+        key : int, tuple, str or BaseTag
+            The tag (anything :func:`dcmfast.Tag` takes).
+        *args
+            Optional: the default returned when there is no such element.
+
+        Returns
+        -------
+        DataElement or the default
+
+        Raises
+        ------
+        KeyError
+            No such element and no default.
+        """
         self._load_all()
         try:
             key = Tag(key)
@@ -651,11 +810,22 @@ class Dataset(_DatasetBase):
         """Remove and return the last ``(tag, DataElement)`` pair added."""
         self._load_all()
         self._changed()
-        return self._edict.popitem()  # type: ignore[return-value]
+        return self._edict.popitem()
 
     def setdefault(self, key: Any, default: Any = None) -> DataElement:
-        """The element at `key`; when missing, add one holding `default` (a DataElement, or a
-        value given the dictionary's VR, 'UN' for private or unknown tags) and return it.
+        """The element at `key`; when missing, add one holding `default` and return it.
+
+        Parameters
+        ----------
+        key : int, tuple, str or BaseTag
+            The tag (anything :func:`dcmfast.Tag` takes).
+        default : DataElement or object
+            The element to add, or its value (given the dictionary's VR; 'UN' for
+            private or unknown tags, with a warning for an unknown public tag).
+
+        Returns
+        -------
+        DataElement
         """
         tag = Tag(key)
         if tag in self:
@@ -670,11 +840,19 @@ class Dataset(_DatasetBase):
                     warnings.warn(f"Unknown DICOM tag {tag} - setting VR to 'UN'", stacklevel=2)
                     vr = "UN"
             default = DataElement(tag, vr, default)
-        self[tag] = default
-        return default
+        elem: DataElement = default
+        self[tag] = elem
+        return elem
 
     def update(self, d: Any) -> None:
-        """Set the elements of the mapping `d`: keyword keys as attributes, tag keys as items."""
+        """Set the elements of a mapping.
+
+        Parameters
+        ----------
+        d : mapping
+            Keyword keys are set as attributes (``ds.Keyword = value``), other keys as
+            items (``ds[Tag(key)] = value``: a DataElement).
+        """
         for key, value in list(d.items()):
             if isinstance(key, str):
                 setattr(self, key, value)
@@ -757,14 +935,48 @@ class Dataset(_DatasetBase):
         return new
 
     def private_creators(self, group: int) -> list[str]:
-        """The private creator values of the odd group `group`, in element order."""
+        """The private creator values of one private group, in element order.
+
+        Parameters
+        ----------
+        group : int
+            An odd group number.
+
+        Returns
+        -------
+        list of str
+
+        Raises
+        ------
+        ValueError
+            `group` is even.
+        """
         if group % 2 == 0:
             raise ValueError("Group must be an odd number")
         return [x.value for x in self[(group, 0x10):(group, 0x100)]]
 
     def get_private_item(self, group: int, element_offset: int, private_creator: str) -> DataElement:
-        """The element at `element_offset` (0x00-0xFF) in the block of `private_creator` in
-        `group`.
+        """A private element, by its offset in its private creator's block.
+
+        Parameters
+        ----------
+        group : int
+            The (odd) group number.
+        element_offset : int
+            The element's offset in the block, 0x00-0xFF.
+        private_creator : str
+            The private creator value that reserves the block.
+
+        Returns
+        -------
+        DataElement
+
+        Raises
+        ------
+        KeyError
+            No block of `private_creator` in `group`, or no element at the offset.
+        ValueError
+            `element_offset` is out of range, or `group` is not private.
         """
         block = self.private_block(group, private_creator)
         return self.__getitem__(block.get_tag(element_offset))
@@ -806,8 +1018,21 @@ class Dataset(_DatasetBase):
         sequence_element_format: str = default_sequence_element_format,
         indent_format: str | None = None,
     ) -> Iterator[str]:
-        """One line of text per element (``iterall``), formatted with `element_format` or, for
-        sequences, `sequence_element_format` (``%``-style fields: tag, name, VR, repval, value ...).
+        """One line of text per element, nested items' included (``iterall``).
+
+        Parameters
+        ----------
+        element_format : str
+            ``%``-style format of an element: fields tag, name, VR, repval, value,
+            keyword, VM, is_private, is_retired, is_empty, file_tell, ...
+        sequence_element_format : str
+            The format of a sequence element (the same fields).
+        indent_format : str, optional
+            Accepted for pydicom compatibility (a placeholder there too).
+
+        Yields
+        ------
+        str
         """
         for elem in self.iterall():
             fields = {
@@ -930,7 +1155,7 @@ class Dataset(_DatasetBase):
         buffer (no copy): an edit can never change what the dataset reads or writes, nor
         a buffer passed to ``dcmread``. ``arr.copy()`` gives a writable array.
         """
-        arr = self.__dict__.get("_pixel_array")
+        arr: numpy.ndarray | None = self.__dict__.get("_pixel_array")
         if arr is None:
             self.convert_pixel_data()
             arr = self.__dict__["_pixel_array"]
@@ -945,9 +1170,24 @@ class Dataset(_DatasetBase):
         use_v2_backend: bool = False,
         **kwargs: Any,
     ) -> None:
-        """Set the options the next :attr:`pixel_array` is decoded with (pydicom's method:
-        returns None; ``index`` selects one frame, ``raw`` skips the YBR -> RGB conversion,
-        other keyword options as :func:`dcmfast.pixels.pixel_array`)."""
+        """Set the options the next :attr:`pixel_array` is decoded with (pydicom's method).
+
+        The cached array is dropped.
+
+        Parameters
+        ----------
+        index : int, optional
+            Decode only this frame (0-based).
+        raw : bool
+            Skip the YBR to RGB conversion.
+        decoding_plugin : str
+            Accepted for pydicom compatibility (dcmfast has one decoder per syntax).
+        use_v2_backend : bool
+            Must be False: pydicom 2's backend does not exist here (TypeError).
+        **kwargs
+            Other options of :func:`dcmfast.pixels.pixel_array` (``as_rgb``,
+            ``threads``, ...).
+        """
         if use_v2_backend:
             raise TypeError(
                 f"{type(self).__name__}.pixel_array_options() got an unexpected keyword argument "
@@ -961,7 +1201,13 @@ class Dataset(_DatasetBase):
         self.__dict__["_pixel_array"] = None
 
     def convert_pixel_data(self, handler_name: str = "") -> None:
-        """Decode the pixel data into :attr:`pixel_array` (pydicom's method)."""
+        """Decode the pixel data into :attr:`pixel_array` (pydicom's method).
+
+        Parameters
+        ----------
+        handler_name : str
+            Accepted for pydicom compatibility and ignored.
+        """
         if self.__dict__.get("_pixel_array") is not None:
             return
         import dcmfast.pixels as pixels  # (an absolute import costs half a relative one)
@@ -976,22 +1222,43 @@ class Dataset(_DatasetBase):
         self.__dict__["_pixel_array"] = arr
 
     def overlay_array(self, group: int) -> Any:
-        """The overlay in repeating group `group` (0x6000-0x601E) as a numpy array.
+        """The overlay in a repeating group as a numpy array.
 
         pydicom's own function does the work (a dcmfast dataset passes its type checks),
-        so the result is pydicom's."""
-        from pydicom.overlays import get_overlay_array
+        so the result is pydicom's.
 
-        return get_overlay_array(self, group)
+        Parameters
+        ----------
+        group : int
+            The overlay group, 0x6000-0x601E (even).
+
+        Returns
+        -------
+        numpy.ndarray
+        """
+        from pydicom.overlays import get_overlay_array  # type: ignore[attr-defined]  # (not in its __all__)
+
+        # a dcmfast Dataset passes pydicom's isinstance checks (_pydicom_compat), not mypy's
+        return get_overlay_array(self, group)  # type: ignore[arg-type]
 
     def waveform_array(self, index: int) -> Any:
-        """The multiplex group `index` of the Waveform Sequence as a numpy array.
+        """One multiplex group of the Waveform Sequence as a numpy array.
 
         pydicom's own function does the work (a dcmfast dataset passes its type checks),
-        so the result is pydicom's."""
+        so the result is pydicom's.
+
+        Parameters
+        ----------
+        index : int
+            The item of the Waveform Sequence.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
         from pydicom.waveforms.numpy_handler import multiplex_array
 
-        return multiplex_array(self, index, as_raw=False)
+        return multiplex_array(self, index, as_raw=False)  # type: ignore[arg-type]  # (as above)
 
     # -- DICOM JSON (PS3.18 Annex F): see jsonrep.py ----------------------------------
     def to_json_dict(
@@ -1000,7 +1267,24 @@ class Dataset(_DatasetBase):
         bulk_data_element_handler: Callable[[DataElement], Any] | None = None,
         suppress_invalid_tags: bool = False,
     ) -> dict[str, Any]:
-        """The DICOM JSON model of the dataset as a dict (pydicom's ``to_json_dict``)."""
+        """The DICOM JSON model of the dataset as a dict (pydicom's ``to_json_dict``).
+
+        Parameters
+        ----------
+        bulk_data_threshold : int
+            Binary values whose base64 text would be longer than this go to
+            `bulk_data_element_handler` when it is given (pydicom's rule).
+        bulk_data_element_handler : callable, optional
+            Called with such an element; returns its BulkDataURI. Without it, binary
+            values are inline (InlineBinary, base64).
+        suppress_invalid_tags : bool
+            Leave out elements whose value cannot be converted instead of raising.
+
+        Returns
+        -------
+        dict
+            See :func:`dcmfast.jsonrep.dataset_to_json_dict`.
+        """
         from . import jsonrep
 
         return jsonrep.dataset_to_json_dict(
@@ -1014,7 +1298,19 @@ class Dataset(_DatasetBase):
         dump_handler: Callable[[dict[str, Any]], Any] | None = None,
         suppress_invalid_tags: bool = False,
     ) -> Any:
-        """The DICOM JSON text of the dataset (pydicom's ``to_json``; keys sorted)."""
+        """The DICOM JSON text of the dataset (pydicom's ``to_json``; keys sorted).
+
+        Parameters
+        ----------
+        bulk_data_threshold, bulk_data_element_handler, suppress_invalid_tags
+            As :meth:`to_json_dict`.
+        dump_handler : callable, optional
+            Turns the dict into the result (default: ``json.dumps`` with sorted keys).
+
+        Returns
+        -------
+        str (or what `dump_handler` returns)
+        """
         from . import jsonrep
 
         return jsonrep.dataset_to_json(
@@ -1025,7 +1321,21 @@ class Dataset(_DatasetBase):
     def from_json(
         cls, json_dataset: dict[str, Any] | str | bytes | bytearray, bulk_data_uri_handler: Any = None
     ) -> Dataset:
-        """A dataset from a DICOM JSON model object or its text (pydicom's ``from_json``)."""
+        """A dataset from a DICOM JSON model object or its text (pydicom's ``from_json``).
+
+        Parameters
+        ----------
+        json_dataset : dict, str, bytes or bytearray
+            The JSON model object, or its text.
+        bulk_data_uri_handler : callable, optional
+            Returns the bytes of a BulkDataURI (called with the tag, VR and URI, or with
+            the URI alone, as pydicom).
+
+        Returns
+        -------
+        Dataset
+            An instance of this class.
+        """
         from . import jsonrep
 
         return jsonrep.dataset_from_json(cls, json_dataset, bulk_data_uri_handler)  # type: ignore[no-any-return]
@@ -1053,8 +1363,27 @@ class Dataset(_DatasetBase):
         """Write the dataset to `filename` (a path, written atomically, or a file-like).
 
         As pydicom's ``save_as``: a change between little and big endian is refused
-        (use :func:`dcmfast.dcmwrite` for that); see :func:`dcmfast.dcmwrite` for the
-        parameters.
+        (use :func:`dcmfast.dcmwrite` for that).
+
+        Parameters
+        ----------
+        filename : str, PathLike or binary file-like
+            The target (see :func:`dcmfast.dcmwrite`).
+        implicit_vr, little_endian : bool, optional
+            The encoding, when the File Meta has no Transfer Syntax UID.
+        enforce_file_format : bool
+            Write a conformant DICOM file (preamble, ``DICM``, complete File Meta).
+        overwrite : bool
+            If False and `filename` is a path that exists, raise ``FileExistsError``.
+        fsync : bool
+            Flush the new file to the disk before renaming it over the target.
+        **kwargs
+            ``write_like_original`` (pydicom 2's name).
+
+        Raises
+        ------
+        DicomWriteError
+            A change of endianness, or any case where pydicom's writer raises.
         """
         from .errors import DicomWriteError
         from .filewriter import dcmwrite
@@ -1106,8 +1435,28 @@ class Dataset(_DatasetBase):
         j2k_psnr: list[float] | None = None,
         **kwargs: Any,
     ) -> None:
-        """Compress the pixel data in place (pydicom 3's ``Dataset.compress``); see
-        :func:`dcmfast.pixels.compress`."""
+        """Compress the pixel data in place (pydicom 3's ``Dataset.compress``).
+
+        Parameters
+        ----------
+        transfer_syntax_uid : str
+            RLE Lossless, JPEG 2000 Lossless or JPEG 2000 (see
+            :func:`dcmfast.pixels.compress`).
+        arr : numpy.ndarray, optional
+            The pixels to encode instead of the dataset's (shaped as ``pixel_array``).
+        encoding_plugin : str
+            Accepted for pydicom compatibility and ignored.
+        encapsulate_ext : bool
+            Use an Extended Offset Table.
+        generate_instance_uid : bool
+            Give the dataset a new SOP Instance UID.
+        jls_error : int, optional
+            Accepted for pydicom compatibility (no JPEG-LS encoder).
+        j2k_cr, j2k_psnr : list of float, optional
+            JPEG 2000 compression ratios or peak signal-to-noise ratios (lossy).
+        **kwargs
+            Further encoder options (as :func:`dcmfast.pixels.compress`).
+        """
         from .pixels.codec import compress
 
         compress(self, transfer_syntax_uid, arr, encoding_plugin=encoding_plugin,
@@ -1117,8 +1466,21 @@ class Dataset(_DatasetBase):
     def decompress(self, handler_name: str = "", *, as_rgb: bool = True,
                    generate_instance_uid: bool = True, decoding_plugin: str = "",
                    **kwargs: Any) -> None:
-        """Decompress the pixel data in place (pydicom 3's ``Dataset.decompress``); see
-        :func:`dcmfast.pixels.decompress`."""
+        """Decompress the pixel data in place (pydicom 3's ``Dataset.decompress``).
+
+        Parameters
+        ----------
+        handler_name : str
+            Accepted for pydicom compatibility and ignored.
+        as_rgb : bool
+            Convert YBR colour to RGB.
+        generate_instance_uid : bool
+            Give the dataset a new SOP Instance UID.
+        decoding_plugin : str
+            Accepted for pydicom compatibility and ignored.
+        **kwargs
+            Further options of :func:`dcmfast.pixels.decompress` (``threads``).
+        """
         from .pixels.codec import decompress
 
         decompress(self, as_rgb=as_rgb, generate_instance_uid=generate_instance_uid,
@@ -1153,7 +1515,7 @@ def _plain(value: Any) -> Any:
         return str(value)
     for kind in (str, int, float, bytes):
         if isinstance(value, kind):
-            return kind(value)
+            return kind(value)  # type: ignore[arg-type]  # (value is a `kind`: mypy joins the four)
     return value
 
 
@@ -1171,7 +1533,18 @@ def _pydicom_hash(ds: Any) -> Any:
 
 
 class FileMetaDataset(Dataset):
-    """The File Meta Information group (0002,eeee)."""
+    """The File Meta Information group (0002,eeee).
+
+    Parameters
+    ----------
+    *args, **kwargs
+        As :class:`Dataset`.
+
+    Raises
+    ------
+    ValueError
+        An element is not of group 2.
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -1196,7 +1569,47 @@ class FileMetaDataset(Dataset):
 
 
 class FileDataset(Dataset):
-    """A dataset read from a file: adds preamble, file_meta, filename, timestamp."""
+    """A dataset read from a file: adds preamble, file_meta, filename, timestamp.
+
+    :func:`dcmfast.dcmread` returns one; made directly, as in pydicom, it wraps a dataset.
+
+    Parameters
+    ----------
+    filename_or_obj : str, PathLike, file-like or None
+        Where the dataset came from: a path becomes ``filename``; a file-like becomes
+        ``buffer`` (and ``filename`` when it has a name).
+    dataset : Dataset or mapping
+        The elements.
+    preamble : bytes, optional
+        The 128-byte preamble.
+    file_meta : FileMetaDataset, optional
+        The File Meta Information (an empty one when None).
+    is_implicit_VR, is_little_endian : bool
+        The encoding the dataset was read with.
+
+    Attributes
+    ----------
+    preamble : bytes or None
+        The preamble (None: the file had none).
+    file_meta : FileMetaDataset
+        The File Meta Information.
+    filename : str or None
+        The path read (None for bytes or an unnamed file-like).
+    buffer : object
+        The file-like or bytes read, when not a path.
+    fileobj_type : type or None
+        ``open`` for a path, else the type of `filename_or_obj`.
+    timestamp : float or None
+        The file's modification time (``st_mtime``) when read from a path.
+    """
+
+    # set by _init_file (in the instance __dict__)
+    preamble: bytes | None
+    file_meta: FileMetaDataset
+    filename: str | None
+    buffer: Any
+    fileobj_type: Any
+    timestamp: float | None
 
     def __init__(
         self,
@@ -1253,7 +1666,7 @@ class FileDataset(Dataset):
                 pass
 
 
-def _new_instance(cls: type) -> Any:
+def _new_instance(cls: Any) -> Any:
     return cls.__new__(cls)
 
 

@@ -30,7 +30,22 @@ class DcmfastError(Exception):
 class InvalidDicomError(DcmfastError, ValueError):
     """The input is not valid DICOM (or is damaged beyond what can be read).
 
-    ``tag`` and ``offset`` say where reading failed when known.
+    A ``ValueError``; once pydicom is imported, pydicom's ``InvalidDicomError`` catches
+    it too.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong (the file name is part of it where known).
+    tag : int, optional
+        The tag of the element where reading failed, appended to the message.
+    offset : int, optional
+        The byte offset where reading failed, appended to the message.
+
+    Attributes
+    ----------
+    tag, offset : int or None
+        As given.
     """
 
     def __init__(self, message: str, *, tag: int | None = None, offset: int | None = None) -> None:

@@ -23,7 +23,7 @@ import os
 import struct
 import warnings
 from collections.abc import Callable
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from ._core import writer as _cw
 from .charset import convert_encodings
@@ -31,6 +31,9 @@ from .dataset import FileMetaDataset
 from .errors import DicomWriteError
 from .tag import BaseTag, Tag
 from .valuerep import UID, MultiValue
+
+if TYPE_CHECKING:
+    from ._core.element import View
 
 __all__ = ["dcmwrite", "dcmwrite_bytes", "DCMFAST_IMPLEMENTATION_UID", "DCMFAST_IMPLEMENTATION_VERSION"]
 
@@ -113,7 +116,7 @@ def _encode_text(value: str, encodings: tuple[str, ...]) -> bytes:
             pass
     from pydicom.charset import encode_string
 
-    return encode_string(value, list(encodings))  # type: ignore[no-any-return]
+    return encode_string(value, list(encodings))
 
 
 def _text(value: Any, encodings: tuple[str, ...]) -> bytes:
@@ -237,7 +240,8 @@ def _swap(data: Any, size: int) -> bytes:
     buf = bytes(data)
     whole = len(buf) - len(buf) % size
     arr = np.frombuffer(buf, dtype=f"<u{size}", count=whole // size)
-    return arr.byteswap().tobytes() + buf[whole:]
+    swapped: bytes = arr.byteswap().tobytes()  # (typed: numpy's stubs for Python 3.10 give Any)
+    return swapped + buf[whole:]
 
 
 def _bytes_value(value: Any) -> bytes:
@@ -488,7 +492,7 @@ def _encodings_of(charset_elem: Any, parent: tuple[str, ...]) -> tuple[str, ...]
     return tuple(convert_encodings(value))
 
 
-def _charset_changed(ds: Any, view: Any, elements: dict[Any, Any]) -> bool:
+def _charset_changed(ds: Any, view: View | None, elements: dict[Any, Any]) -> bool:
     """pydicom's ``original_character_set != _character_set``: (0008,0005) replaced."""
     elem = elements.get(_CHARSET)
     if view is None:
@@ -619,6 +623,13 @@ def _file_meta_bytes(file_meta: Any, enforce_standard: bool) -> bytes:
 
 class _Syntax(str):
     """A Transfer Syntax UID with its properties looked up once (UID's are each a lookup)."""
+
+    name: str
+    is_private: bool
+    is_transfer_syntax: bool
+    is_implicit_VR: bool  # noqa: N815 (pydicom's name; set only when is_transfer_syntax)
+    is_little_endian: bool
+    is_compressed: bool
 
     def __new__(cls, value: str) -> _Syntax:
         self = str.__new__(cls, value)
@@ -773,9 +784,40 @@ def dcmwrite_bytes(
     enforce_file_format: bool = False,
     force_encoding: bool = False,
 ) -> bytes:
-    """Encode `dataset` as ``dcmwrite`` would and return the bytes.
+    """Encode `dataset` as :func:`dcmwrite` would and return the bytes.
 
-    Parameters are those of :func:`dcmwrite` (no target, no ``overwrite``).
+    Parameters
+    ----------
+    dataset : Dataset
+        The dataset (``FileDataset`` for the preamble and ``file_meta``).
+    implicit_vr, little_endian : bool, optional
+        The encoding when the File Meta has no Transfer Syntax UID (or with
+        `force_encoding`).
+    enforce_file_format : bool
+        Write a conformant DICOM file: a preamble (zeros if none), ``DICM`` and a
+        complete File Meta.
+    force_encoding : bool
+        Encode with `implicit_vr` and `little_endian` whatever the Transfer Syntax UID.
+
+    Returns
+    -------
+    bytes
+        What :func:`dcmwrite` would write: pydicom's bytes, elements not changed since
+        the read copied from the file.
+
+    Raises
+    ------
+    DicomWriteError
+        Where pydicom's writer raises ``ValueError`` (same message).
+
+    Examples
+    --------
+    >>> import dcmfast
+    >>> from pydicom.data import get_testdata_file
+    >>> ds = dcmfast.dcmread(get_testdata_file("CT_small.dcm"))
+    >>> data = dcmfast.dcmwrite_bytes(ds)
+    >>> dcmfast.dcmread(data) == ds
+    True
     """
     return b"".join(_encode(dataset, implicit_vr, little_endian, enforce_file_format, force_encoding, None))
 
@@ -820,12 +862,34 @@ def dcmwrite(
         file then survives a power failure too, at the cost of a disk round trip (about
         8 ms per file here). Without it the write is still atomic for every crash of the
         process: the rename happens only after every byte was written.
+    **kwargs
+        ``write_like_original`` only (pydicom 2's name for the third positional
+        argument, which pydicom 3 deprecates); any other keyword raises ``TypeError``.
 
     Raises
     ------
     DicomWriteError
         (a ``ValueError``) for every case where pydicom raises ``ValueError``; the
         message is pydicom's.
+    FileExistsError
+        `overwrite` is False and the path exists.
+
+    Notes
+    -----
+    Writing to a path differs from pydicom, which truncates the file and writes in place;
+    see ``docs/pydicom-differences.md``.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import dcmfast
+    >>> from pydicom.data import get_testdata_file
+    >>> ds = dcmfast.dcmread(get_testdata_file("CT_small.dcm"))
+    >>> ds.PatientName = "Anonymous"
+    >>> path = os.path.join(tempfile.mkdtemp(), "out.dcm")
+    >>> dcmfast.dcmwrite(path, ds)
+    >>> str(dcmfast.dcmread(path).PatientName)
+    'Anonymous'
     """
     write_like_original = kwargs.pop("write_like_original", None)
     if kwargs:
@@ -838,9 +902,9 @@ def dcmwrite(
         dataset, implicit_vr, little_endian, enforce_file_format, force_encoding, write_like_original
     )
     if isinstance(filename, os.PathLike):
-        filename = os.fspath(filename)  # type: ignore[assignment]
+        filename = os.fspath(filename)
     if isinstance(filename, bytes):
-        filename = os.fsdecode(filename)  # type: ignore[assignment]
+        filename = os.fsdecode(filename)
     if isinstance(filename, str):
         _write_atomic(filename, chunks, overwrite, fsync)
         return

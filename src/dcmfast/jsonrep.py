@@ -1,5 +1,9 @@
 """DICOM JSON (PS3.18 Annex F) for dcmfast datasets, with pydicom 3's output and semantics.
 
+Entry points: ``Dataset.to_json`` / ``to_json_dict`` / ``Dataset.from_json``, which call
+:func:`dataset_to_json`, :func:`dataset_to_json_dict` and :func:`dataset_from_json`;
+:func:`element_to_json_dict` and :func:`element_from_json` for one element.
+
 ``to_json`` writes the text in one compiled pass (``_core/json.pyx``): elements that
 were never read go straight from the file buffer (numbers formatted from their binary
 values, text converted by the compiled value converters), elements that exist as
@@ -89,7 +93,21 @@ def element_to_json_dict(
     bulk_data_element_handler: Callable[[DataElement], Any] | None,
     bulk_data_threshold: int,
 ) -> dict[str, Any]:
-    """The JSON model dict of one element (pydicom's ``DataElement.to_json_dict``)."""
+    """The JSON model dict of one element (pydicom's ``DataElement.to_json_dict``).
+
+    Parameters
+    ----------
+    elem : DataElement
+        The element.
+    bulk_data_element_handler : callable or None
+        Called with a binary element over the threshold; returns its BulkDataURI.
+    bulk_data_threshold : int
+        As :func:`dataset_to_json_dict`.
+
+    Returns
+    -------
+    dict
+    """
     vr = elem.VR
     json_element: dict[str, Any] = {"vr": vr}
     if vr == "SQ":
@@ -156,7 +174,38 @@ def dataset_to_json_dict(
     *,
     nested: bool = False,
 ) -> dict[str, Any]:
-    """pydicom's ``Dataset.to_json_dict`` for a dcmfast dataset."""
+    """pydicom's ``Dataset.to_json_dict`` for a dcmfast dataset.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The dataset.
+    bulk_data_threshold : int
+        Binary values whose base64 text would be longer than this go to
+        `bulk_data_element_handler` when it is given.
+    bulk_data_element_handler : callable, optional
+        Called with such an element; returns its BulkDataURI. Without it binary values are
+        inline (InlineBinary).
+    suppress_invalid_tags : bool
+        Leave out (and log) elements whose value pydicom's strict reading rejects, instead
+        of raising.
+    nested : bool
+        Internal: the dataset is a sequence item (keyword only).
+
+    Returns
+    -------
+    dict
+        ``{"00100010": {"vr": "PN", "Value": [{"Alphabetic": "..."}]}, ...}``.
+
+    Examples
+    --------
+    >>> from dcmfast import Dataset
+    >>> from dcmfast.jsonrep import dataset_to_json_dict
+    >>> ds = Dataset()
+    >>> ds.PatientName = "Doe^John"
+    >>> dataset_to_json_dict(ds) == {"00100010": {"vr": "PN", "Value": [{"Alphabetic": "Doe^John"}]}}
+    True
+    """
     if suppress_invalid_tags:
         # pydicom converts the values under strict reading, where a value that would
         # warn on reading raises: such elements are dropped (and logged)
@@ -177,7 +226,27 @@ def dataset_to_json(
     dump_handler: Callable[[dict[str, Any]], Any] | None = None,
     suppress_invalid_tags: bool = False,
 ) -> Any:
-    """pydicom's ``Dataset.to_json``: by default ``json.dumps(..., sort_keys=True)``'s text."""
+    """pydicom's ``Dataset.to_json``: by default ``json.dumps(..., sort_keys=True)``'s text.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The dataset.
+    bulk_data_threshold : int
+        Binary values whose base64 text would be longer than this go to
+        `bulk_data_element_handler` when it is given.
+    bulk_data_element_handler : callable, optional
+        Called with such an element; returns its BulkDataURI. Without it binary values are
+        inline (InlineBinary).
+    dump_handler : callable, optional
+        Turns the dict into the result instead of ``json.dumps``.
+    suppress_invalid_tags : bool
+        As :func:`dataset_to_json_dict`.
+
+    Returns
+    -------
+    str (or what `dump_handler` returns)
+    """
     if dump_handler is None and not suppress_invalid_tags:
         text = _compiled_text(ds, bulk_data_threshold, bulk_data_element_handler)
         if text is not None:
@@ -194,7 +263,7 @@ def _compiled_text(
     """The JSON text from the compiled writer, or None where it leaves the work to Python."""
     from ._core import json as _cjson
 
-    return _cjson.dumps(ds, bulk_data_threshold, bulk_data_element_handler)  # type: ignore[no-any-return]
+    return _cjson.dumps(ds, bulk_data_threshold, bulk_data_element_handler)
 
 
 # -- from JSON -----------------------------------------------------------------------
@@ -220,7 +289,27 @@ def element_from_json(
     value_key: str | None,
     bulk_data_uri_handler: BulkDataHandler | None = None,
 ) -> DataElement:
-    """A DataElement from one JSON model attribute (pydicom's ``DataElement.from_json``)."""
+    """A DataElement from one JSON model attribute (pydicom's ``DataElement.from_json``).
+
+    Parameters
+    ----------
+    dataset_class : type
+        The class of the items of a sequence.
+    tag : str
+        The attribute's key (``"00100010"``).
+    vr : str
+        Its VR.
+    value : object
+        The value of its `value_key`.
+    value_key : str or None
+        ``"Value"``, ``"InlineBinary"`` or ``"BulkDataURI"`` (None: no value).
+    bulk_data_uri_handler : callable, optional
+        Returns the bytes of a BulkDataURI (called with tag, VR and URI, or the URI only).
+
+    Returns
+    -------
+    DataElement
+    """
     from ._core import json as _cjson
 
     return _cjson.element_from_json(  # type: ignore[no-any-return]
@@ -232,7 +321,21 @@ def dataset_from_json(
     cls: type, json_dataset: dict[str, Any] | str | bytes | bytearray,
     bulk_data_uri_handler: BulkDataHandler | None = None,
 ) -> Any:
-    """pydicom's ``Dataset.from_json``: a `cls` dataset from a JSON model object or text."""
+    """pydicom's ``Dataset.from_json``: a `cls` dataset from a JSON model object or text.
+
+    Parameters
+    ----------
+    cls : type
+        The Dataset class to make.
+    json_dataset : dict, str, bytes or bytearray
+        The JSON model object, or its text.
+    bulk_data_uri_handler : callable, optional
+        As :func:`element_from_json`.
+
+    Returns
+    -------
+    Dataset
+    """
     if isinstance(json_dataset, (str, bytes, bytearray)):
         json_dataset = json.loads(json_dataset)
     from ._core import json as _cjson

@@ -49,8 +49,15 @@ def _decode_frame(src: bytes, runner: Any) -> bytearray:
 def register_pydicom(prefer: bool = False) -> None:
     """Add dcmfast to pydicom's RLE Lossless decoding plugins (idempotent).
 
-    With ``prefer=True`` it becomes the first plugin pydicom tries; otherwise it
-    is tried after pydicom's own plugins and used when asked for by name.
+    pydicom then decodes RLE Lossless pixel data with dcmfast's compiled decoder (plugin
+    name ``"dcmfast"``). Imports pydicom.
+
+    Parameters
+    ----------
+    prefer : bool
+        True: dcmfast becomes the first plugin pydicom tries. False: it is tried after
+        pydicom's own plugins, and used when asked for by name
+        (``ds.pixel_array_options(decoding_plugin="dcmfast")`` in pydicom).
     """
     from pydicom.pixels.decoders.base import RLELosslessDecoder
 

@@ -23,7 +23,7 @@ from .tag import Tag
 
 TYPE_CHECKING = False  # (not typing.TYPE_CHECKING: `import dcmfast` does not import typing)
 if TYPE_CHECKING:
-    from typing import Any, Protocol
+    from typing import Any, Literal, Protocol
 
     class _BinaryReadable(Protocol):
         def read(self, size: int = ..., /) -> bytes: ...
@@ -180,7 +180,7 @@ def _first_tag(buffer: Any, pos: int, little: bool) -> int | None:
     if pos + 4 > len(buffer):
         return None
     b = bytes(buffer[pos : pos + 4])
-    order = "little" if little else "big"
+    order: Literal["little", "big"] = "little" if little else "big"
     return int.from_bytes(b[0:2], order) << 16 | int.from_bytes(b[2:4], order)
 
 
@@ -224,19 +224,71 @@ def dcmread(
 ) -> FileDataset:
     """Read a DICOM file (pydicom's ``dcmread`` signature) and return a :class:`FileDataset`.
 
-    `fp` may be a path (str or PathLike), a binary file-like object, bytes,
-    bytearray, memoryview or mmap. With ``mmap=True`` a path is memory-mapped
-    instead of read. `defer_size` is accepted for compatibility: values are
-    always read lazily from the one buffer, so there is nothing to defer.
+    The input is read once into memory (or memory-mapped) and indexed in one compiled
+    pass; element values are converted when first accessed. The result compares equal,
+    element for element, to what ``pydicom.dcmread`` returns (the exceptions are listed
+    in ``docs/pydicom-differences.md``).
 
-    `max_bytes` caps what this read may allocate beyond the input itself: the
-    inflated dataset of a deflated file, the element index, and the arrays
-    ``pixel_array`` decodes into. Exceeding it raises
-    :class:`~dcmfast.errors.ResourceLimitError` before the allocation. The default
-    (None) is ``max(2 GiB, 256 x the input size)``, which no real file reaches.
+    Parameters
+    ----------
+    fp : str, PathLike, bytes, bytearray, memoryview, mmap or binary file-like
+        The file: a path, the bytes of a file, a C-contiguous memoryview, an mmap, or a
+        file-like opened in binary mode (read from its current position).
+    defer_size : int, str or float, optional
+        Accepted for pydicom compatibility and ignored: values are always read lazily
+        from the one buffer, so there is nothing to defer.
+    stop_before_pixels : bool
+        Stop before the first (7FE0,0010) Pixel Data (or Float/Double Float Pixel
+        Data) element. A path is then read only as far as needed (from 64 KiB on).
+    force : bool
+        Read a file without the 128-byte preamble and ``DICM`` prefix (or without a
+        File Meta) as a bare data set, as pydicom does; without it such input raises
+        :class:`InvalidDicomError`.
+    specific_tags : list of int, str or tuple, optional
+        Keep only these elements (tags or keywords) of the top-level dataset, plus
+        (0008,0005) Specific Character Set, as pydicom does.
+    mmap : bool
+        Memory-map a path instead of reading it (keyword only; dcmfast's own).
+    max_bytes : int, optional
+        Cap on what this read may allocate beyond the input itself: the inflated data of
+        a deflated file, the element index, and the arrays ``pixel_array`` decodes into.
+        The default (None) is ``max(2 GiB, 256 x the input size)``, which no real file
+        reaches (keyword only; dcmfast's own).
+    read_threads : int, optional
+        Threads that read a path: by default a path of 8 MiB or more is read by two
+        when the process may use two CPUs; 1 keeps the read on the calling thread.
 
-    A path of 8 MiB or more is read by two threads when the process may use two
-    CPUs; ``read_threads=1`` keeps the read on the calling thread.
+    Returns
+    -------
+    FileDataset
+        The dataset, with ``preamble``, ``file_meta``, ``filename`` and ``timestamp``.
+
+    Raises
+    ------
+    InvalidDicomError
+        The input is not DICOM (no ``DICM`` prefix and not `force`), or is damaged
+        where it cannot be read (a ``ValueError``; pydicom's ``InvalidDicomError`` too
+        once pydicom is imported). The message names the file, tag and offset.
+    ResourceLimitError
+        Reading would allocate more than `max_bytes` (raised before the allocation).
+    TypeError
+        `fp` is not one of the types above (or a text-mode file).
+    ValueError
+        `read_threads` is less than 1, or `max_bytes` is negative.
+
+    See Also
+    --------
+    dcmfast.dcmwrite : write a dataset back.
+
+    Examples
+    --------
+    >>> import dcmfast
+    >>> from pydicom.data import get_testdata_file
+    >>> ds = dcmfast.dcmread(get_testdata_file("CT_small.dcm"))
+    >>> ds.Modality
+    'CT'
+    >>> ds.pixel_array.shape
+    (128, 128)
     """
     if read_threads is not None and read_threads < 1:
         raise ValueError("'read_threads' must be at least 1")
@@ -392,6 +444,22 @@ def read_buffer(
 
 
 def read_file_meta_info(filename: Any) -> FileMetaDataset:
-    """Read only the File Meta Information of a file."""
+    """Read only the File Meta Information (group 0002) of a file.
+
+    Parameters
+    ----------
+    filename : str, PathLike, bytes or binary file-like
+        The file, as :func:`dcmread` takes it. Only the first bytes of a path are read.
+
+    Returns
+    -------
+    FileMetaDataset
+        The File Meta elements (empty when the file has none).
+
+    Raises
+    ------
+    InvalidDicomError
+        The input is not a DICOM file (no ``DICM`` prefix).
+    """
     ds = dcmread(filename, specific_tags=[0x00020000])
-    return ds.file_meta  # type: ignore[no-any-return]
+    return ds.file_meta

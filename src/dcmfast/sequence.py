@@ -22,7 +22,24 @@ def _validate(item: Any) -> Any:
 
 
 class Sequence(MultiValue[Any]):
-    """A DICOM sequence value: a list of :class:`~dcmfast.Dataset` items."""
+    """A DICOM sequence value: a list of :class:`~dcmfast.Dataset` items.
+
+    Parameters
+    ----------
+    iterable : iterable of Dataset, optional
+        The items.
+
+    Attributes
+    ----------
+    is_undefined_length : bool
+        The sequence was read with an undefined length (written the same way by
+        pydicom's rules).
+
+    Raises
+    ------
+    TypeError
+        `iterable` is a Dataset, or holds something that is not one.
+    """
 
     # _origin: the TreeState of the file tree a sequence read from a file belongs to
     # (None otherwise); its mutators touch it before adding items (see
@@ -53,17 +70,37 @@ class Sequence(MultiValue[Any]):
             origin.touch(self)
 
     def append(self, item: Any) -> None:
-        """Append the Dataset `item`."""
+        """Append the Dataset `item`.
+
+        Parameters
+        ----------
+        item : Dataset
+            The item.
+        """
         self._touch()
         super().append(item)
 
     def insert(self, position: int, item: Any) -> None:
-        """Insert the Dataset `item` before `position`."""
+        """Insert the Dataset `item` before `position`.
+
+        Parameters
+        ----------
+        position : int
+            The index to insert before.
+        item : Dataset
+            The item.
+        """
         self._touch()
         super().insert(position, item)
 
     def extend(self, val: Iterable[Any]) -> None:
-        """Append every Dataset of `val`."""
+        """Append every Dataset of `val`.
+
+        Parameters
+        ----------
+        val : iterable of Dataset
+            The items.
+        """
         from .dataset import Dataset
 
         if isinstance(val, Dataset):

@@ -25,7 +25,34 @@ def _tag_from_int(value: int) -> BaseTag:
 
 
 def Tag(arg: TagType, arg2: int | None = None) -> BaseTag:  # noqa: N802 (pydicom's name)
-    """Create a :class:`BaseTag` from an int, a (group, element) pair, a hex string or a keyword."""
+    """Create a :class:`BaseTag` from an int, a (group, element) pair, a hex string or a keyword.
+
+    Parameters
+    ----------
+    arg : int, tuple, str or BaseTag
+        ``0x00100010``, ``(0x0010, 0x0010)`` (ints or hex strings), ``"00100010"``
+        (hex), or a keyword (``"PatientName"``). A BaseTag is returned as it is.
+    arg2 : int, optional
+        The element number, when `arg` is the group number.
+
+    Returns
+    -------
+    BaseTag
+        The tag, an int.
+
+    Raises
+    ------
+    ValueError
+        A tuple that is not a pair, a string that is neither hex nor a keyword.
+    OverflowError
+        The tag does not fit 32 bits (or is negative).
+
+    Examples
+    --------
+    >>> from dcmfast import Tag
+    >>> Tag("PatientName") == Tag(0x0010, 0x0010) == 0x00100010
+    True
+    """
     if isinstance(arg, BaseTag):
         return arg
     if arg2 is not None:
@@ -63,7 +90,7 @@ def Tag(arg: TagType, arg2: int | None = None) -> BaseTag:  # noqa: N802 (pydico
     else:
         # as pydicom: anything ordered against ints (a float, a numpy integer) goes
         # on, and becomes int(value); anything else fails the comparison (TypeError)
-        value = arg  # type: ignore[assignment]
+        value = arg
     if value > 0xFFFFFFFF:
         raise OverflowError(
             f"Unable to create an element tag from '{value}': the combined group and element "

@@ -1,7 +1,9 @@
-"""UIDs as ``pydicom.uid``: :class:`UID`, :func:`generate_uid`, a constant for every UID
-of the registry (``dcmfast.uid.CTImageStorage``, ``dcmfast.uid.ExplicitVRLittleEndian``,
-... made on first use from the generated table, ``dcmfast.datadict._uids``) and the
-transfer syntax groups (``AllTransferSyntaxes``, ``JPEGTransferSyntaxes``, ...)."""
+"""UIDs as ``pydicom.uid``: :class:`UID`, :func:`generate_uid` and the registry's UIDs.
+
+A constant for every UID of the registry (``dcmfast.uid.CTImageStorage``,
+``dcmfast.uid.ExplicitVRLittleEndian``, ... made on first use from the generated table,
+``dcmfast.datadict._uids``) and the transfer syntax groups (``AllTransferSyntaxes``,
+``JPEGTransferSyntaxes``, ...)."""
 from __future__ import annotations
 
 import hashlib
@@ -33,9 +35,34 @@ _VALID_PREFIX = re.compile(r"^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*\.$")
 
 
 def generate_uid(prefix: str | None = DCMFAST_ROOT_UID, entropy_srcs: list[str] | None = None) -> UID:
-    """A new UID (pydicom's ``generate_uid``): `prefix` followed by a random number, or by
-    a number derived from the SHA-512 of `entropy_srcs` (reproducible); with ``prefix=None``
-    a ``2.25.`` UUID-derived UID (ISO/IEC 9834-8)."""
+    """A new UID, as pydicom's ``generate_uid``.
+
+    Parameters
+    ----------
+    prefix : str or None
+        The root the UID starts with (ending in ``.``; at most 54 characters). The default
+        is pydicom's root (so the same `entropy_srcs` give pydicom's UID): pass your
+        organisation's. None: a ``2.25.`` UID derived from a random UUID (ISO/IEC 9834-8).
+    entropy_srcs : list of str, optional
+        Make the UID reproducible: `prefix` followed by the number of the SHA-512 of the
+        joined strings (cut to 64 characters). Default: a random number.
+
+    Returns
+    -------
+    UID
+
+    Raises
+    ------
+    ValueError
+        `prefix` is too long or not a valid UID root.
+
+    Examples
+    --------
+    >>> from dcmfast.uid import generate_uid
+    >>> generate_uid(entropy_srcs=["a patient", "a study"]) == generate_uid(
+    ...     entropy_srcs=["a patient", "a study"])
+    True
+    """
     if prefix is None:
         return UID(f"2.25.{uuid.uuid4().int}")
     if len(prefix) > _MAX_PREFIX_LENGTH:

@@ -29,10 +29,24 @@ DS = DSfloat
 
 
 class IS(int):
-    """Integer String value: an int that keeps the string it was read from."""
+    """Integer String value: an int that keeps the string it was read from.
+
+    Parameters
+    ----------
+    val : str, int, float or None
+        The value; None gives None, a blank string is returned as it is, and a number that
+        is not an integer gives an :class:`ISfloat` (as pydicom).
+    validation_mode : int, optional
+        Accepted for pydicom compatibility (checks happen on assignment).
+
+    Attributes
+    ----------
+    original_string : str
+        The text the value was read from (when it was made from text).
+    """
 
     # pydicom's class too once pydicom is imported (see dcmfast._core.facing)
-    __class__ = property(_facing_class)  # type: ignore[assignment]
+    __class__ = property(_facing_class)
 
     def __new__(cls, val: Any, validation_mode: int | None = None) -> Any:
         if val is None:
@@ -53,7 +67,7 @@ class IS(int):
         elif isinstance(val, IS) and hasattr(val, "original_string"):
             self.original_string = val.original_string
 
-    def __eq__(self, other: Any) -> bool:
+    def __eq__(self, other: object) -> bool:
         if isinstance(other, str):
             return str(self) == other
         return int(self) == other
@@ -65,7 +79,7 @@ class IS(int):
 
     def __str__(self) -> str:
         if hasattr(self, "original_string"):
-            return self.original_string  # type: ignore[no-any-return]
+            return self.original_string
         return repr(self)[1:-1]
 
     def __repr__(self) -> str:
@@ -76,10 +90,24 @@ class IS(int):
 
 
 class ISfloat(float):
-    """An IS value that is not an integer (invalid, but read as pydicom does)."""
+    """An IS value that is not an integer (invalid, but read as pydicom does).
+
+    Parameters
+    ----------
+    val : str or float
+        The value.
+    validation_mode : int, optional
+        None: warn that the value is not valid for IS (pydicom's message); given: the
+        caller has validated it.
+
+    Attributes
+    ----------
+    original_string : str
+        The text the value was read from.
+    """
 
     # pydicom's class too once pydicom is imported (see dcmfast._core.facing)
-    __class__ = property(_facing_class)  # type: ignore[assignment]
+    __class__ = property(_facing_class)
 
     __slots__ = ("original_string",)
 
@@ -103,12 +131,34 @@ class ISfloat(float):
 
 
 class PersonName:
-    """A Person Name value: component groups split on ``=``, components on ``^``."""
+    """A Person Name value: component groups split on ``=``, components on ``^``.
+
+    Parameters
+    ----------
+    *args, **kwargs
+        ``val`` (str, bytes or PersonName; None gives None), ``encodings`` (Python codec
+        names for bytes), ``original_string`` (the bytes a str was decoded from),
+        ``validation_mode`` (accepted for pydicom compatibility): pydicom's arguments.
+
+    Attributes
+    ----------
+    encodings : tuple of str or None
+        The Python codecs the value is encoded with.
+
+    Examples
+    --------
+    >>> from dcmfast import PersonName
+    >>> pn = PersonName("Doe^John^^Dr")
+    >>> pn.family_name, pn.given_name, pn.name_prefix
+    ('Doe', 'John', 'Dr')
+    """
 
     # pydicom's class too once pydicom is imported (see dcmfast._core.facing)
-    __class__ = property(_facing_class)  # type: ignore[assignment]
+    __class__ = property(_facing_class)
 
     __slots__ = ("_components", "_original", "encodings")
+    _original: bytes | None
+    encodings: tuple[str, ...] | None
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Any:
         if args and args[0] is None:
@@ -165,7 +215,7 @@ class PersonName:
             from .charset import decode_bytes
 
             encodings = self.encodings or ("iso8859",)
-            parts = [decode_bytes(c, encodings, {0x5E}) for c in self._original.split(b"=")]  # type: ignore[union-attr]
+            parts = [decode_bytes(c, encodings, {0x5E}) for c in self._original.split(b"=")]  # type: ignore[union-attr]  # (read: bytes)
             while parts and not parts[-1]:
                 parts.pop()
             self._components = tuple(parts)
@@ -206,15 +256,34 @@ class PersonName:
         return f"{self.family_name}, {self.given_name}"
 
     def formatted(self, format_str: str) -> str:
-        """`format_str` with ``%(family_name)s``-style fields: family_name, given_name,
-        middle_name, name_prefix, name_suffix, ideographic, phonetic.
+        """The name formatted with ``%``-style fields.
+
+        Parameters
+        ----------
+        format_str : str
+            A format with ``%(family_name)s``-style fields: family_name, given_name,
+            middle_name, name_prefix, name_suffix, ideographic, phonetic.
+
+        Returns
+        -------
+        str
         """
         parts = ("family_name", "given_name", "middle_name", "name_prefix", "name_suffix",
                  "ideographic", "phonetic")
         return format_str % {p: getattr(self, p) for p in parts}
 
     def encode(self, encodings: Any = None) -> bytes:
-        """The value encoded with `encodings` (Python codec names; default: its own)."""
+        """The value encoded with `encodings`.
+
+        Parameters
+        ----------
+        encodings : sequence of str, optional
+            Python codec names (default: the value's own).
+
+        Returns
+        -------
+        bytes
+        """
         if encodings is None or tuple(encodings) == self.encodings:
             return self.original_string
         from pydicom.valuerep import _encode_personname
@@ -222,14 +291,22 @@ class PersonName:
         return _encode_personname(self.components, list(encodings))
 
     def decode(self, encodings: Any = None) -> PersonName:
-        """The same name with `encodings` (Python codec names) as its character sets (itself
-        when None).
+        """The same name with `encodings` as its character sets.
+
+        Parameters
+        ----------
+        encodings : sequence of str, optional
+            Python codec names; None returns the name itself.
+
+        Returns
+        -------
+        PersonName
         """
         if encodings is None:
             return self
         return PersonName(self.encode(), encodings)
 
-    def __eq__(self, other: Any) -> bool:
+    def __eq__(self, other: object) -> bool:
         return str(self) == other
 
     def __ne__(self, other: Any) -> bool:
@@ -285,10 +362,31 @@ def _uid_table() -> dict[str, tuple[str, str, str, bool, str]]:
 
 
 class UID(str):
-    """A UID: a str with the registry's name, type and transfer syntax properties."""
+    """A UID: a str with the registry's name, type and transfer syntax properties.
+
+    Parameters
+    ----------
+    val : str
+        The UID (surrounding spaces are stripped).
+    validation_mode : int, optional
+        Accepted for pydicom compatibility (pydicom's validation happens on assignment
+        to a dataset).
+
+    Raises
+    ------
+    TypeError
+        `val` is not a str.
+
+    Examples
+    --------
+    >>> from dcmfast import UID
+    >>> uid = UID("1.2.840.10008.1.2.1")
+    >>> uid.name, uid.is_little_endian, uid.is_implicit_VR
+    ('Explicit VR Little Endian', True, False)
+    """
 
     # pydicom's class too once pydicom is imported (see dcmfast._core.facing)
-    __class__ = property(_facing_class)  # type: ignore[assignment]
+    __class__ = property(_facing_class)
 
     __slots__ = ()
 
@@ -391,6 +489,13 @@ class MultiValue(MultiValueBase, MutableSequence[_T]):
 
     Its list and constructor, item access, ``len``, iteration and ``in`` are compiled
     (:class:`dcmfast._core.multivalue.MultiValueBase`).
+
+    Parameters
+    ----------
+    type_constructor : callable
+        Converts each item added (``str``, ``DSfloat``, ``IS``, ...).
+    iterable : iterable
+        The first items (each converted).
     """
 
     __slots__ = ()
@@ -432,28 +537,59 @@ class MultiValue(MultiValueBase, MutableSequence[_T]):
         del self._list[index]
 
     def insert(self, position: int, item: Any) -> None:
-        """Insert `item` (converted by the value type's constructor) before `position`."""
+        """Insert `item` (converted by the value type's constructor) before `position`.
+
+        Parameters
+        ----------
+        position : int
+            The index to insert before (``list.insert``'s).
+        item : object
+            The value.
+        """
         self._list.insert(position, self._constructor(item))
 
     def append(self, item: Any) -> None:
-        """Append `item`, converted by the value type's constructor."""
+        """Append `item`, converted by the value type's constructor.
+
+        Parameters
+        ----------
+        item : object
+            The value.
+        """
         self._list.append(self._constructor(item))
 
     def extend(self, val: Iterable[Any]) -> None:
-        """Append every item of `val`, each converted by the value type's constructor."""
+        """Append every item of `val`, each converted by the value type's constructor.
+
+        Parameters
+        ----------
+        val : iterable
+            The values.
+
+        Raises
+        ------
+        TypeError
+            `val` is not iterable.
+        """
         if not hasattr(val, "__iter__"):
             raise TypeError("An iterable is required")
         self._list.extend(self._constructor(x) for x in val)
 
-    def __iadd__(self, other: Iterable[Any]) -> MultiValue[_T]:  # type: ignore[override,misc]
+    def __iadd__(self, other: Iterable[Any]) -> MultiValue[_T]:
         self.extend(other)
         return self
 
     def sort(self, *args: Any, **kwargs: Any) -> None:
-        """Sort in place (``list.sort``'s arguments)."""
+        """Sort in place.
+
+        Parameters
+        ----------
+        *args, **kwargs
+            ``list.sort``'s arguments (``key``, ``reverse``).
+        """
         self._list.sort(*args, **kwargs)
 
-    def __eq__(self, other: Any) -> bool:
+    def __eq__(self, other: object) -> bool:
         if isinstance(other, MultiValue):
             return self._list == other._list
         return self._list == other

@@ -96,6 +96,7 @@ cdef class BaseTag(int):
 
     @property
     def json_key(self):
+        """The tag as DICOM JSON names it: eight upper-case hex digits, ``"00100010"``."""
         text = dcmfast_tag_text(self, 1)
         if text is None:
             return f"{self >> 16:04X}{self & 0xFFFF:04X}"
@@ -103,24 +104,30 @@ cdef class BaseTag(int):
 
     @property
     def group(self):
+        """The group number (the upper 16 bits)."""
         return self >> 16
 
     @property
     def element(self):
+        """The element number (the lower 16 bits)."""
         return self & 0xFFFF
 
     @property
     def elem(self):
+        """The element number (the lower 16 bits; pydicom's short name)."""
         return self & 0xFFFF
 
     @property
     def is_private(self):
+        """True for a tag of an odd group (a private element)."""
         return (self >> 16) % 2 == 1
 
     @property
     def is_private_creator(self):
+        """True for a private creator tag: odd group, element 0x0010-0x00FF."""
         return (self >> 16) % 2 == 1 and 0x0010 <= (self & 0xFFFF) < 0x0100
 
     @property
     def private_creator(self):
+        """The tag of the private creator element that reserves this private tag's block."""
         return BaseTag((self & 0xFFFF0000) | ((self & 0xFFFF) >> 8))

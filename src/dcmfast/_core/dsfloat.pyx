@@ -66,7 +66,18 @@ cdef inline object _text_of(DSfloat d):
 
 @cython.no_gc
 cdef class DSfloat(float):
-    """Decimal String value: a float that keeps the string it was read from."""
+    """Decimal String value: a float that keeps the string it was read from.
+
+    Parameters
+    ----------
+    val : str, float or DSfloat
+        The value (a string is kept, stripped, as :attr:`original_string`).
+    auto_format : bool
+        Keep a string valid as DS: format the number in at most 16 characters where the
+        string is missing or invalid (pydicom's rules).
+    validation_mode : int, optional
+        Accepted for pydicom compatibility (checks happen on assignment).
+    """
 
     @property
     def __class__(self):
@@ -97,6 +108,7 @@ cdef class DSfloat(float):
 
     @property
     def original_string(self):
+        """The string the value was read from (AttributeError when made from a number)."""
         if _text_of(self) is None:
             raise AttributeError("'DSfloat' object has no attribute 'original_string'")
         return self._text
@@ -108,6 +120,7 @@ cdef class DSfloat(float):
 
     @property
     def auto_format(self):
+        """Whether str() gives a valid DS string made from the number."""
         return self._auto
 
     @auto_format.setter

@@ -1,6 +1,6 @@
 # Typing stub for the compiled module dcmfast._core.element (element.pyx).
 # Keep in step with element.pyx: tests/test_typing.py runs mypy.stubtest on it.
-from typing import Any, ClassVar, final
+from typing import Any, ClassVar, TypeVar, final
 
 from typing_extensions import disjoint_base
 
@@ -16,6 +16,53 @@ DEFAULT_CHARSET_VR: frozenset[str]
 
 @disjoint_base
 class DataElement:
+    """A DICOM data element: tag, VR and value, as ``pydicom.DataElement``.
+
+    Elements read from a file convert their value the first time it is read (and keep
+    it); until an element's value is changed, writing copies its original bytes.
+
+    Parameters
+    ----------
+    tag : int, tuple, str or BaseTag
+        The element's tag (anything :func:`dcmfast.Tag` takes).
+    VR : str
+        The Value Representation (``"UN"`` for a public tag becomes its dictionary VR,
+        as pydicom does).
+    value : object
+        The value: converted to the VR's type (``DSfloat``, ``IS``, ``UID``,
+        ``PersonName``, ``MultiValue`` for several values, ``Sequence`` for SQ); a str
+        with backslashes is split into several values (not for LT, ST, UT and the binary
+        VRs).
+    file_value_tell : int, optional
+        The byte offset of the value in the file it was read from.
+    is_undefined_length : bool
+        The element was read with an undefined length.
+    already_converted : bool
+        Keep `value` as given (no conversion, no validation).
+    validation_mode : int, optional
+        ``config.IGNORE``, ``WARN`` or ``RAISE`` for the check of `value` (default: the
+        reading validation mode of ``dcmfast.config.settings``).
+
+    Attributes
+    ----------
+    tag : BaseTag
+        The tag.
+    VR : str
+        The Value Representation.
+    is_undefined_length : bool
+        Read (and written) with an undefined length.
+    private_creator : str or None
+        The private creator of a private element (set by ``Dataset.private_block``).
+    validation_mode : int or None
+        As given.
+
+    Examples
+    --------
+    >>> from dcmfast import DataElement
+    >>> elem = DataElement(0x00280030, "DS", ["0.5", "0.5"])
+    >>> elem.keyword, elem.VM, elem.value
+    ('PixelSpacing', 2, [0.5, 0.5])
+    """
     descripWidth: ClassVar[int]  # noqa: N815 (pydicom's name)
     maxBytesToDisplay: ClassVar[int]  # noqa: N815 (pydicom's name)
     showVR: ClassVar[bool]  # noqa: N815 (pydicom's name)
@@ -38,11 +85,14 @@ class DataElement:
         validation_mode: int | None = None,
     ) -> None: ...
     @property
-    def value(self) -> Any: ...
+    def value(self) -> Any:
+        """The value, converted (from the file's bytes) on first access; setting it converts as the
+        constructor does."""
     @value.setter
     def value(self, val: Any) -> None: ...
     @property
-    def file_tell(self) -> int | None: ...
+    def file_tell(self) -> int | None:
+        """The byte offset of the value in the file it was read from (None for an element made in code)."""
     @file_tell.setter
     def file_tell(self, value: int | None) -> None: ...
     @property
@@ -50,25 +100,37 @@ class DataElement:
     def _convert_value(self, val: Any) -> Any: ...
     def _convert(self, val: Any) -> Any: ...
     @property
-    def VM(self) -> int: ...  # noqa: N802 (pydicom's name)
+    def VM(self) -> int:  # noqa: N802 (pydicom's name)
+        """The Value Multiplicity: the number of values (0 when empty, 1 for a sequence)."""
     @property
-    def is_empty(self) -> bool: ...
+    def is_empty(self) -> bool:
+        """True when the element has no value (a sequence: no items)."""
     @property
-    def empty_value(self) -> Any: ...
-    def clear(self) -> None: ...
+    def empty_value(self) -> Any:
+        """The value an empty element of this VR has (pydicom's: ``''``, None or an empty Sequence)."""
+    def clear(self) -> None:
+        """Empty the value (set it to :attr:`empty_value`)."""
     @property
-    def is_buffered(self) -> bool: ...
+    def is_buffered(self) -> bool:
+        """Always False: dcmfast has no buffered (file-like) values."""
     @property
-    def is_private(self) -> bool: ...
+    def is_private(self) -> bool:
+        """True for a private element (odd group)."""
     @property
-    def is_retired(self) -> bool: ...
+    def is_retired(self) -> bool:
+        """True when the data dictionary marks the (public) tag retired."""
     @property
-    def keyword(self) -> str: ...
+    def keyword(self) -> str:
+        """The dictionary keyword of the tag (``PatientName``), or ``''`` for a private or unknown tag."""
     @property
-    def name(self) -> str: ...
-    def description(self) -> str: ...
+    def name(self) -> str:
+        """The dictionary name of the tag; ``[description]`` for a known private tag, else ``Private tag
+        data`` or ``Private Creator``."""
+    def description(self) -> str:
+        """The same as :attr:`name` (pydicom's older method)."""
     @property
-    def repval(self) -> str: ...
+    def repval(self) -> str:
+        """The value as ``str(elem)`` and printing a Dataset show it (long values shortened)."""
     def __getitem__(self, key: Any, /) -> Any: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __ne__(self, other: object, /) -> bool: ...
@@ -88,8 +150,10 @@ def _restore(
     validation_mode: int | None,
 ) -> DataElement: ...
 def set_dataset_class(cls: type[Any]) -> None: ...
+_D = TypeVar("_D")
+
 def make_dataset(
-    cls: type[Any],
+    cls: type[_D],
     index: Index,
     first: int,
     stop: int,
@@ -97,7 +161,7 @@ def make_dataset(
     parent_encoding: tuple[str, ...],
     parent_view: View | None,
     tell_base: int,
-) -> Any: ...
+) -> _D: ...
 
 @final
 class TreeState:

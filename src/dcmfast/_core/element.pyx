@@ -125,7 +125,50 @@ cdef object _dict_vr(unsigned int tag):
 cdef class DataElement:
     """A DICOM data element: tag, VR and value, as ``pydicom.DataElement``.
 
-    Elements read from a file convert their value the first time it is read.
+    Elements read from a file convert their value the first time it is read (and keep
+    it); until an element's value is changed, writing copies its original bytes.
+
+    Parameters
+    ----------
+    tag : int, tuple, str or BaseTag
+        The element's tag (anything :func:`dcmfast.Tag` takes).
+    VR : str
+        The Value Representation (``"UN"`` for a public tag becomes its dictionary VR,
+        as pydicom does).
+    value : object
+        The value: converted to the VR's type (``DSfloat``, ``IS``, ``UID``,
+        ``PersonName``, ``MultiValue`` for several values, ``Sequence`` for SQ); a str
+        with backslashes is split into several values (not for LT, ST, UT and the binary
+        VRs).
+    file_value_tell : int, optional
+        The byte offset of the value in the file it was read from.
+    is_undefined_length : bool
+        The element was read with an undefined length.
+    already_converted : bool
+        Keep `value` as given (no conversion, no validation).
+    validation_mode : int, optional
+        ``config.IGNORE``, ``WARN`` or ``RAISE`` for the check of `value` (default: the
+        reading validation mode of ``dcmfast.config.settings``).
+
+    Attributes
+    ----------
+    tag : BaseTag
+        The tag.
+    VR : str
+        The Value Representation.
+    is_undefined_length : bool
+        Read (and written) with an undefined length.
+    private_creator : str or None
+        The private creator of a private element (set by ``Dataset.private_block``).
+    validation_mode : int or None
+        As given.
+
+    Examples
+    --------
+    >>> from dcmfast import DataElement
+    >>> elem = DataElement(0x00280030, "DS", ["0.5", "0.5"])
+    >>> elem.keyword, elem.VM, elem.value
+    ('PixelSpacing', 2, [0.5, 0.5])
     """
 
     cdef public object tag
@@ -176,6 +219,8 @@ cdef class DataElement:
 
     @property
     def value(self):
+        """The value, converted (from the file's bytes) on first access; setting it converts as the
+        constructor does."""
         if self._value is _UNSET:
             _set_value(self, element_value(self._src, self, self._entry))
         return self._value
@@ -194,6 +239,7 @@ cdef class DataElement:
 
     @property
     def private_creator(self):
+        """The private creator of a private element (set by ``Dataset.private_block``)."""
         return self._private_creator
 
     @private_creator.setter
@@ -202,6 +248,7 @@ cdef class DataElement:
 
     @property
     def validation_mode(self):
+        """The validation mode of values set on this element (None: the settings')."""
         return self._validation_mode
 
     @validation_mode.setter
@@ -219,6 +266,7 @@ cdef class DataElement:
 
     @property
     def file_tell(self):
+        """The byte offset of the value in the file it was read from (None for an element made in code)."""
         if self._tell_set is _UNSET:
             return self._tell
         return self._tell_set
@@ -264,6 +312,7 @@ cdef class DataElement:
 
     @property
     def VM(self):
+        """The Value Multiplicity: the number of values (0 when empty, 1 for a sequence)."""
         if self.VR == "SQ":
             return 1
         value = self.value
@@ -279,40 +328,49 @@ cdef class DataElement:
 
     @property
     def is_empty(self):
+        """True when the element has no value (a sequence: no items)."""
         if self.VR == "SQ":
             return not bool(self.value)
         return self.VM == 0
 
     @property
     def empty_value(self):
+        """The value an empty element of this VR has (pydicom's: ``''``, None or an empty Sequence)."""
         return _values.empty_value(self.VR)
 
     def clear(self):
+        """Empty the value (set it to :attr:`empty_value`)."""
         self._src = None
         _set_value(self, self.empty_value)
 
     @property
     def is_buffered(self):
+        """Always False: dcmfast has no buffered (file-like) values."""
         return False
 
     @property
     def is_private(self):
+        """True for a private element (odd group)."""
         return self.tag.is_private
 
     @property
     def is_retired(self):
+        """True when the data dictionary marks the (public) tag retired."""
         if dictionary_has_tag(self.tag):
             return dictionary_is_retired(self.tag)
         return False
 
     @property
     def keyword(self):
+        """The dictionary keyword of the tag (``PatientName``), or ``''`` for a private or unknown tag."""
         if dictionary_has_tag(self.tag):
             return dictionary_keyword(self.tag)
         return ""
 
     @property
     def name(self):
+        """The dictionary name of the tag; ``[description]`` for a known private tag, else ``Private tag
+        data`` or ``Private Creator``."""
         tag = self.tag
         if tag.is_private:
             if self.private_creator:
@@ -330,10 +388,12 @@ cdef class DataElement:
         return ""
 
     def description(self):
+        """The same as :attr:`name` (pydicom's older method)."""
         return self.name
 
     @property
     def repval(self):
+        """The value as ``str(elem)`` and printing a Dataset show it (long values shortened)."""
         if self.VR in LONG_VALUE_VR:
             try:
                 length = len(self.value)
@@ -706,6 +766,7 @@ cdef class DatasetBase:
 
     @property
     def is_undefined_length_sequence_item(self):
+        """True for a sequence item read with an undefined length (written the same way)."""
         return self._undefined_item
 
     @is_undefined_length_sequence_item.setter
@@ -717,6 +778,8 @@ cdef class DatasetBase:
 
     @property
     def seq_item_tell(self):
+        """The byte offset of a sequence item (its Item tag) in its file, as pydicom's; AttributeError when
+        not read from a file."""
         if self._seq_item_tell is _UNSET:
             raise AttributeError(f"'{type(self).__name__}' object has no attribute 'seq_item_tell'")
         return self._tell(self._seq_item_tell)
@@ -733,6 +796,7 @@ cdef class DatasetBase:
 
     @property
     def file_tell(self):
+        """The same as seq_item_tell (pydicom sets both on the items it reads)."""
         if self._file_tell is _UNSET:
             raise AttributeError(f"'{type(self).__name__}' object has no attribute 'file_tell'")
         return self._tell(self._file_tell)

@@ -1,19 +1,25 @@
-from typing_extensions import Buffer
+from typing import Any, TypeAlias
+
+from numpy import ndarray
+from typing_extensions import Buffer as _PyBuffer
+
+# what the buffer parameters take (numpy's stubs make ndarray a Buffer on Python 3.12+ only)
+_Buffer: TypeAlias = _PyBuffer | ndarray[Any, Any]
 
 def gather(
-    src: Buffer,
+    src: _Buffer,
     code: str,
-    table: Buffer,
+    table: _Buffer,
     rowbytes: int,
-    out: Buffer,
+    out: _Buffer,
     offset: int = 0,
     start: int = 0,
     stop: int = -1,
 ) -> int: ...
 def window_linear(
-    src: Buffer,
+    src: _Buffer,
     code: str,
-    out: Buffer,
+    out: _Buffer,
     lo: float,
     hi: float,
     center: float,
@@ -25,9 +31,9 @@ def window_linear(
     stop: int = -1,
 ) -> None: ...
 def rescale(
-    src: Buffer,
+    src: _Buffer,
     code: str,
-    out: Buffer,
+    out: _Buffer,
     slope: float,
     intercept: float,
     start: int = 0,

@@ -1,10 +1,16 @@
 # Typing stub for the compiled module dcmfast._core.volume (volume.pyx).
-from typing_extensions import Buffer
+from typing import Any, TypeAlias
+
+from numpy import ndarray
+from typing_extensions import Buffer as _PyBuffer
+
+# what the buffer parameters take (numpy's stubs make ndarray a Buffer on Python 3.12+ only)
+_Buffer: TypeAlias = _PyBuffer | ndarray[Any, Any]
 
 def convert(
-    src: Buffer,
+    src: _Buffer,
     src_dtype: str,
-    dst: Buffer,
+    dst: _Buffer,
     dst_dtype: str,
     *,
     bits_stored: int = 0,

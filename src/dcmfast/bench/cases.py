@@ -10,7 +10,7 @@ import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from .peers import (
     FLOOR_COPY,
@@ -25,6 +25,8 @@ from .peers import (
     canon,
     canon_pairs,
 )
+
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -55,15 +57,15 @@ class Case:
         raise KeyError(name)
 
 
-class _Lazy:
+class _Lazy(Generic[_T]):
     """A value computed once, on first use (the pydicom reference outputs)."""
 
-    def __init__(self, func: Callable[[], Any]) -> None:
+    def __init__(self, func: Callable[[], _T]) -> None:
         self._func = func
         self._done = False
-        self._value: Any = None
+        self._value: _T  # set by the first call
 
-    def __call__(self) -> Any:
+    def __call__(self) -> _T:
         if not self._done:
             self._value = self._func()
             self._done = True
@@ -168,7 +170,7 @@ def _gdcm_pixels(path: Path) -> Any:
 # -- case factories --------------------------------------------------------------------
 
 
-def _pydicom_ref_pairs(paths: list[Path], **kw: Any) -> _Lazy:
+def _pydicom_ref_pairs(paths: list[Path], **kw: Any) -> _Lazy[list[dict[int, tuple[Any, ...]]]]:
     import pydicom
 
     def ref() -> list[dict[int, tuple[Any, ...]]]:
@@ -429,7 +431,7 @@ def case_pixels(path: Path, title: str, key: str, group: str = "pixels") -> Case
 
     impls = [Impl("dcmfast", _quiet(lambda: dcmfast.dcmread(path).pixel_array), check)]
     if rle:
-        from pydicom.pixels import pixel_array
+        from pydicom.pixels.utils import pixel_array
 
         from dcmfast.pixels import pixel_array as dcmfast_pixel_array
 
@@ -512,7 +514,7 @@ def case_ingest(paths: list[Path], title: str, key: str) -> Case:
     def run_sqlite(workers: int | None) -> Callable[[], Any]:
         db = os.path.join(db_dir, f"index-{workers}.sqlite")
 
-        def run() -> list[dict[str, Any]]:
+        def run() -> list[str]:
             for suffix in ("", "-wal", "-shm"):  # a new database each time: every file read
                 if os.path.exists(db + suffix):
                     os.remove(db + suffix)

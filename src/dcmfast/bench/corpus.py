@@ -75,7 +75,7 @@ def _ct_small() -> Any:
         return pydicom.dcmread(bundled_test_files() / "CT_small.dcm")
 
 
-def _build_series(folder: Path, progress: Callable[[str], None]) -> None:
+def _build_series(folder: Path, progress: Callable[[str], object]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     ds = _ct_small()
     ds.StudyInstanceUID = _uid("study")
@@ -101,14 +101,14 @@ def _multiframe(frames: int, rows: int, pixels: Any | None, tag: str) -> Any:
     """An Enhanced CT dataset with per-frame functional groups (pixels: (frames, rows, rows))."""
     from pydicom.dataset import Dataset, FileMetaDataset
     from pydicom.sequence import Sequence
-    from pydicom.uid import ExplicitVRLittleEndian
+    from pydicom.uid import UID, ExplicitVRLittleEndian
 
     src = _ct_small()
     ds = Dataset()
     ds.file_meta = FileMetaDataset()
     ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds.file_meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.2.1"  # Enhanced CT
-    ds.file_meta.MediaStorageSOPInstanceUID = _uid(tag)
+    ds.file_meta.MediaStorageSOPClassUID = UID("1.2.840.10008.5.1.4.1.1.2.1")  # Enhanced CT
+    ds.file_meta.MediaStorageSOPInstanceUID = UID(_uid(tag))
     for kw in ("SpecificCharacterSet", "StudyDate", "StudyTime", "Modality", "Manufacturer",
                "PatientName", "PatientID", "PatientBirthDate", "PatientSex", "StudyID"):
         if kw in src:
@@ -177,7 +177,7 @@ def _anatomy(frames: int, rows: int, seed_offset: int) -> Any:
 
 
 def build_corpus(root: str | os.PathLike[str] | None = None,
-                 progress: Callable[[str], None] = lambda msg: None) -> dict[str, Any]:
+                 progress: Callable[[str], object] = lambda msg: None) -> dict[str, Any]:
     """Write the corpus files that are missing; return their paths (see ``corpus_files``)."""
     files = corpus_files(root)
     _build_series(files["ct_series"][0].parent, progress)
@@ -206,7 +206,7 @@ def build_corpus(root: str | os.PathLike[str] | None = None,
 
 
 def corpus_cases(root: str | os.PathLike[str] | None = None,
-                 progress: Callable[[str], None] = lambda msg: None) -> list[Case]:
+                 progress: Callable[[str], object] = lambda msg: None) -> list[Case]:
     f = build_corpus(root, progress)
     series = f["ct_series"]
     return [

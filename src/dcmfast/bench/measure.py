@@ -135,6 +135,7 @@ def _measure(case: Case, repeat: int, target: float, tick: Callable[[str], None]
             if res.cap and len(res.samples) >= res.cap:
                 continue
             run, n = impl.run, res.number
+            assert run is not None  # (live: the implementations with a run)
             if case.group == "import":
                 res.samples.append(run())  # the child's own import time
                 continue

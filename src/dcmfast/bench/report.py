@@ -7,6 +7,7 @@ import os
 import platform
 import statistics
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -106,7 +107,7 @@ def report_summary(runs: list[tuple[Case, list[Result]]], peers: list[str], out:
                             for i, c in enumerate(row)) + "\n")
 
 
-TARGETS = [
+TARGETS: list[tuple[str, str, Callable[[list[Result]], tuple[float | None, Callable[[float], bool]]]]] = [
     # (case key, description, test on the results)
     ("values/CT_small", "read + every top-level value of CT_small: >= 40x pydicom",
      lambda rs: (_ratio(rs, "pydicom"), lambda x: x >= 40)),

@@ -34,7 +34,7 @@ be read, 2 usage error
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
-    p = subparsers.add_parser(
+    p: argparse.ArgumentParser = subparsers.add_parser(
         "bench",
         help="time dcmfast against pydicom and every installed peer on the same files",
         description="Time dcmfast against pydicom and every installed peer (fastdicom, dicomsdl, "

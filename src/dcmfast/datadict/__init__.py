@@ -63,7 +63,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def tag_arrays() -> tuple[array, array]:
+def tag_arrays() -> tuple[array[int], array[int]]:
     """The sorted SQ tags and all public tags of the dictionary as uint32 arrays (for
     ``_core.parse.set_dictionary``), without loading the dictionary."""
     import sys
@@ -92,7 +92,22 @@ def _mask_match(tag: int) -> str | None:
 
 
 def get_entry(tag: int) -> tuple[str, str, str, bool, str]:
-    """Return (VR, VM, name, retired, keyword) for a public tag; KeyError if unknown."""
+    """Return (VR, VM, name, retired, keyword) for a public tag; KeyError if unknown.
+
+    Parameters
+    ----------
+    tag : int
+        The tag (repeating groups such as 60xx are matched).
+
+    Returns
+    -------
+    tuple of (str, str, str, bool, str)
+
+    Raises
+    ------
+    KeyError
+        The tag is not in the public dictionary.
+    """
     tag = int(tag)
     if not _loaded:
         _load()
@@ -107,26 +122,92 @@ def get_entry(tag: int) -> tuple[str, str, str, bool, str]:
 
 
 def dictionary_VR(tag: int) -> str:
+    """The VR of a public tag (KeyError if unknown).
+
+    Parameters
+    ----------
+    tag : int
+        The tag.
+
+    Returns
+    -------
+    str
+    """
     return get_entry(tag)[0]
 
 
 def dictionary_VM(tag: int) -> str:
+    """The VM of a public tag (KeyError if unknown).
+
+    Parameters
+    ----------
+    tag : int
+        The tag.
+
+    Returns
+    -------
+    str
+    """
     return get_entry(tag)[1]
 
 
 def dictionary_description(tag: int) -> str:
+    """The name of a public tag (KeyError if unknown).
+
+    Parameters
+    ----------
+    tag : int
+        The tag.
+
+    Returns
+    -------
+    str
+    """
     return get_entry(tag)[2]
 
 
 def dictionary_is_retired(tag: int) -> bool:
+    """True when the public tag is retired (KeyError if unknown).
+
+    Parameters
+    ----------
+    tag : int
+        The tag.
+
+    Returns
+    -------
+    bool
+    """
     return get_entry(tag)[3]
 
 
 def dictionary_keyword(tag: int) -> str:
+    """The keyword of a public tag (KeyError if unknown).
+
+    Parameters
+    ----------
+    tag : int
+        The tag.
+
+    Returns
+    -------
+    str
+    """
     return get_entry(tag)[4]
 
 
 def dictionary_has_tag(tag: int) -> bool:
+    """True when the tag is in the public dictionary (repeaters excluded).
+
+    Parameters
+    ----------
+    tag : int
+        The tag.
+
+    Returns
+    -------
+    bool
+    """
     if not _loaded:
         _load()
     try:
@@ -136,10 +217,32 @@ def dictionary_has_tag(tag: int) -> bool:
 
 
 def repeater_has_tag(tag: int) -> bool:
+    """True when the tag matches a repeating-group entry (60xx, ...).
+
+    Parameters
+    ----------
+    tag : int
+        The tag.
+
+    Returns
+    -------
+    bool
+    """
     return _mask_match(int(tag)) in REPEATERS
 
 
 def keyword_for_tag(tag: int) -> str:
+    """The keyword of a public tag, or ``""``.
+
+    Parameters
+    ----------
+    tag : int
+        The tag.
+
+    Returns
+    -------
+    str
+    """
     try:
         return dictionary_keyword(tag)
     except KeyError:
@@ -147,6 +250,17 @@ def keyword_for_tag(tag: int) -> str:
 
 
 def tag_for_keyword(keyword: str) -> int | None:
+    """The tag of a keyword, or None.
+
+    Parameters
+    ----------
+    keyword : str
+        A DICOM keyword (``"PatientName"``).
+
+    Returns
+    -------
+    int or None
+    """
     if not _loaded:
         _load()
     return KEYWORD_TO_TAG.get(keyword)
@@ -165,7 +279,24 @@ def _private_tables() -> dict[str, dict[str, tuple[str, str, str, bool]]]:
 
 
 def get_private_entry(tag: int, private_creator: Any) -> tuple[str, str, str, bool]:
-    """Return (VR, VM, name, retired) for a private tag under `private_creator`."""
+    """Return (VR, VM, name, retired) for a private tag under `private_creator`.
+
+    Parameters
+    ----------
+    tag : int
+        The private tag (its block byte is matched as ``xx``).
+    private_creator : str
+        The private creator value.
+
+    Returns
+    -------
+    tuple of (str, str, str, bool)
+
+    Raises
+    ------
+    KeyError
+        The creator or the tag is not in the private dictionary.
+    """
     tag = int(tag)
     try:
         table = _private_tables()[private_creator]
@@ -181,8 +312,34 @@ def get_private_entry(tag: int, private_creator: Any) -> tuple[str, str, str, bo
 
 
 def private_dictionary_VR(tag: int, private_creator: Any) -> str:
+    """The VR of a private tag (KeyError if unknown).
+
+    Parameters
+    ----------
+    tag : int
+        The private tag.
+    private_creator : str
+        Its private creator.
+
+    Returns
+    -------
+    str
+    """
     return get_private_entry(tag, private_creator)[0]
 
 
 def private_dictionary_description(tag: int, private_creator: Any) -> str:
+    """The name of a private tag (KeyError if unknown).
+
+    Parameters
+    ----------
+    tag : int
+        The private tag.
+    private_creator : str
+        Its private creator.
+
+    Returns
+    -------
+    str
+    """
     return get_private_entry(tag, private_creator)[2]

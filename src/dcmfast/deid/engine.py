@@ -154,7 +154,19 @@ _TIMEZONE = re.compile(r"^[+-](0\d|1[0-4])[0-5]\d$")
 
 
 class PlanEntry(NamedTuple):
-    """One element's decision: where it is, its tag and VR, and the action (no value)."""
+    """One element's decision: where it is, its tag and VR, and the action (no value).
+
+    Attributes
+    ----------
+    path : tuple of int
+        (sequence tag, item index, sequence tag, item index, ...) of the enclosing items.
+    tag : int
+        The element's tag.
+    VR : str
+        Its VR.
+    action : str
+        X, Z, D, K, C or U (PS3.15 Table E.1-1).
+    """
 
     path: tuple[int, ...]  # (seq tag, item index, seq tag, item index, ...) of the enclosing items
     tag: int
@@ -163,7 +175,17 @@ class PlanEntry(NamedTuple):
 
 
 def format_path(entry: PlanEntry) -> str:
-    """``(0008,1140)[0].(0008,1155)`` style text of an entry's place (tags only)."""
+    """``(0008,1140)[0].(0008,1155)`` style text of an entry's place (tags only).
+
+    Parameters
+    ----------
+    entry : PlanEntry
+        The entry.
+
+    Returns
+    -------
+    str
+    """
     parts = []
     p = entry.path
     for i in range(0, len(p), 2):
@@ -193,15 +215,37 @@ def _table_entry(tag: int) -> tuple[str, dict[str, str]] | None:
 class Deidentifier:
     """De-identify datasets by PS3.15 Annex E (see this module's docstring for the rules).
 
-    ``options``: names from ``OPTIONS`` (e.g. ``"retain_long_modified_dates"``).
-    ``key``: the secret for UIDs and date offsets (bytes, >= 16); a new random key when
-    None, exposed as ``.key`` (save it with ``save_key`` to get the same mapping later).
-    ``uid_root``: remapped UIDs as ``<uid_root>.<digits>`` (<= 64 characters) instead of
-    ``2.25.<digits>``. ``safe_private``: extra (creator, group, element offset) triples
-    kept by Retain Safe Private. ``pixel_cleaning``: rectangles to fill on the pixels of
-    quarantined datasets by Manufacturer / Model / size (a JSON or TOML file, or a list of
-    rules; see ``dcmfast.deid.pixels``): ``process`` then cleans the files a rule matches
-    instead of quarantining them.
+    Parameters
+    ----------
+    options : iterable of str
+        Profile options, names from ``OPTIONS`` (e.g. ``"retain_long_modified_dates"``).
+    key : bytes, optional
+        The secret for UIDs and date offsets (at least 16 bytes); a new random key when
+        None, exposed as ``.key`` (save it with ``save_key`` to get the same mapping later).
+    uid_root : str, optional
+        Remapped UIDs as ``<uid_root>.<digits>`` (<= 64 characters) instead of
+        ``2.25.<digits>``.
+    safe_private : iterable of (str, int, int)
+        Extra (creator, group, element offset) triples kept by Retain Safe Private.
+    pixel_cleaning : str, os.PathLike, list of dict, optional
+        Rectangles to fill on the pixels of quarantined datasets by Manufacturer / Model
+        / size (a JSON or TOML file, or a list of rules; see ``dcmfast.deid.pixels``):
+        ``process`` then cleans the files a rule matches instead of quarantining them.
+
+    Raises
+    ------
+    DeidentificationError
+        An unknown or contradictory option, a bad key or UID root.
+
+    Examples
+    --------
+    >>> import dcmfast
+    >>> from dcmfast.deid import Deidentifier
+    >>> from pydicom.data import get_testdata_file
+    >>> ds = dcmfast.dcmread(get_testdata_file("CT_small.dcm"))
+    >>> clean = Deidentifier(key=bytes(32)).deidentify(ds)
+    >>> "PatientBirthDate" in clean and clean.PatientBirthDate, clean.PatientIdentityRemoved
+    ('', 'YES')
     """
 
     def __init__(
@@ -256,8 +300,22 @@ class Deidentifier:
 
     # -- decisions (tag, VR, creator and options only) ------------------------------
     def action(self, tag: int, vr: str, private_creator: str | None = None) -> str:
-        """The action (X, Z, D, K, C or U) for an element; `private_creator` for private tags
-        (for a private creator element (gggg,00xx): the creator it reserves)."""
+        """The action (X, Z, D, K, C or U) for an element.
+
+        Parameters
+        ----------
+        tag : int
+            The element's tag.
+        vr : str
+            Its VR.
+        private_creator : str, optional
+            For a private tag, its creator (for a private creator element (gggg,00xx):
+            the creator it reserves).
+
+        Returns
+        -------
+        str
+        """
         tag = int(tag)
         if (tag >> 16) & 1:
             return self._private_action(tag, private_creator)
@@ -329,7 +387,17 @@ class Deidentifier:
     # -- plan ------------------------------------------------------------------------
     def plan(self, ds: Dataset) -> list[PlanEntry]:
         """Every element's action, File Meta first, then the dataset in tag order, items
-        after their sequence; elements inside removed or emptied sequences are not listed."""
+        after their sequence; elements inside removed or emptied sequences are not listed.
+
+        Parameters
+        ----------
+        ds : Dataset
+            The dataset (not changed).
+
+        Returns
+        -------
+        list of PlanEntry
+        """
         out: list[PlanEntry] = []
         meta = getattr(ds, "file_meta", None) if isinstance(ds, FileDataset) else None
         if meta is not None:
@@ -364,11 +432,24 @@ class Deidentifier:
     # -- applying ----------------------------------------------------------------------
     def deidentify(self, ds: Dataset, in_place: bool = False, plan: list[PlanEntry] | None = None,
                    *, pixels_cleaned: bool = False) -> Dataset:
-        """The de-identified dataset (a deep copy unless `in_place`).
+        """The de-identified dataset.
 
-        `plan`: a list to which the plan entries are appended (for an audit log).
-        `pixels_cleaned`: the caller cleaned the pixel data (``clean_pixels``): the Clean
-        Pixel Data Option code (113101) is added to the De-identification Method.
+        Parameters
+        ----------
+        ds : Dataset
+            The dataset (its File Meta too).
+        in_place : bool
+            Change `ds` itself instead of a deep copy.
+        plan : list, optional
+            A list to which the :class:`PlanEntry` of every element is appended (for an
+            audit log).
+        pixels_cleaned : bool
+            The caller cleaned the pixel data (``clean_pixels``): the Clean Pixel Data
+            Option code (113101) is added to the De-identification Method.
+
+        Returns
+        -------
+        Dataset
         """
         if not isinstance(ds, Dataset):
             raise DeidentificationError(f"deidentify needs a dcmfast Dataset, not {type(ds).__name__}")
@@ -420,6 +501,38 @@ class Deidentifier:
         * ``resume``: skip the inputs a previous run into `out_dir` finished (its journal,
           ``.dcmfast-deid-journal.jsonl``); a run with another key, options or layout
           into the same folder is refused. ``resume=False`` starts the journal over.
+
+        Parameters
+        ----------
+        inputs : str, PathLike or iterable of them
+            Files and folders.
+        out_dir : str or PathLike
+            The output folder (created).
+        workers : int, optional
+            Parallel workers (default: the CPU count).
+        pool : str
+            ``"process"`` or ``"thread"``.
+        layout : str
+            ``"mirror"`` or ``"uids"``.
+        quarantine_dir : str or PathLike, optional
+            Where inputs whose pixels need review go.
+        audit_log : str or PathLike, optional
+            The JSONL audit log (appended to).
+        resume : bool
+            Skip the inputs a previous run finished.
+        clean_pixels : callable, optional
+            ``clean_pixels(ds, reason)``: a cleaned dataset, or None.
+        progress : callable, optional
+            Called with (finished, total) as inputs finish.
+
+        Returns
+        -------
+        Summary
+
+        Raises
+        ------
+        DeidentificationError
+            A bad option, or a journal of another key, options or layout in `out_dir`.
         """
         from .run import process
 
@@ -428,7 +541,18 @@ class Deidentifier:
                        clean_pixels=clean_pixels, progress=progress)
 
     def map_uid(self, uid: str) -> str:
-        """The keyed replacement of `uid` (registered standard UIDs are returned unchanged)."""
+        """The keyed replacement of a UID.
+
+        Parameters
+        ----------
+        uid : str
+            The UID; registered standard UIDs are returned unchanged.
+
+        Returns
+        -------
+        str
+            The same UID gives the same replacement with the same key.
+        """
         s = str(uid).strip(" \0")
         if not s or s in UIDS:
             return s
@@ -446,7 +570,17 @@ class Deidentifier:
         return new
 
     def date_offset(self, patient_id: str) -> int:
-        """Days (1 .. 3652) by which Modified Dates moves this patient's dates back."""
+        """Days (1 .. 3652) by which Modified Dates moves this patient's dates back.
+
+        Parameters
+        ----------
+        patient_id : str
+            The Patient ID (the offset is keyed by it and the key).
+
+        Returns
+        -------
+        int
+        """
         msg = b"dcmfast-date-offset\0" + patient_id.strip(" \0").encode("utf-8", "backslashreplace")
         digest = hmac.new(self.key, msg, hashlib.sha256).digest()
         return 1 + int.from_bytes(digest[:8], "big") % _MAX_SHIFT_DAYS

@@ -32,7 +32,22 @@ def check_key(key: object) -> bytes:
 
 
 def load_key(path: str | os.PathLike[str]) -> bytes:
-    """The key stored in the file `path` (hexadecimal text)."""
+    """The key stored in a file (hexadecimal text, as :func:`save_key` writes it).
+
+    Parameters
+    ----------
+    path : str or PathLike
+        The key file.
+
+    Returns
+    -------
+    bytes
+
+    Raises
+    ------
+    DeidentificationError
+        The file is missing, unreadable, or does not hold a key.
+    """
     p = Path(path)
     try:
         text = p.read_text(encoding="ascii").strip()
@@ -51,7 +66,20 @@ def load_key(path: str | os.PathLike[str]) -> bytes:
 
 
 def save_key(path: str | os.PathLike[str], key: bytes) -> None:
-    """Write `key` to the file `path` as hexadecimal text, readable by its owner only."""
+    """Write a key to a file as hexadecimal text, readable by its owner only.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        The key file (created or replaced).
+    key : bytes
+        The key (at least 16 bytes).
+
+    Raises
+    ------
+    DeidentificationError
+        `key` is not bytes of at least 16 bytes.
+    """
     key = check_key(key)
     p = Path(path)
     fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -48,7 +48,20 @@ def _text(ds: Dataset, tag: int) -> str | None:
 
 
 def quarantine_reason(ds: Dataset) -> str | None:
-    """Why `ds` must be quarantined before release, or None when its pixels may go."""
+    """Why a dataset must be quarantined before release, or None when its pixels may go.
+
+    Burned In Annotation or Recognizable Visual Features YES; or Burned In Annotation
+    absent and a SOP Class or Modality that often has text in its pixels.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The (original) dataset.
+
+    Returns
+    -------
+    str or None
+    """
     if all(ds._lookup(t) is None for t in _PIXEL_TAGS):
         return None
     burned = _text(ds, 0x00280301)
@@ -67,5 +80,15 @@ def quarantine_reason(ds: Dataset) -> str | None:
 
 
 def needs_quarantine(ds: Dataset) -> bool:
-    """True when ``quarantine_reason(ds)`` gives a reason."""
+    """True when ``quarantine_reason(ds)`` gives a reason.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The dataset.
+
+    Returns
+    -------
+    bool
+    """
     return quarantine_reason(ds) is not None

@@ -57,7 +57,25 @@ _DICOMDIR = "1.2.840.10008.1.3.10"  # Media Storage Directory Storage
 
 @dataclass
 class Summary:
-    """What a run did. ``failures`` and ``quarantined_files``: (input path, reason)."""
+    """What a run did (:meth:`Deidentifier.process` returns it).
+
+    Attributes
+    ----------
+    total : int
+        Inputs found.
+    written : int
+        Written to the output folder.
+    skipped : int
+        Finished by an earlier run (resume).
+    quarantined : int
+        Written to the quarantine folder, or nowhere (pixels need review).
+    failed : int
+        Unreadable or damaged inputs (not written).
+    seconds : float
+        The run's wall time.
+    failures, quarantined_files : list of (str, str)
+        (input path, reason) of the failed and the quarantined inputs.
+    """
 
     total: int = 0
     written: int = 0
@@ -75,6 +93,7 @@ class Summary:
         return self.failed == 0 and self.quarantined == 0
 
     def line(self) -> str:
+        """The one-line summary: counts, seconds and files per second."""
         rate = (self.written + self.quarantined) / self.seconds if self.seconds > 0 else 0.0
         cleaned = f" ({self.cleaned} with pixels cleaned)" if self.cleaned else ""
         return (f"{self.total} files: {self.written} written{cleaned}, {self.skipped} already done, "
@@ -107,7 +126,8 @@ def _path_hash(path: str) -> str:
 # -- inputs ---------------------------------------------------------------------------
 
 
-def list_inputs(inputs: Any, skip: Iterable[str] = ()) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+def list_inputs(inputs: Any, skip: Iterable[str | os.PathLike[str]] = ()
+                ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """(files, missing): every file as (absolute path, path relative to the inputs' common
     folder), folders walked in sorted order; inputs that do not exist as (path, reason).
     The folders and files in `skip` (the output folders, the audit log) are left out."""
@@ -266,6 +286,7 @@ class _Job:
         deid = self.deid
         fast = None if pixels_cleaned else splice_file(deid, ds)
         if fast is not None:
+            plan: bytes | bytearray
             chunks, plan = fast
             actions = None
             if self.audit:
@@ -278,7 +299,7 @@ class _Job:
             ids: tuple[Any, ...] = ()
             if self.layout == "uids":
                 apply = _Apply(deid, 0)
-                values = []
+                values: list[Any] = []
                 for tag in _IDS:
                     elem = ds.get(tag)
                     if elem is None:
@@ -595,7 +616,7 @@ def process(
         if journal.tell() == 0:
             journal.write((json.dumps(header) + "\n").encode())
         if mapper is not None:
-            results = iter(mapper(config, chunks))
+            results: Iterator[list[tuple[Any, ...]]] = iter(mapper(config, chunks))
         elif workers == 1 or len(chunks) <= 1:
             job = _Job(config)
             results: Iterator[list[tuple[Any, ...]]] = map(job.run, chunks)

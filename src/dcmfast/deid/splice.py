@@ -78,7 +78,7 @@ class _Level:
         f = self.f
         elem = self.ds[tag]
         vr = elem.VR
-        act = f.deid._element_action(elem)
+        act: str = f.deid._element_action(elem)
         if vr == "SQ" and act in "KCDU":
             act = "S" + act  # kept, de-identified inside
         elif act == "K" and self.view.raw_entry(elem) < 0:

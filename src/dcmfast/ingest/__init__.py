@@ -23,12 +23,14 @@ path and the facade, :func:`read_many`), ``pipeline`` (the thread pool), ``arrow
 from __future__ import annotations
 
 # _Reader, _rows_to_table and _shared_pool are used by dcmfast.dask, tests and benchmarks
-from .arrow import _rows_to_table, arrow_schema, read_table, records_to_table, write_parquet  # noqa: F401
+from .arrow import _rows_to_table as _rows_to_table
+from .arrow import arrow_schema, read_table, records_to_table, write_parquet  # noqa: F401
 from .columns import DEFAULT_TAGS, RECORD_FIELDS, Column, resolve_tags
 from .paths import PathError, iter_paths  # noqa: F401
 from .pipeline import _shared_pool, default_workers  # noqa: F401
 from .query import find
-from .reader import _Reader, read_many  # noqa: F401
+from .reader import _Reader as _Reader
+from .reader import read_many
 from .sqlite import INDEXED, index_sqlite  # noqa: F401
 from .stats import IndexStats
 from .values import plain_value

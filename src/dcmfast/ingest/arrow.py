@@ -28,6 +28,18 @@ def arrow_schema(tags: Iterable[Any] = DEFAULT_TAGS) -> Any:
     FL/FD/DS ``float64``; OB/OW/... ``binary``; tags the dictionary allows
     several values for are ``list<...>``; private/unknown/ambiguous tags are
     ``string`` holding the value as JSON.
+
+    Parameters
+    ----------
+    tags : iterable of str, int or tuple
+        The top-level elements to read: keywords, ints, ``(group, element)`` pairs or hex
+        strings (default: ``DEFAULT_TAGS``).
+
+    Returns
+    -------
+    pyarrow.Schema
+        ``path``, ``size``, ``mtime_ns``, ``transfer_syntax``, ``error_type``, ``error``,
+        then one field per tag.
     """
     pa = _pyarrow()
     columns = resolve_tags(tags)
@@ -77,7 +89,7 @@ def _multi(value: Any, kind: str) -> Any:
         if value == "" and kind == "str":
             return []
         value = [value]
-    out = []
+    out: list[str | int | float | bytes | None] = []
     for v in value:
         if kind == "str":
             out.append(v if isinstance(v, str) or v is None else str(v))
@@ -109,7 +121,20 @@ def _rows_to_table(rows: Sequence[tuple[Any, ...]], columns: Sequence[Column], s
 
 
 def records_to_table(records: Iterable[dict[str, Any]], tags: Iterable[Any] = DEFAULT_TAGS) -> Any:
-    """A pyarrow Table of records from :func:`read_many` (typed as :func:`arrow_schema`)."""
+    """A pyarrow Table of records from :func:`read_many` (typed as :func:`arrow_schema`).
+
+    Parameters
+    ----------
+    records : iterable of dict
+        The records.
+    tags : iterable of str, int or tuple
+        The top-level elements to read: keywords, ints, ``(group, element)`` pairs or hex
+        strings (default: ``DEFAULT_TAGS``).
+
+    Returns
+    -------
+    pyarrow.Table
+    """
     columns = resolve_tags(tags)
     schema = arrow_schema(tags)
     names = RECORD_FIELDS + tuple(c.name for c in columns)
@@ -125,7 +150,27 @@ def read_table(
     stop_before_pixels: bool = True,
     on_error: str = "record",
 ) -> Any:
-    """Read many files (as :func:`read_many`) into a pyarrow Table."""
+    """Read many files (as :func:`read_many`) into a pyarrow Table.
+
+    Parameters
+    ----------
+    paths : str, PathLike or iterable
+        Files, folders and glob patterns.
+    tags : iterable of str, int or tuple
+        The top-level elements to read: keywords, ints, ``(group, element)`` pairs or hex
+        strings (default: ``DEFAULT_TAGS``).
+    workers : int, optional
+        Reading threads (default: the CPU count).
+    stop_before_pixels : bool
+        Read each file up to its pixel data only.
+    on_error : str
+        ``"record"`` or ``"raise"``.
+
+    Returns
+    -------
+    pyarrow.Table
+        Typed as :func:`arrow_schema`.
+    """
     reader = _Reader(tags, stop_before_pixels=stop_before_pixels, on_error=on_error)
     schema = arrow_schema(tags)
     rows = list(reader.rows(paths, workers))
@@ -146,7 +191,36 @@ def write_parquet(
 ) -> IndexStats:
     """Read many files and write their records to a Parquet file, `batch_size` rows per row group.
 
-    With `force`, files without the DICOM header are read as ``dcmread(force=True)`` reads them."""
+    With `force`, files without the DICOM header are read as ``dcmread(force=True)`` reads them.
+
+    The file is written as ``OUT.partial`` and renamed to `out` when complete.
+
+    Parameters
+    ----------
+    paths : str, PathLike or iterable
+        Files, folders and glob patterns.
+    out : str or PathLike
+        The Parquet file.
+    tags : iterable of str, int or tuple
+        The top-level elements to read: keywords, ints, ``(group, element)`` pairs or hex
+        strings (default: ``DEFAULT_TAGS``).
+    workers : int, optional
+        Reading threads (default: the CPU count).
+    stop_before_pixels : bool
+        Read each file up to its pixel data only.
+    batch_size : int
+        Rows per row group.
+    progress : callable, optional
+        Called with the :class:`IndexStats` after each row group and at the end.
+    compression : str
+        The Parquet compression (pyarrow's names).
+    force : bool
+        Read files without the DICOM header.
+
+    Returns
+    -------
+    IndexStats
+    """
     _pyarrow()
     import pyarrow.parquet as pq
 

@@ -55,7 +55,21 @@ _BYTES_VRS = frozenset(["OB", "OD", "OF", "OL", "OV", "OW", "UN", "OB or OW"])
 
 @dataclass(frozen=True)
 class Column:
-    """One tag asked for: its column name, dictionary VR / VM and the typed-output kind."""
+    """One tag asked for: its column name, dictionary VR / VM and the typed-output kind.
+
+    Attributes
+    ----------
+    tag : int
+        The tag.
+    name : str
+        The column name: the keyword, or ``xGGGGEEEE`` for a tag without one.
+    vr, vm : str
+        The dictionary VR ("" for tags the dictionary does not know) and VM.
+    kind : str
+        ``"str"``, ``"int"``, ``"float"``, ``"bytes"`` or ``"any"`` (JSON text).
+    multi : bool
+        A list column (the dictionary allows more than one value).
+    """
 
     tag: int
     name: str
@@ -103,6 +117,23 @@ def resolve_tags(tags: Iterable[Any] = DEFAULT_TAGS) -> tuple[Column, ...]:
     """The columns for `tags` (keywords, ints, (group, element) pairs or hex strings).
 
     Duplicates are dropped. Sequences (SQ) and item tags cannot be columns.
+
+    Parameters
+    ----------
+    tags : iterable of str, int or tuple
+        The top-level elements to read: keywords, ints, ``(group, element)`` pairs or hex
+        strings (default: ``DEFAULT_TAGS``).
+
+    Returns
+    -------
+    tuple of Column
+
+    Raises
+    ------
+    ValueError
+        A tag that cannot be parsed, a sequence or item tag, or no tags.
+    TypeError
+        Something that is not a tag.
     """
     if isinstance(tags, (str, int)):
         tags = [tags]

@@ -27,6 +27,16 @@ def iter_paths(inputs: Any) -> Iterator[str | PathError]:
     being skipped; a folder that cannot be listed is yielded as a
     :class:`PathError`. A path that does not exist is yielded as is (its record
     is a FileNotFoundError). A glob that matches nothing yields nothing.
+
+    Parameters
+    ----------
+    inputs : str, PathLike or iterable of them
+        Paths, folders and glob patterns.
+
+    Yields
+    ------
+    str or PathError
+        A file path, or the error of a folder that cannot be listed.
     """
     visited: set[tuple[int, int]] = set()
     for item in _inputs(inputs, visited):

@@ -73,6 +73,34 @@ def find(
     ``YYYYMMDD-YYYYMMDD`` (either end may be left open); the others match
     exactly. Rows of files that failed are left out unless `errors` is true,
     in which case only they are returned.
+
+    Parameters
+    ----------
+    db : str or PathLike
+        The database.
+    patient_id, modality, study_uid, series_uid : str, optional
+        Exact matches (Modality is a code string: upper case, ``"CT"``).
+    patient_name : str, optional
+        A wildcard pattern.
+    study_date : str, optional
+        A date or a range.
+    errors : bool
+        Return the rows of the files that failed instead.
+    columns : sequence of str, optional
+        The columns returned (default: every column).
+    limit : int, optional
+        At most this many rows.
+
+    Returns
+    -------
+    tuple of (list of str, list of tuple)
+
+    Raises
+    ------
+    FileNotFoundError
+        No database at `db`.
+    ValueError
+        `db` is not a dcmfast index, or a column it does not have is asked for.
     """
     path = os.fspath(db)
     if not os.path.exists(path):

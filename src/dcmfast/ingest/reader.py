@@ -102,7 +102,7 @@ class _Reader:
     def _read_python(self, paths: list[Any]) -> tuple[list[Any], list[Any]]:
         """read_rows in Python (platforms without POSIX fd I/O), extract() on each file."""
         rows: list[Any] = [None] * len(paths)
-        others = []
+        others: list[tuple[int, int, int | None, int | None, Exception | None]] = []
         for k, path in enumerate(paths):
             try:
                 if os.path.isdir(path):
@@ -122,7 +122,8 @@ class _Reader:
             status, ts, values = self.extractor.extract(data)
             if status == _cingest.STATUS_OK:
                 # (values are adapted for SQLite already: lists as JSON)
-                rows[k] = self._record([str(path), st.st_size, st.st_mtime_ns, ts, None, None, *values])
+                rows[k] = self._record([str(path), st.st_size, st.st_mtime_ns, ts, None, None,
+                                          *values])  # type: ignore[misc]  # (a list with STATUS_OK)
             else:
                 others.append((k, status, st.st_size, st.st_mtime_ns, None))
         return rows, others
@@ -315,6 +316,34 @@ def read_many(
     class name and message instead of values; with ``on_error="raise"`` the
     error is raised instead. `workers` threads read the files (default: the
     CPU count); 1 reads in the calling thread.
+
+    Parameters
+    ----------
+    paths : str, PathLike or iterable
+        Files, folders and glob patterns.
+    tags : iterable of str, int or tuple
+        The top-level elements to read: keywords, ints, ``(group, element)`` pairs or hex
+        strings (default: ``DEFAULT_TAGS``).
+    workers : int, optional
+        Reading threads (default: the CPU count); 1: the calling thread.
+    stop_before_pixels : bool
+        Read each file up to its pixel data only.
+    on_error : str
+        ``"record"`` (an error record) or ``"raise"``.
+
+    Yields
+    ------
+    dict
+        One record per file.
+
+    Examples
+    --------
+    >>> import os
+    >>> from dcmfast.ingest import read_many
+    >>> from pydicom.data import get_testdata_file
+    >>> path = get_testdata_file("CT_small.dcm")
+    >>> [r["Modality"] for r in read_many([path], tags=["Modality"])]
+    ['CT']
     """
     reader = _Reader(tags, stop_before_pixels=stop_before_pixels, on_error=on_error, as_dict=True)
     for records in reader.row_chunks(paths, workers):

@@ -130,7 +130,7 @@ class _Writer:
         self.setup_result: Any = None
         self.head = f"INSERT OR REPLACE INTO {table} ("
         self.names = [_quote(n) for n in names]
-        self.statements: dict[tuple[int, int], str] = {}
+        self.statements: dict[tuple[int, int, int], str] = {}
         self.queue: Any = queue.Queue(maxsize=4)
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="dcmfast-sqlite-writer", daemon=True)
@@ -278,6 +278,36 @@ def index_sqlite(
 
     With `force`, files without the DICOM header are read as ``dcmread(force=True)``
     reads them, and the files that failed before are read again.
+
+    Parameters
+    ----------
+    paths : str, PathLike or iterable
+        Files, folders (walked recursively) and glob patterns (see :func:`iter_paths`).
+    db : str or PathLike
+        The SQLite database (created when missing).
+    tags : iterable of str, int or tuple
+        The top-level elements to read: keywords, ints, ``(group, element)`` pairs or hex
+        strings (default: ``DEFAULT_TAGS``).
+    workers : int, optional
+        Reading threads (default: the CPU count).
+    stop_before_pixels : bool
+        Read the files up to their pixel data only.
+    batch_size : int
+        Files per transaction.
+    prune : bool
+        Delete the rows of files the inputs no longer list.
+    progress : callable, optional
+        Called with the :class:`IndexStats` as the run goes (at most every
+        `progress_interval` seconds) and once at the end.
+    progress_interval : float
+        Seconds between progress calls.
+    force : bool
+        Read files without the DICOM header, and re-read the files that failed.
+
+    Returns
+    -------
+    IndexStats
+        The counts of the run.
     """
     reader = _Reader(tags, stop_before_pixels=stop_before_pixels, adapt=_sqlite_adapt, compact=True,
                      force=force)
@@ -316,7 +346,7 @@ def index_sqlite(
             chunks = reader.row_chunks(paths, workers, accept=accept if known or seen is not None else None)
             for rows in chunks:
                 interrupt = _interrupt_after is not None and stats.read + len(rows) >= _interrupt_after
-                if interrupt:
+                if interrupt and _interrupt_after is not None:
                     # as if interrupted while the file _interrupt_after was read
                     rows = rows[: max(0, _interrupt_after - 1 - stats.read)]
                 stats.read += len(rows)

@@ -7,7 +7,25 @@ from dataclasses import dataclass, field
 
 @dataclass
 class IndexStats:
-    """Counts of an indexing run (also passed to the progress callback)."""
+    """Counts of an indexing run (also passed to the progress callback).
+
+    Attributes
+    ----------
+    read : int
+        Files read (new or changed).
+    skipped : int
+        Unchanged files (same size and mtime as in the database).
+    errors : int
+        Files read that failed (error records).
+    removed : int
+        Rows of files no longer found (prune).
+    started : float
+        ``time.perf_counter()`` at the start.
+    elapsed : float
+        Seconds since the start, at the last update.
+    done : bool
+        The run is over (the last progress call).
+    """
 
     read: int = 0  # files read (new or changed)
     skipped: int = 0  # unchanged files (same size and mtime as in the database)

@@ -14,6 +14,17 @@ def plain_value(value: Any, vr: str | None = None) -> Any:
     (a non-integer IS -> float), tags -> int, multi-values -> lists, and for
     DS / IS an empty or blank item -> None. A sequence becomes a list of dicts
     keyed by keyword (or ``(gggg,eeee)``). Everything else is returned as is.
+
+    Parameters
+    ----------
+    value : object
+        The element value.
+    vr : str, optional
+        The element's VR (an empty DS or IS item becomes None).
+
+    Returns
+    -------
+    object
     """
     if value is None:
         return None

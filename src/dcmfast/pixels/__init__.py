@@ -9,7 +9,16 @@ Native little-endian data is returned as a read-only view of the source buffer.
 
 The other way, :func:`rle_encode` RLE Lossless encodes an array frame by frame and
 :func:`encapsulate` / :func:`encapsulate_extended` make a Pixel Data value of the
-encoded frames (pydicom's ``encaps`` output, byte for byte).
+encoded frames (pydicom's ``encaps`` output, byte for byte); :func:`generate_frames`
+and :func:`get_frame` take them apart again.
+
+Datasets in place: :func:`compress` and :func:`decompress` (pydicom 3's, also
+``Dataset.compress`` / ``Dataset.decompress``); a file to another file:
+:func:`transcode` (``dcmfast transcode``). The grey-scale and colour pipeline of
+``pydicom.pixels.processing``, compiled: :func:`apply_modality_lut`,
+:func:`apply_rescale`, :func:`apply_voi_lut`, :func:`apply_voi`,
+:func:`apply_windowing`, :func:`apply_presentation_lut`, :func:`apply_color_lut`,
+:func:`convert_color_space`.
 """
 from __future__ import annotations
 
@@ -152,6 +161,49 @@ def pixel_array(src: Any, *, index: int | None = None, raw: bool = False, as_rgb
     Native little-endian pixel data comes back as a read-only view on the source
     buffer (no copy; an edit can never change the dataset or the caller's buffer);
     ``arr.copy()`` gives a writable array.
+
+    Parameters
+    ----------
+    src : str, PathLike, bytes-like or Dataset
+        A path, the bytes of a DICOM file, or a dcmfast or pydicom Dataset.
+    index : int, optional
+        Decode only this frame (0-based).
+    raw : bool
+        Keep YBR_FULL(_422) samples as stored (no conversion to RGB).
+    as_rgb : bool
+        Convert YBR colour to RGB (pydicom's default).
+    threads : int, optional
+        Threads reading a large file and decoding RLE frames (default: every CPU).
+    **opts
+        ``allow_excess_frames``, ``correct_unused_bits``, ``segment_order``, and
+        overrides of the described values (``rows=...``, ``number_of_frames=...``).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(rows, columns)``, ``(frames, rows, columns)``, with a last axis of samples
+        for colour, as pydicom's.
+
+    Raises
+    ------
+    MissingPixelDataError
+        No pixel data (an ``AttributeError``, as pydicom's).
+    UnsupportedTransferSyntaxError
+        No decoder for the transfer syntax (for JPEG: pylibjpeg-libjpeg missing).
+    PixelDataError
+        The pixel data is malformed or does not match its description.
+    ResourceLimitError
+        The array would be larger than the read's ``max_bytes``.
+    TypeError
+        An unknown option.
+
+    Examples
+    --------
+    >>> import dcmfast.pixels
+    >>> from pydicom.data import get_testdata_file
+    >>> arr = dcmfast.pixels.pixel_array(get_testdata_file("MR_small_RLE.dcm"))
+    >>> arr.shape, arr.dtype.name
+    ((64, 64), 'int16')
     """
     if index is None and not opts and (threads is None or (type(threads) is int and threads >= 1)):
         if isinstance(src, READABLE):  # read once: the compiled path needs the dataset
@@ -177,6 +229,25 @@ def iter_pixels(src: Any, *, indices: Iterable[int] | None = None, raw: bool = F
     """Yield the frames of `src` (those in `indices`, else all) one at a time.
 
     Each frame is decoded only when it is reached; options as :func:`pixel_array`.
+
+    Parameters
+    ----------
+    src : str, PathLike, bytes-like or Dataset
+        As :func:`pixel_array`.
+    indices : iterable of int, optional
+        The frames to yield (0-based), in that order; default: every frame.
+    raw, as_rgb, threads, **opts
+        As :func:`pixel_array`.
+
+    Yields
+    ------
+    numpy.ndarray
+        One frame: ``(rows, columns)`` or ``(rows, columns, samples)``.
+
+    Raises
+    ------
+    ValueError
+        A negative frame index.
     """
     decode_opts, overrides = _split_options(opts)
     desc, _owner = describe(src, _threads=threads, **overrides)

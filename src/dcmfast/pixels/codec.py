@@ -138,7 +138,7 @@ class _Geometry:
                                  f"not {self.bits_stored}")
 
 
-def _source_array(ds: Any, arr: Any, geo: _Geometry) -> np.ndarray:
+def _source_array(ds: Any, arr: np.ndarray | None, geo: _Geometry) -> np.ndarray:
     """The samples to encode, shaped and typed as pydicom's pixel_array, checked against
     the dataset (pydicom's rules for a user array)."""
     if arr is None:
@@ -349,6 +349,42 @@ def compress(ds: Any, transfer_syntax_uid: str, arr: Any = None, *, encoding_plu
     for big endian or planar configuration 1 data).
     `encoding_plugin` is accepted for pydicom compatibility and ignored; `threads`
     bounds the threads encoding frames. On any error the dataset is left unchanged.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The dataset (changed in place); its File Meta gives the current syntax.
+    transfer_syntax_uid : str
+        RLE Lossless, JPEG 2000 Lossless or JPEG 2000.
+    arr : numpy.ndarray, optional
+        The pixels to encode instead of the dataset's, shaped as ``pixel_array``.
+    encoding_plugin : str
+        Ignored.
+    encapsulate_ext : bool
+        Use an Extended Offset Table.
+    generate_instance_uid : bool
+        Give the dataset a new SOP Instance UID.
+    jls_error : int, optional
+        Ignored (no JPEG-LS encoder).
+    j2k_cr, j2k_psnr : list of float, optional
+        JPEG 2000 compression ratios or peak signal-to-noise ratios (one per layer).
+    threads : int, optional
+        Threads encoding frames (default: every CPU).
+    **kwargs
+        Options of the JPEG 2000 encoder (pylibjpeg-openjpeg's); pydicom's Image Pixel
+        overrides are accepted and ignored.
+
+    Returns
+    -------
+    Dataset
+        `ds`.
+
+    Raises
+    ------
+    UnsupportedTransferSyntaxError
+        No encoder for the syntax (JPEG-LS, HTJ2K; JPEG 2000 without pylibjpeg-openjpeg).
+    PixelDataError
+        The dataset is compressed already, has no pixel data, or `arr` does not match it.
     """
     del encoding_plugin, jls_error  # one encoder per syntax; JPEG-LS has none
     for option in _IMAGE_PIXEL_OPTIONS:
@@ -420,6 +456,34 @@ def decompress(ds: Any, *, as_rgb: bool = True, generate_instance_uid: bool = Tr
     Planar Configuration 0 for colour, Number of Frames the decoded frame count, and
     with ``generate_instance_uid`` a new SOP Instance UID. Frames are decoded on all
     CPUs (`threads` bounds them). On any error the dataset is left unchanged.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The dataset (changed in place).
+    as_rgb : bool
+        Convert YBR colour to RGB.
+    generate_instance_uid : bool
+        Give the dataset a new SOP Instance UID.
+    decoding_plugin : str
+        Ignored (one decoder per syntax).
+    threads : int, optional
+        Threads decoding frames (default: every CPU).
+    **kwargs
+        Options of :func:`pixel_array`.
+
+    Returns
+    -------
+    Dataset
+        `ds`.
+
+    Raises
+    ------
+    PixelDataError
+        No pixel data, no Transfer Syntax UID, the data is uncompressed already, or the
+        result would be 4 GiB or more.
+    UnsupportedTransferSyntaxError
+        No decoder for the syntax.
     """
     del decoding_plugin
     kwargs.pop("index", None)

@@ -59,7 +59,31 @@ _KNOWN_PHOTOMETRIC = {
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class PixelDescription:
-    """One pixel data element and the values that describe it."""
+    """One pixel data element and the values that describe it (:func:`describe` makes it).
+
+    Attributes
+    ----------
+    rows, columns, samples_per_pixel, bits_allocated, bits_stored : int
+        The Image Pixel values of those names.
+    pixel_representation, planar_configuration : int
+        0 or 1.
+    photometric_interpretation : str
+        ``MONOCHROME2``, ``RGB``, ``YBR_FULL_422``, ...
+    number_of_frames : int
+        Frames in the pixel data (1 without Number of Frames).
+    transfer_syntax_uid : str
+        The transfer syntax of the pixel data.
+    data : memoryview
+        The pixel data value, without a copy.
+    pixel_keyword : str
+        ``PixelData``, ``FloatPixelData`` or ``DoubleFloatPixelData``.
+    pixel_vr : str or None
+        The VR the pixel data was read with.
+    extended_offsets : tuple or None
+        The raw (offsets, lengths) values of the Extended Offset Table.
+    max_bytes : int or None
+        The cap on what a decoder may allocate (the read's ``max_bytes``).
+    """
 
     rows: int
     columns: int
@@ -80,7 +104,20 @@ class PixelDescription:
     max_bytes: int | None = None
 
     def check_alloc(self, nbytes: int, what: str) -> None:
-        """Raise ResourceLimitError before allocating `nbytes` for `what` over the cap."""
+        """Raise ResourceLimitError before allocating `nbytes` for `what` over the cap.
+
+        Parameters
+        ----------
+        nbytes : int
+            The size of the allocation.
+        what : str
+            What it is for (named in the message).
+
+        Raises
+        ------
+        ResourceLimitError
+            `nbytes` is more than :attr:`max_bytes`.
+        """
         if self.max_bytes is not None and nbytes > self.max_bytes:
             raise ResourceLimitError(
                 f"Decoding would allocate {nbytes} bytes for {what} ({self.number_of_frames} "
@@ -88,10 +125,22 @@ class PixelDescription:
                 f"{self.bits_allocated} bits allocated), more than max_bytes={self.max_bytes}")
 
     def replace(self, **changes: Any) -> PixelDescription:
+        """A copy with some fields changed.
+
+        Parameters
+        ----------
+        **changes
+            New values of fields (``rows=...``).
+
+        Returns
+        -------
+        PixelDescription
+        """
         return dataclasses.replace(self, **changes)
 
     @property
     def syntax(self) -> Syntax:
+        """What the transfer syntax means for decoding (UnsupportedTransferSyntaxError when unknown)."""
         syntax = lookup(self.transfer_syntax_uid)
         if syntax is None:
             raise UnsupportedTransferSyntaxError(
@@ -127,9 +176,11 @@ class PixelDescription:
 
     @property
     def is_integer(self) -> bool:
+        """True for (integer) Pixel Data, False for Float and Double Float Pixel Data."""
         return self.pixel_keyword == "PixelData"
 
     def frame_shape(self) -> tuple[int, ...]:
+        """The shape of one decoded frame: (rows, columns) or (rows, columns, samples)."""
         if self.samples_per_pixel == 1:
             return (self.rows, self.columns)
         return (self.rows, self.columns, self.samples_per_pixel)
@@ -189,7 +240,8 @@ def _as_int(value: Any, name: str) -> int | None:
 def _raw_view(ds: Any, tag: int) -> memoryview | None:
     """The element's value bytes without a copy when the dataset can give them."""
     if hasattr(ds, "_raw_value_view"):  # a dcmfast Dataset
-        return ds._raw_value_view(tag)
+        view: memoryview | None = ds._raw_value_view(tag)
+        return view
     if tag not in ds:
         return None
     value = ds[tag].value
@@ -343,6 +395,23 @@ def describe(src: Any, *, _threads: int | None = None,
     `src` is a path, a bytes-like holding a DICOM file, or a pydicom / dcmfast
     Dataset. `overrides` replace described values (pydicom's option names).
     `_threads` 1 reads a path on the calling thread alone.
+
+    Parameters
+    ----------
+    src : str, PathLike, bytes-like or Dataset
+        As :func:`pixel_array` takes it.
+    **overrides
+        Values that replace the described ones (``rows``, ``columns``,
+        ``number_of_frames``, ... : the fields of :class:`PixelDescription`).
+
+    Returns
+    -------
+    tuple of (PixelDescription, object)
+
+    Raises
+    ------
+    MissingPixelDataError, PixelDataError
+        No pixel data, or Image Pixel values that are missing or inconsistent.
     """
     if isinstance(src, READABLE):
         src = _read_dataset(src, _threads)

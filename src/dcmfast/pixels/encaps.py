@@ -201,6 +201,26 @@ def encapsulate(frames: list[Any], fragments_per_frame: int = 1, has_bot: bool =
     each frame as `fragments_per_frame` fragment items of even length (the last
     padded with a zero byte if needed). Byte for byte ``pydicom.encaps.encapsulate``
     (same arguments, same errors), built in one preallocated buffer.
+
+    Parameters
+    ----------
+    frames : list of bytes-like
+        The encoded frames.
+    fragments_per_frame : int
+        Fragments each frame is split into (pydicom's rules).
+    has_bot : bool
+        Fill the Basic Offset Table (else it is empty).
+
+    Returns
+    -------
+    bytes
+        The Pixel Data value (to be written with an undefined length).
+
+    Raises
+    ------
+    ValueError
+        As pydicom's: too many fragments for a frame, or an offset beyond 32 bits
+        (use :func:`encapsulate_extended`).
     """
     nr_frames = len(frames)
     views = [memoryview(f).cast("B") for f in frames]
@@ -245,6 +265,15 @@ def encapsulate_extended(frames: list[Any]) -> tuple[bytes, bytes, bytes]:
     the encoded `frames`: one fragment per frame, an empty Basic Offset Table, and
     each frame's offset and (padded) length as 64-bit values. Byte for byte
     ``pydicom.encaps.encapsulate_extended``.
+
+    Parameters
+    ----------
+    frames : list of bytes-like
+        The encoded frames.
+
+    Returns
+    -------
+    tuple of (bytes, bytes, bytes)
     """
     if not frames:
         raise ValueError("No frames to encapsulate")
@@ -283,7 +312,27 @@ def generate_frames(buffer: Any, *, number_of_frames: int | None = None,
     fragments joined), as ``pydicom.encaps.generate_frames`` gives them for
     well-formed data: frames found by the Extended Offset Table (bytes or lists of
     ints), else the Basic Offset Table, else one per fragment (`number_of_frames`
-    needed when there are several fragments and no table)."""
+    needed when there are several fragments and no table).
+
+    Parameters
+    ----------
+    buffer : bytes-like
+        The encapsulated Pixel Data value.
+    number_of_frames : int, optional
+        The dataset's Number of Frames.
+    extended_offsets : tuple, optional
+        (Extended Offset Table, Extended Offset Table Lengths).
+
+    Yields
+    ------
+    bytes
+        Each frame.
+
+    Raises
+    ------
+    PixelDataError
+        The value is not well-formed encapsulated data.
+    """
     for frame in _frames_of(buffer, number_of_frames, extended_offsets):
         yield bytes(frame.data)
 
@@ -291,7 +340,23 @@ def generate_frames(buffer: Any, *, number_of_frames: int | None = None,
 def get_frame(buffer: Any, index: int, *, extended_offsets: tuple[Any, Any] | None = None,
               number_of_frames: int | None = None) -> bytes:
     """Frame `index` of the encapsulated Pixel Data value `buffer` (see
-    :func:`generate_frames`); a missing frame raises :class:`PixelDataError`."""
+    :func:`generate_frames`); a missing frame raises :class:`PixelDataError`.
+
+    Parameters
+    ----------
+    buffer : bytes-like
+        The encapsulated Pixel Data value.
+    index : int
+        The frame (0-based).
+    extended_offsets : tuple, optional
+        (Extended Offset Table, Extended Offset Table Lengths).
+    number_of_frames : int, optional
+        The dataset's Number of Frames.
+
+    Returns
+    -------
+    bytes
+    """
     frames = _frames_of(buffer, number_of_frames, extended_offsets)
     if not 0 <= index < len(frames):
         raise PixelDataError(f"There is no frame {index}: {len(frames)} frames found")

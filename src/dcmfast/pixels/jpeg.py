@@ -222,7 +222,7 @@ def decode(desc: PixelDescription, indices: list[int] | None, *, allow_excess_fr
             one(k)
     count = len(wanted)
     if indices is None and allow_excess_frames and len(frames) > desc.number_of_frames:
-        excess = []
+        excess: list[np.ndarray] = []
         for i in range(desc.number_of_frames, len(frames)):
             desc.check_alloc((count + len(excess) + 1) * desc.frame_bytes, "the decoded frames")
             try:

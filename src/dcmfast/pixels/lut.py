@@ -39,6 +39,9 @@ from dcmfast._core import pages as _pages
 
 from . import rle as _rle
 
+#: the parameters of LINEAR windowing (lut.window_linear): lo, hi, center, width, y_min, y_max, y_range
+_Params = tuple[float, float, float, float, float, float, float]
+
 __all__ = [
     "apply_color_lut",
     "apply_modality_lut",
@@ -90,7 +93,8 @@ def _out_array(out: np.ndarray | None, shape: tuple[int, ...], dtype: np.dtype[A
         pages = _pages.alloc(count * dtype.itemsize) if count * dtype.itemsize >= _pages.MIN_BYTES else None
         if pages is None:
             return np.empty(shape, dtype=dtype)
-        return np.frombuffer(pages, dtype=dtype, count=count).reshape(shape)
+        # (Pages has the buffer protocol: numpy's stubs list concrete types before Python 3.12)
+        return np.frombuffer(pages, dtype=dtype, count=count).reshape(shape)  # type: ignore[call-overload, no-any-return]
     if not isinstance(out, np.ndarray):
         raise TypeError(f"'out' must be a numpy.ndarray, not {type(out).__name__}")
     if out.shape != shape or out.dtype != dtype:
@@ -266,7 +270,25 @@ def apply_modality_lut(arr: np.ndarray, ds: Any, *, out: np.ndarray | None = Non
                        threads: int | None = None) -> np.ndarray:
     """pydicom's ``apply_modality_lut``: the Modality LUT Sequence's first LUT (an
     array of its uint8/uint16 type) or Rescale Slope / Intercept (float64); `arr`
-    unchanged when neither is present."""
+    unchanged when neither is present.
+
+    Parameters
+    ----------
+    arr : numpy.ndarray
+        The stored values.
+    ds : Dataset
+        The dataset (or a Modality LUT Sequence item).
+    out : numpy.ndarray, optional
+        An array to write the result into (the result's shape and dtype; ValueError or
+        TypeError otherwise); default: a new array.
+    threads : int, optional
+        Threads sharing the work: by default one, or several for an output of many
+        megabytes; 1 keeps it on the calling thread.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
     if ds.get("ModalityLUTSequence"):
         item = ds.ModalityLUTSequence[0]
         nr_entries = item.LUTDescriptor[0] or 2**16
@@ -312,7 +334,29 @@ def apply_voi_lut(arr: np.ndarray, ds: Any, index: int = 0, prefer_lut: bool = T
                   out: np.ndarray | None = None, threads: int | None = None) -> np.ndarray:
     """pydicom's ``apply_voi_lut``: the VOI LUT Sequence's LUT `index` or the
     windowing of Window Center / Width `index` (the LUT when both are present and
-    `prefer_lut`); `arr` unchanged when neither is present."""
+    `prefer_lut`); `arr` unchanged when neither is present.
+
+    Parameters
+    ----------
+    arr : numpy.ndarray
+        The values after the modality transformation.
+    ds : Dataset
+        The dataset.
+    index : int
+        Which LUT or window (several may be given).
+    prefer_lut : bool
+        Use the LUT when both a LUT and a window are present.
+    out : numpy.ndarray, optional
+        An array to write the result into (the result's shape and dtype; ValueError or
+        TypeError otherwise); default: a new array.
+    threads : int, optional
+        Threads sharing the work: by default one, or several for an output of many
+        megabytes; 1 keeps it on the calling thread.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
     valid_voi = False
     if ds.get("VOILUTSequence"):
         first = ds.VOILUTSequence[0]
@@ -328,7 +372,27 @@ def apply_voi_lut(arr: np.ndarray, ds: Any, index: int = 0, prefer_lut: bool = T
 def apply_voi(arr: np.ndarray, ds: Any, index: int = 0, *, out: np.ndarray | None = None,
               threads: int | None = None) -> np.ndarray:
     """pydicom's ``apply_voi``: the VOI LUT Sequence's LUT `index` (uint8 or uint16
-    output); `arr` unchanged without a VOI LUT Sequence."""
+    output); `arr` unchanged without a VOI LUT Sequence.
+
+    Parameters
+    ----------
+    arr : numpy.ndarray
+        The values after the modality transformation.
+    ds : Dataset
+        The dataset with the VOI LUT Sequence.
+    index : int
+        The item of the VOI LUT Sequence.
+    out : numpy.ndarray, optional
+        An array to write the result into (the result's shape and dtype; ValueError or
+        TypeError otherwise); default: a new array.
+    threads : int, optional
+        Threads sharing the work: by default one, or several for an output of many
+        megabytes; 1 keeps it on the calling thread.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
     if not ds.get("VOILUTSequence"):
         return _deliver(arr, out)
     if not np.issubdtype(arr.dtype, np.integer):
@@ -359,7 +423,38 @@ def apply_windowing(arr: np.ndarray, ds: Any, index: int = 0, *, out: np.ndarray
     """pydicom's ``apply_windowing`` (float64 output): LINEAR (the default),
     LINEAR_EXACT or SIGMOID with Window Center / Width `index`, onto the range of
     the stored values (Bits Stored, Pixel Representation, or the Modality LUT's
-    depth), rescaled when Rescale Slope and Intercept are present."""
+    depth), rescaled when Rescale Slope and Intercept are present.
+
+    Parameters
+    ----------
+    arr : numpy.ndarray
+        The values after the modality transformation.
+    ds : Dataset
+        The dataset with Window Center and Window Width.
+    index : int
+        Which window, when several are given.
+    out : numpy.ndarray, optional
+        An array to write the result into (the result's shape and dtype; ValueError or
+        TypeError otherwise); default: a new array.
+    threads : int, optional
+        Threads sharing the work: by default one, or several for an output of many
+        megabytes; 1 keeps it on the calling thread.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64.
+
+    Examples
+    --------
+    >>> import dcmfast
+    >>> from dcmfast.pixels import apply_windowing
+    >>> from pydicom.data import get_testdata_file
+    >>> ds = dcmfast.dcmread(get_testdata_file("CT_small.dcm"))
+    >>> ds.WindowCenter, ds.WindowWidth = 40, 400
+    >>> apply_windowing(ds.pixel_array, ds).dtype.name
+    'float64'
+    """
     if "WindowWidth" not in ds and "WindowCenter" not in ds:
         return _deliver(arr, out)
     if ds.PhotometricInterpretation not in ["MONOCHROME1", "MONOCHROME2"]:
@@ -436,13 +531,13 @@ def apply_windowing(arr: np.ndarray, ds: Any, index: int = 0, *, out: np.ndarray
     raise ValueError(f"Unsupported (0028,1056) VOI LUT Function value '{function}'")
 
 
-def _as_doubles(values: tuple[Any, ...]) -> tuple[float, ...] | None:
+def _as_doubles(values: _Params) -> _Params | None:
     """`values` as floats when numpy would use each as that same double (Python
     floats and ints), else None (the numpy path then does what pydicom does)."""
     if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
         return None
     try:
-        return tuple(float(v) for v in values)
+        return tuple(float(v) for v in values)  # type: ignore[return-value]  # (as many as given)
     except OverflowError:
         return None
 
@@ -468,7 +563,25 @@ def apply_presentation_lut(arr: np.ndarray, ds: Any, *, out: np.ndarray | None =
                            threads: int | None = None) -> np.ndarray:
     """pydicom's ``apply_presentation_lut``: P-values through the Presentation LUT
     Sequence's LUT (the input scaled linearly from its minimum and maximum onto the
-    LUT's entries), or Presentation LUT Shape INVERSE / IDENTITY."""
+    LUT's entries), or Presentation LUT Shape INVERSE / IDENTITY.
+
+    Parameters
+    ----------
+    arr : numpy.ndarray
+        The values after the VOI transformation.
+    ds : Dataset
+        The dataset with the Presentation LUT Sequence or Presentation LUT Shape.
+    out : numpy.ndarray, optional
+        An array to write the result into (the result's shape and dtype; ValueError or
+        TypeError otherwise); default: a new array.
+    threads : int, optional
+        Threads sharing the work: by default one, or several for an output of many
+        megabytes; 1 keeps it on the calling thread.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
     if "PresentationLUTSequence" in ds:
         item = ds.PresentationLUTSequence[0]
         nr_entries, _first_map, bit_depth = item.LUTDescriptor
@@ -572,7 +685,34 @@ def _palette_dataset(palette: str) -> Any:
 def apply_color_lut(arr: np.ndarray, ds: Any = None, palette: str | None = None, *,
                     out: np.ndarray | None = None, threads: int | None = None) -> np.ndarray:
     """pydicom's ``apply_color_lut``: RGB(A) through the Palette Color LUTs of `ds`
-    (normal or segmented, 8 or 16 bits per entry) or of a well-known `palette`."""
+    (normal or segmented, 8 or 16 bits per entry) or of a well-known `palette`.
+
+    Parameters
+    ----------
+    arr : numpy.ndarray
+        The stored values (PALETTE COLOR).
+    ds : Dataset, optional
+        The dataset with the Palette Color LUT elements.
+    palette : str, optional
+        A well-known palette name or UID (``"HOT_IRON"``, ...) instead of `ds`'s.
+    out : numpy.ndarray, optional
+        An array to write the result into (the result's shape and dtype; ValueError or
+        TypeError otherwise); default: a new array.
+    threads : int, optional
+        Threads sharing the work: by default one, or several for an output of many
+        megabytes; 1 keeps it on the calling thread.
+
+    Returns
+    -------
+    numpy.ndarray
+        The last axis holds R, G, B (and alpha when the LUT has it).
+
+    Raises
+    ------
+    ValueError
+        Neither `ds` nor `palette`, no usable Palette Color LUT, or LUT data pydicom
+        rejects too (pydicom's messages).
+    """
     if not ds and not palette:
         raise ValueError("Either 'ds' or 'palette' is required")
     if palette:
@@ -692,7 +832,30 @@ def convert_color_space(arr: np.ndarray, current: str, desired: str, per_frame: 
                         out: np.ndarray | None = None) -> np.ndarray:
     """pydicom's ``convert_color_space`` (uint8 RGB, YBR_FULL, YBR_FULL_422).
     YBR to RGB runs in C (with ``per_frame``, in place in `arr` as pydicom does);
-    RGB to YBR is pydicom's own function."""
+    RGB to YBR is pydicom's own function.
+
+    Parameters
+    ----------
+    arr : numpy.ndarray
+        uint8 samples, the last axis of 3.
+    current, desired : str
+        ``"RGB"``, ``"YBR_FULL"`` or ``"YBR_FULL_422"``.
+    per_frame : bool
+        Convert frame by frame (in place in `arr`, as pydicom).
+    out : numpy.ndarray, optional
+        An array to write the result into.
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Raises
+    ------
+    ValueError
+        `arr` is not uint8.
+    NotImplementedError
+        A conversion pydicom does not have either.
+    """
     if arr.dtype != np.dtype("u1"):
         raise ValueError(f"Invalid ndarray.dtype '{arr.dtype}' for color space conversion, "
                          "must be 'uint8' or an equivalent")

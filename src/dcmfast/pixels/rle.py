@@ -92,7 +92,9 @@ def _output(nr_frames: int, frame_pixels: int, dtype: np.dtype[Any]) -> np.ndarr
     pages = _pages.alloc(count * dtype.itemsize)  # None: small, or not on this platform
     if pages is None:
         return np.empty((nr_frames, frame_pixels), dtype=dtype)
-    return np.frombuffer(pages, dtype=dtype, count=count).reshape(nr_frames, frame_pixels)
+    # (Pages has the buffer protocol: numpy's stubs list concrete types before Python 3.12)
+    return np.frombuffer(pages, dtype=dtype, count=count).reshape(  # type: ignore[call-overload, no-any-return]
+        nr_frames, frame_pixels)
 
 
 def decode(desc: PixelDescription, indices: list[int] | None, *, threads: int | None = None,
@@ -160,7 +162,7 @@ def decode(desc: PixelDescription, indices: list[int] | None, *, threads: int | 
             nr_long = work(0, len(wanted), claim, 0)
         finally:
             # wait for every worker (none may still write into `out`)
-            results = []
+            results: list[Any] = []  # (int, or the exception raised)
             for future in futures:
                 try:
                     results.append(future.result())

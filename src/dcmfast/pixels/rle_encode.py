@@ -76,6 +76,39 @@ def rle_encode(arr: Any, *, bits_allocated: int | None = None, samples_per_pixel
     Frames are encoded without the GIL; `threads` bounds the threads sharing them
     (default: every CPU; 1: everything on the calling thread). Put the result in a
     dataset with :func:`dcmfast.pixels.encapsulate`.
+
+    Parameters
+    ----------
+    arr : numpy.ndarray
+        The samples (unsigned or signed integers).
+    bits_allocated : int, optional
+        8, 16, 32 or 64 (default: the dtype's size, which it must equal).
+    samples_per_pixel : int, optional
+        1 or 3 (default: from the shape).
+    planar_configuration : int
+        0 or 1: the value the dataset will carry.
+    threads : int, optional
+        Threads sharing the frames (default: every CPU).
+
+    Returns
+    -------
+    list of bytes
+        The encoded frames.
+
+    Raises
+    ------
+    PixelDataError
+        A shape, dtype or parameter the encoder cannot take (a ``ValueError``).
+    ValueError
+        `threads` is less than 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dcmfast.pixels import encapsulate, rle_encode
+    >>> frames = rle_encode(np.zeros((2, 4, 4), dtype=np.uint16))
+    >>> len(frames), len(encapsulate(frames)) % 2
+    (2, 0)
     """
     if not isinstance(arr, np.ndarray):
         raise PixelDataError(f"RLE encoding needs a numpy ndarray, not {type(arr).__name__}")

@@ -51,6 +51,31 @@ def transcode(src: Any, dst: str | os.PathLike[str], transfer_syntax_uid: str, *
     compression ratio 10) gets a new one and the Lossy Image Compression elements. With
     `verify` (default) a lossless result is decoded back and must give the source's
     pixel array, else :class:`PixelDataError` is raised and `dst` is left untouched.
+
+    Parameters
+    ----------
+    src : str, PathLike or bytes
+        The DICOM file.
+    dst : str or PathLike
+        The file written.
+    transfer_syntax_uid : str
+        The target: a UID, or ``rle``, ``j2k``, ``j2k-lossy``, ``htj2k``, ``explicit``,
+        ``implicit``, ``deflated``, ``big``.
+    j2k_cr, j2k_psnr : list of float, optional
+        JPEG 2000 compression ratios or peak signal-to-noise ratios (lossy only).
+    threads : int, optional
+        Threads decoding and encoding frames (default: every CPU).
+    verify : bool
+        Decode a lossless result back and compare it with the source's pixels.
+    fsync : bool
+        Flush `dst` to the disk before it is renamed into place.
+
+    Raises
+    ------
+    UnsupportedTransferSyntaxError
+        No encoder (or decoder) for a syntax.
+    PixelDataError
+        The verification failed (`dst` is not written).
     """
     import dcmfast
     from dcmfast.filewriter import _write_atomic

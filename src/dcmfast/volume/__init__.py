@@ -1,5 +1,8 @@
-"""From slices to volumes: :func:`read_series`, :func:`find_series`, :class:`Volume`,
-:func:`to_png`.
+"""From slices to volumes: series of DICOM images as 3D arrays with their affine.
+
+Entry points: :func:`read_series` (one series into a :class:`Volume`, then
+``Volume.to_nifti``), :func:`find_series` (the series among files and folders) and
+:func:`to_png` (one frame as an 8-bit PNG).
 
 A volume's array has the axes (slice, row, column) (+ samples for colour); its affine
 maps those indices to patient coordinates in mm, LPS as in DICOM. Slices are sorted by
@@ -37,7 +40,21 @@ DEFAULT_MAX_BYTES = 8 << 30  # capped further by the memory available
 @dataclasses.dataclass
 class Volume:
     """A 3D image: ``array`` (slices, rows, columns[, samples]) and ``affine`` (4x4,
-    (slice, row, column) indices to LPS mm)."""
+    (slice, row, column) indices to LPS mm).
+
+    Attributes
+    ----------
+    array : numpy.ndarray
+        The voxels, slices in order along the slice axis.
+    affine : numpy.ndarray
+        4x4: (slice, row, column, 1) indices to LPS millimetres.
+    files : list of (str, int or None)
+        Per slice: its source and frame (None: a single-frame file).
+    tilt : float
+        The gantry tilt found (degrees between the slice step and the slice normal).
+    resampled : bool
+        The tilt was resampled away (the affine is orthogonal).
+    """
 
     array: np.ndarray
     affine: np.ndarray
@@ -55,26 +72,55 @@ class Volume:
     @property
     def direction(self) -> np.ndarray:
         """3x3: unit vectors (columns) of the slice, row and column axes in LPS."""
-        return self.affine[:3, :3] / np.linalg.norm(self.affine[:3, :3], axis=0)
+        unit: np.ndarray = self.affine[:3, :3] / np.linalg.norm(self.affine[:3, :3], axis=0)
+        return unit
 
     @property
     def origin(self) -> np.ndarray:
         """LPS position (mm) of the centre of the first voxel."""
-        return self.affine[:3, 3].copy()
+        origin: np.ndarray = self.affine[:3, 3].copy()
+        return origin
 
     @property
     def shape(self) -> tuple[int, ...]:
+        """The shape of ``array``."""
         return self.array.shape
 
     def to_nifti(self, path: str | os.PathLike[str] | None = None) -> Any:
         """A nibabel ``Nifti1Image`` (RAS, the data's axes (column, row, slice)); written
-        to `path` (atomically) when given. Needs nibabel (``dcmfast[nifti]``)."""
+        to `path` (atomically) when given. Needs nibabel (``dcmfast[nifti]``).
+
+        Parameters
+        ----------
+        path : str or PathLike, optional
+            Where to write it (``.nii`` or ``.nii.gz``).
+
+        Returns
+        -------
+        nibabel.Nifti1Image
+        """
         return to_nifti(self, path)
 
 
 @dataclasses.dataclass
 class SeriesInfo:
-    """One group of slices that can make a volume."""
+    """One group of slices that can make a volume.
+
+    Attributes
+    ----------
+    series_uid, frame_of_reference : str or None
+        Series Instance UID and Frame of Reference UID.
+    orientation : tuple of float or None
+        Image Orientation (Patient).
+    rows, columns : int or None
+        The slices' size.
+    pixel_spacing : tuple of (float, float) or None
+        Pixel Spacing.
+    files : list of str
+        The files (``read_series`` takes them).
+    number_of_slices : int
+        Slices (frames of enhanced multi-frame files counted one by one).
+    """
 
     series_uid: str | None
     frame_of_reference: str | None
@@ -99,9 +145,9 @@ def _expand(inputs: Any) -> list[tuple[Any, bool]]:
     out: list[tuple[Any, bool]] = []
     for item in inputs:
         if isinstance(item, (str, os.PathLike)) and os.path.isdir(item):
-            for root, dirs, files in os.walk(item):
+            for root, dirs, files in os.walk(item):  # type: ignore[type-var]  # (str or PathLike[str])
                 dirs.sort()
-                out += [(os.path.join(root, f), True) for f in sorted(files)]
+                out += [(os.path.join(root, f), True) for f in sorted(files)]  # type: ignore[type-var]
         else:
             out.append((item, False))
     return out
@@ -132,6 +178,15 @@ def find_series(paths: Any) -> SeriesList:
     then Frame of Reference, orientation, rows/columns and pixel spacing.
 
     Files that are not DICOM, not images or that have no position are in ``left_out``.
+
+    Parameters
+    ----------
+    paths : str, PathLike, Dataset or iterable of them
+        Files, folders (walked) and datasets.
+
+    Returns
+    -------
+    SeriesList
     """
     slices: list[SliceInfo] = []
     left_out: list[tuple[str, str]] = []
@@ -187,7 +242,7 @@ def _stored_dtype(s: SliceInfo) -> str:
 
 def _out_dtype(slices: list[SliceInfo], stored: str, rescale: bool, dtype: Any) -> str:
     if dtype is not None:
-        name = np.dtype(dtype).name
+        name: str = np.dtype(dtype).name
         if name not in _OUT_TYPES:
             raise ValueError(f"dtype must be one of {', '.join(sorted(_OUT_TYPES))}, not {name}")
         return name
@@ -195,7 +250,7 @@ def _out_dtype(slices: list[SliceInfo], stored: str, rescale: bool, dtype: Any) 
     pairs = [(s.slope, s.intercept) for s in slices if s.slope is not None]
     if not rescale or first.samples_per_pixel > 1 or not pairs:
         return stored
-    if all(sl == 1.0 and float(ic).is_integer() for sl, ic in pairs):  # type: ignore[union-attr]
+    if all(sl == 1.0 and float(ic).is_integer() for sl, ic in pairs):  # type: ignore[arg-type]  # (set with slope)
         bits = first.bits_stored or first.bits_allocated or 16
         if first.pixel_representation:
             lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
@@ -256,6 +311,39 @@ def read_series(paths_or_datasets: Any, *, series_uid: str | None = None, rescal
     the sheared one. `max_bytes`: the largest array allowed (default 8 GiB or the
     memory available), checked before allocating. `threads`: files read and decoded
     concurrently (default: every CPU).
+
+    Parameters
+    ----------
+    paths_or_datasets : str, PathLike, Dataset or iterable of them
+        The slices.
+    series_uid : str, optional
+        Which series, when several are found.
+    rescale : bool
+        Apply Rescale Slope / Intercept.
+    dtype : numpy dtype, optional
+        The array's type.
+    threads : int, optional
+        Files read and decoded concurrently.
+    spacing_tolerance : float
+        Largest gap deviation, as a fraction of the median gap.
+    keep_first_duplicate : bool
+        Keep the first of slices at the same position instead of raising.
+    resample_tilt : bool
+        Resample a gantry-tilted series onto an orthogonal grid.
+    max_bytes : int, optional
+        The largest array allowed.
+
+    Returns
+    -------
+    Volume
+
+    Raises
+    ------
+    VolumeError
+        The slices do not make one volume (several series and no `series_uid`,
+        inconsistent orientation or size, missing positions, uneven gaps, duplicates).
+    ResourceLimitError
+        The array would be larger than `max_bytes`.
     """
     slices, left_out = _collect(paths_or_datasets, threads)
     for name, why in left_out:

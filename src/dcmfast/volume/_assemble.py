@@ -115,7 +115,8 @@ class _Worker:
              intercept: float | None, bits: int) -> None:
         rescale = self.rescale and slope is not None
         _cvol.convert(src, src_dtype, self.out_bytes[slot], self.out_dtype, bits_stored=bits,
-                      rescale=rescale, slope=slope if rescale else 1.0,
+                      # (rescale is True only with a slope and an intercept)
+                      rescale=rescale, slope=slope if rescale else 1.0,  # type: ignore[arg-type]
                       intercept=intercept if rescale else 0.0)  # type: ignore[arg-type]
 
     def _native(self, job: Job, desc: Any, dtype: str) -> None:
@@ -198,7 +199,7 @@ def assemble(slices: list[SliceInfo], out: np.ndarray, stored: str, *, rescale: 
         return
 
     lock = threading.Lock()
-    state = {"next": 0, "failed": None}
+    state: dict[str, Any] = {"next": 0, "failed": None}
     errors: list[tuple[int, BaseException]] = []
 
     def loop() -> None:

@@ -33,7 +33,8 @@ def _need(module: str, extra: str) -> Any:
 
 def nifti_affine(affine: np.ndarray) -> np.ndarray:
     """The RAS affine of NIfTI voxel (column, row, slice) from our LPS (slice, row, column) one."""
-    return LPS_TO_RAS @ affine @ _XYZ_TO_KIJ
+    ras: np.ndarray = LPS_TO_RAS @ affine @ _XYZ_TO_KIJ
+    return ras
 
 
 def _atomic_save(path: str | os.PathLike[str], save: Any, suffix: str) -> None:
@@ -106,6 +107,22 @@ def to_png(ds_or_array: Any, path: str | os.PathLike[str], window: tuple[float, 
     MONOCHROME1 is inverted. Colour images are kept (as RGB). An array (no dataset) is
     windowed with `window` or its range. `frame`: which frame of a multi-frame image
     (default the first).
+
+    Parameters
+    ----------
+    ds_or_array : Dataset or numpy.ndarray
+        The image.
+    path : str or PathLike
+        The PNG file.
+    window : tuple of (float, float), optional
+        (centre, width).
+    frame : int, optional
+        The frame of a multi-frame image.
+
+    Raises
+    ------
+    ImportError
+        Pillow is not installed.
     """
     image = _need("PIL.Image", "png")
     ds = None

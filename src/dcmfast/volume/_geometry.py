@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -83,7 +84,8 @@ def check_consistent(slices: list[SliceInfo]) -> None:
     if abs(np.linalg.norm(r) - 1) > 1e-3 or abs(np.linalg.norm(c) - 1) > 1e-3 or abs(r @ c) > 1e-3:
         raise VolumeError(f"{_where(first)}: (0020,0037) Image Orientation (Patient) "
                           f"{list(first.orientation)} is not two orthogonal unit vectors")  # type: ignore[arg-type]
-    checks = [
+    # (what, same as the first slice?, the value shown)
+    checks: list[tuple[str, Callable[[Any], Any], Callable[[Any], object]]] = [  # (SliceInfo, checked)
         ("(0020,0037) Image Orientation (Patient)",
          lambda s: np.max(np.abs(_vec(s.orientation) - _vec(first.orientation))) <= ORIENTATION_TOLERANCE,
          lambda s: list(s.orientation)),
