@@ -586,9 +586,25 @@ class Deidentifier:
         return 1 + int.from_bytes(digest[:8], "big") % _MAX_SHIFT_DAYS
 
     def clean_pixels(self, ds: Dataset) -> list[int]:
-        """Clean the pixel data of `ds` in place by the matching ``pixel_cleaning`` rules;
-        the indices of the rules applied (empty: no rule matches, nothing changed).
-        DeidentificationError when a rule cannot be applied (`ds` is then unchanged)."""
+        """Clean the pixel data of `ds` in place by the matching ``pixel_cleaning`` rules.
+
+        Parameters
+        ----------
+        ds : Dataset
+            The dataset whose pixel data is cleaned (decoded, the rules' rectangles
+            filled in every frame and sample, re-encoded without new loss).
+
+        Returns
+        -------
+        list of int
+            The indices of the rules applied (empty: no rule matches, nothing changed).
+
+        Raises
+        ------
+        DeidentificationError
+            A rule cannot be applied (a rectangle outside the image, no lossless encoder
+            for the source syntax); `ds` is then unchanged.
+        """
         if self.pixel_cleaner is None:
             return []
         return self.pixel_cleaner.clean(ds)

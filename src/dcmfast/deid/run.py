@@ -71,6 +71,9 @@ class Summary:
         Written to the quarantine folder, or nowhere (pixels need review).
     failed : int
         Unreadable or damaged inputs (not written).
+    cleaned : int
+        Files whose pixels were cleaned by the ``pixel_cleaning`` rules (written or
+        quarantined).
     seconds : float
         The run's wall time.
     failures, quarantined_files : list of (str, str)
@@ -619,7 +622,7 @@ def process(
             results: Iterator[list[tuple[Any, ...]]] = iter(mapper(config, chunks))
         elif workers == 1 or len(chunks) <= 1:
             job = _Job(config)
-            results: Iterator[list[tuple[Any, ...]]] = map(job.run, chunks)
+            results = map(job.run, chunks)
         else:
             job = _Job(config)
             if pool == "thread":
