@@ -10,6 +10,7 @@ from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from libc.string cimport memcpy
 
 from dcmfast._core._huge cimport HUGE_ADVICE_BYTES, dcmfast_advise_huge
+from dcmfast._core._release cimport dcmfast_trim_heap
 
 
 def to_bytes(const unsigned char[::1] src, bint pad_even=False):
@@ -82,3 +83,14 @@ cdef class BytesBuilder:
     def value(self):
         """The bytes object (with its pad byte, if one was added)."""
         return self._value
+
+
+def trim_heap():
+    """Give the free pages of the malloc heap back to the system (glibc's
+    ``malloc_trim``; elsewhere nothing): objects freed in the middle of the heap, e.g.
+    encoded frames once copied into their encapsulated value, stop counting in the
+    resident memory. Returns whether any memory was released."""
+    cdef int released
+    with nogil:
+        released = dcmfast_trim_heap()
+    return released != 0

@@ -182,6 +182,7 @@ def select_frames(frames: list[Frame], number_of_frames: int, indices: list[int]
 
 
 _ITEM_TAG = b"\xfe\xff\x00\xe0"
+_TRIM_BYTES = 4 << 20  # encapsulate_frames gives freed frames back every this many bytes
 _MAX_OFFSET = 2**32 - 1
 
 
@@ -218,7 +219,7 @@ def encapsulate_frames(frames: list[Any], *, extended: bool = False) -> Any:
 
 def _encapsulate(frames: list[Any], fragments_per_frame: int, has_bot: bool,
                  consume: bool) -> bytes:
-    from dcmfast._core.bytesout import BytesBuilder
+    from dcmfast._core.bytesout import BytesBuilder, trim_heap
 
     nr_frames = len(frames)
     sizes = []
@@ -245,6 +246,9 @@ def _encapsulate(frames: list[Any], fragments_per_frame: int, has_bot: bool,
                                  f"{_MAX_OFFSET}: use encapsulate_extended()")
             offsets.append(offset)
             offset += size
+    if consume:  # the frames' spare memory (e.g. the encoder's worst-case tails) back first
+        trim_heap()
+    freed = 0
     builder = BytesBuilder(8 + bot + sum(items))
     with memoryview(builder) as out:
         _HEADER.pack_into(out, 0, _ITEM, bot)
@@ -265,6 +269,10 @@ def _encapsulate(frames: list[Any], fragments_per_frame: int, has_bot: bool,
                     start += size
             if consume:
                 frames[k] = None
+                freed += sizes[k]
+                if freed >= _TRIM_BYTES:  # freed frames back, so the output takes their place
+                    trim_heap()
+                    freed = 0
     return builder.value  # type: ignore[no-any-return]
 
 
