@@ -131,3 +131,18 @@ def test_read_series_rle_float_slopes(tmp_path: Path) -> None:
             ds = pydicom.dcmread(name)
             ref = apply_modality_lut(ds.pixel_array, ds)
             assert np.array_equal(vol.array[k], ref.astype(vol.array.dtype)), (k, dtype)
+
+
+def test_rle_into_long_segment_counted() -> None:
+    """A last segment holding more runs than the frame needs: the extra is ignored (as
+    pydicom does) and counted, as decode_frames counts it."""
+    from dcmfast._core import rle as _rle
+
+    arr = np.random.default_rng(3).integers(0, 4000, size=(40, 50)).astype(np.uint16)
+    frame = rle_encode(arr)[0] + b"\x01\x07\x07"  # a 2-byte literal run past the end
+    dst = np.empty(arr.size, dtype=np.int32)
+    assert _cvol.rle_into(frame, 40, 50, 1, 16, "uint16", dst.view(np.uint8), "int32") == 1
+    out = np.empty((1, arr.nbytes), dtype=np.uint8)
+    assert _rle.decode_frames([frame], 40, 50, 1, 16, out) == 1
+    pds = _pydicom_rle(frame, 40, 50, 1, 16, 16, False, None, None)
+    assert np.array_equal(dst.reshape(40, 50), pds.pixel_array)
