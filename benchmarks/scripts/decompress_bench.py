@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 import dcmfast
+import dcmfast.pixels as dp
 
 DEFAULT = Path.home() / ".cache/dcmfast-bench/v1/enhanced_ct_100_rle.dcm"
 
@@ -36,7 +37,10 @@ def main() -> None:
     warnings.simplefilter("ignore")
 
     def pixel_array() -> object:
-        return dcmfast.dcmread(path).pixel_array
+        ds = dcmfast.dcmread(path)
+        if args.threads is None:
+            return ds.pixel_array
+        return dp.pixel_array(ds, threads=args.threads)  # the same threads as decompress
 
     def decompress() -> object:
         ds = dcmfast.dcmread(path)
