@@ -9,8 +9,8 @@ positions along z 0.625 mm apart, file names shuffled; plus the same series RLE 
 The volume is 2,000 x 512 x 512 int16 = 1 GiB (rescaled values fit int16 exactly).
 
 Also: peak memory (each reader in a fresh process: the rise of its maximum resident set
-over the process's after imports, against the output's size), and the RLE series with 2
-threads against 1.
+over the process's after imports, against the output's size), the RLE series with 2
+threads against 1, and rescaled (fused into the RLE decoding) against decoded only.
 
     python benchmarks/scripts/volume_bench.py [--slices 2000] [--rounds 3]
 """
@@ -210,6 +210,9 @@ def main() -> None:
     impls = peers(folder, files, args.slices)
     impls["RLE threads=1"] = lambda: dcmfast_series(rle_files, threads=1)
     impls["RLE threads=2"] = lambda: dcmfast_series(rle_files, threads=2)
+    # decoded into the slots only: what the rescale fused into the decoding costs on top
+    impls["RLE threads=1 rescale=False"] = lambda: dcmfast_series(rle_files, threads=1,
+                                                                  rescale=False)
     for f in impls.values():  # warm: page cache, imports, pools
         f()
     cpu0, wall0 = os.times(), time.perf_counter()
@@ -229,6 +232,8 @@ def main() -> None:
     print(f"{'':26s} {'median':>9s} {'/ floor':>8s} {'/ dcmfast':>9s}")
     for name, t in med.items():
         print(f"{name:26s} {t * 1e3:7.0f} ms {t / floor:7.2f}x {t / ours:8.2f}x")
+    print(f"RLE rescaled (int16, fused into the decoding) vs decoded only: "
+          f"{med['RLE threads=1'] / med['RLE threads=1 rescale=False']:.2f}x the time")
     print(f"RLE 2 threads vs 1: {med['RLE threads=1'] / med['RLE threads=2']:.2f}x faster; "
           f"load {os.getloadavg()[0]:.2f}; this process got {got:.2f} CPUs on average")
 

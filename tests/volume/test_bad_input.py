@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pydicom.data
@@ -124,15 +125,39 @@ def test_no_image(tmp_path: Path) -> None:
         vol_mod.read_series(tmp_path)
 
 
-def test_modality_lut_refused(tmp_path: Path) -> None:
-    paths = build_series(tmp_path, 2)
-    ds = dcmfast.dcmread(paths[0])
-    pds = ds.to_pydicom()
+def _add_modality_lut(path: Any, descriptor: list[int], data: list[int]) -> None:
+    pds = dcmfast.dcmread(path).to_pydicom()
     item = pydicom.Dataset()
-    item.LUTDescriptor = [2, 0, 16]
-    item.add_new(0x00283006, "US", [0, 1])
+    item.LUTDescriptor = descriptor
+    item.add_new(0x00283006, "US", data)
     pds.ModalityLUTSequence = [item]
-    pds.save_as(paths[0])
-    with pytest.raises(VolumeError, match="Modality LUT Sequence is not supported"):
+    pds.save_as(path)
+
+
+def test_modality_lut_on_some_slices_refused(tmp_path: Path) -> None:
+    """One slice mapped by a LUT (uint16 values), the other rescaled (float): no one type."""
+    paths = build_series(tmp_path, 2)
+    _add_modality_lut(paths[0], [2, 0, 16], [0, 1])
+    with pytest.raises(VolumeError, match=r"has a \(0028,3000\) Modality LUT Sequence, .* has none"):
         vol_mod.read_series(tmp_path)
     assert vol_mod.read_series(tmp_path, rescale=False).array.dtype == np.int16
+
+
+@pytest.mark.parametrize("depth,match", [(12, "a Modality LUT of 12 bits"),
+                                         (None, "no valid \\(0028,3002\\) LUT Descriptor")])
+def test_modality_lut_depth_refused(tmp_path: Path, depth: int | None, match: str) -> None:
+    """pydicom's apply_modality_lut makes a 'uint<depth>' array: other depths than 8 and 16
+    (and a descriptor without one) are an error naming the file."""
+    paths = build_series(tmp_path, 2)
+    for p in paths:
+        _add_modality_lut(p, [2, 0] + ([depth] if depth else []), [0, 1])
+    with pytest.raises(VolumeError, match=match):
+        vol_mod.read_series(tmp_path)
+
+
+def test_modality_lut_mixed_depths_refused(tmp_path: Path) -> None:
+    paths = build_series(tmp_path, 2)
+    _add_modality_lut(paths[0], [2, 0, 16], [0, 1])
+    _add_modality_lut(paths[1], [2, 0, 8], [0, 1])
+    with pytest.raises(VolumeError, match="16-bit Modality LUT, .* 8-bit one"):
+        vol_mod.read_series(tmp_path)

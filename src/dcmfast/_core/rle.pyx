@@ -400,16 +400,27 @@ cdef void _decode_segments(const uint8_t* s, const Py_ssize_t* starts, const Py_
     `work` holds _work_bytes(nr_segments) bytes. status[i] / produced[i] receive
     decode_segment's result for segment i. A segment that runs short leaves zeros.
     """
-    cdef Py_ssize_t i, done, n, stride, chunk, written
-    cdef Py_ssize_t pos[MAX_SEGMENTS]
-    cdef Py_ssize_t carry[MAX_SEGMENTS]
-    cdef bint overrun[MAX_SEGMENTS]
-    cdef uint8_t* buf
     if nr_segments == 1:
         status[0] = decode_segment(s + starts[0], ends[0] - starts[0], o, pixels, &produced[0])
         if status[0] == RLE_SHORT:  # leave the rest defined
             memset(o + produced[0], 0, pixels - produced[0])
         return
+    _chunks(s, starts, ends, nr_segments, pixels, positions, o, work, NULL, NULL, status,
+            produced)
+
+
+cdef void _chunks(const uint8_t* s, const Py_ssize_t* starts, const Py_ssize_t* ends,
+                  Py_ssize_t nr_segments, Py_ssize_t pixels, const Py_ssize_t* positions,
+                  uint8_t* o, uint8_t* work, rle_sink sink, void* ctx, int* status,
+                  Py_ssize_t* produced) noexcept nogil:
+    """_decode_segments' lockstep decoding, a chunk of pixels at a time: each chunk is
+    interleaved into `o` at its place, or (`sink` not NULL) into `o` (a chunk's worth of
+    bytes) and handed to ``sink(ctx, o, first pixel, pixels)``."""
+    cdef Py_ssize_t i, done, n, stride, chunk, written
+    cdef Py_ssize_t pos[MAX_SEGMENTS]
+    cdef Py_ssize_t carry[MAX_SEGMENTS]
+    cdef bint overrun[MAX_SEGMENTS]
+    cdef uint8_t* buf
     chunk = _chunk_pixels(nr_segments)
     stride = chunk + CHUNK_SLACK
     for i in range(nr_segments):
@@ -441,7 +452,13 @@ cdef void _decode_segments(const uint8_t* s, const Py_ssize_t* starts, const Py_
                 carry[i] = 0
             else:
                 carry[i] = written - n
-        _interleave(work, stride, n, nr_segments, positions, o + done * nr_segments)
+        if sink == NULL:
+            _interleave(work, stride, n, nr_segments, positions, o + done * nr_segments)
+        elif nr_segments == 1:
+            sink(ctx, work, done, n)
+        else:
+            _interleave(work, stride, n, nr_segments, positions, o)
+            sink(ctx, o, done, n)
         done += n
     for i in range(nr_segments):
         if status[i] == RLE_SHORT:
@@ -763,3 +780,48 @@ cdef Py_ssize_t decode_frames_nogil(Py_ssize_t nr_frames, const uint8_t* const* 
                            positions, out, work, bits_stored, signed, NULL, 0, 0, nr_long)
     free(work)
     return failed
+
+
+cdef int decode_frame_sink(const uint8_t* src, Py_ssize_t src_len, Py_ssize_t rows,
+                           Py_ssize_t columns, Py_ssize_t samples_per_pixel,
+                           Py_ssize_t bits_allocated, rle_sink sink, void* ctx,
+                           Py_ssize_t* nr_long) noexcept nogil:
+    """Decode one RLE frame (standard segment order) a chunk of pixels at a time, each
+    chunk handed to ``sink(ctx, samples, first pixel, pixels)`` as little-endian,
+    colour-by-pixel samples (``pixels * samples_per_pixel * bits_allocated // 8`` bytes,
+    valid during the call): the caller converts them into its output while they are in
+    the cache, with no frame-sized scratch. Returns 0 (decoded; nr_long[0] counts the
+    segments that decoded long), 1 for a malformed frame (its header or a segment that
+    decodes short: the caller takes decode_frame for the exact error) or -1 for a
+    geometry RLE cannot have or a failed allocation."""
+    cdef Py_ssize_t expected, nr_segments = 0, chunk, i
+    cdef Py_ssize_t positions[MAX_SEGMENTS]
+    cdef Py_ssize_t starts[MAX_SEGMENTS]
+    cdef Py_ssize_t ends[MAX_SEGMENTS]
+    cdef Py_ssize_t produced[MAX_SEGMENTS]
+    cdef int status[MAX_SEGMENTS]
+    cdef uint8_t* work
+    cdef int result = 0
+    if (bits_allocated <= 0 or bits_allocated % 8 or rows <= 0 or columns <= 0
+            or samples_per_pixel <= 0 or sink == NULL):
+        return -1
+    expected = samples_per_pixel * (bits_allocated // 8)
+    if expected > MAX_SEGMENTS:
+        return -1
+    if _parse_header(src, src_len, expected, &nr_segments, starts, ends) != HDR_OK:
+        return 1
+    _positions(expected, bits_allocated // 8, False, positions)
+    chunk = _chunk_pixels(expected)
+    # the segment buffers, then one chunk of interleaved samples
+    work = <uint8_t*>malloc(expected * (chunk + CHUNK_SLACK) + expected * chunk)
+    if work == NULL:
+        return -1
+    _chunks(src, starts, ends, expected, rows * columns, positions,
+            work + expected * (chunk + CHUNK_SLACK), work, sink, ctx, status, produced)
+    free(work)
+    for i in range(expected):
+        if status[i] == RLE_SHORT:
+            result = 1
+        elif status[i] == RLE_LONG:
+            nr_long[0] += 1
+    return result

@@ -27,6 +27,8 @@ from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memcpy, memmove, memset
 
+from dcmfast._core._release cimport dcmfast_release_pages
+
 from dcmfast.errors import PixelDataError
 
 cdef extern from *:
@@ -346,6 +348,11 @@ cdef class FrameEncoder:
                 self._sizes[f] = encode_frame(src + f * self._frame_bytes, self._rows,
                                               self._columns, self._samples, self._bytes,
                                               self._ptrs[f], planes)
+                # the segments were written at their worst-case offsets: the pages past
+                # the encoded length are not needed (the frame is shrunk to it later)
+                if self._capacity > self._sizes[f] + 1:
+                    dcmfast_release_pages(self._ptrs[f] + self._sizes[f] + 1,
+                                          <size_t>(self._capacity - self._sizes[f] - 1))
                 done += 1
         free(planes)
         return done

@@ -18,3 +18,20 @@ def convert(
     slope: float = 1.0,
     intercept: float = 0.0,
 ) -> None: ...
+def rle_into(
+    frame: Buffer,
+    rows: int,
+    columns: int,
+    samples_per_pixel: int,
+    bits_allocated: int,
+    src_dtype: str,
+    dst: Buffer,
+    dst_dtype: str,
+    *,
+    bits_stored: int = 0,
+    rescale: bool = False,
+    slope: float = 1.0,
+    intercept: float = 0.0,
+    frame_index: int = 0,
+    base_offset: int = 0,
+) -> int: ...

@@ -8,10 +8,17 @@ Bits Stored cleared, or the sign extended from them) and, when asked, the rescal
 ``apply_modality_lut`` computes in float64) before being stored in the output's type.
 A float converted to an integer output is clipped to that type's range (NaN gives 0),
 so no input makes the conversion undefined.
+
+:func:`rle_into` decodes an RLE frame into a slot with the same conversion, chunk by
+chunk as the decoder produces the samples.
 """
 from libc.stdint cimport (int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t,
                           uint32_t, uint64_t)
 from libc.string cimport memcpy
+
+from dcmfast._core.rle cimport decode_frame_sink
+
+from dcmfast.errors import PixelDataError
 
 ctypedef fused src_t:
     uint8_t
@@ -293,3 +300,71 @@ def convert(const uint8_t[::1] src, str src_dtype, uint8_t[::1] dst, str dst_dty
     with nogil:
         convert_nogil(&src[0], sk, &dst[0], dk, n, bits_stored, fix_bits, rescale, slope,
                       intercept)
+
+
+cdef struct _SinkCtx:
+    uint8_t* dst
+    int src_kind
+    int dst_kind
+    Py_ssize_t dst_size    # bytes per output sample
+    Py_ssize_t samples     # samples per pixel
+    int bits
+    bint fix_bits
+    bint rescale
+    double slope
+    double intercept
+
+
+cdef void _sink(void* ctx, const uint8_t* samples, Py_ssize_t first,
+                Py_ssize_t pixels) noexcept nogil:
+    cdef _SinkCtx* c = <_SinkCtx*>ctx
+    convert_nogil(samples, c.src_kind, c.dst + first * c.samples * c.dst_size, c.dst_kind,
+                  pixels * c.samples, c.bits, c.fix_bits, c.rescale, c.slope, c.intercept)
+
+
+def rle_into(const uint8_t[::1] frame, Py_ssize_t rows, Py_ssize_t columns,
+             Py_ssize_t samples_per_pixel, Py_ssize_t bits_allocated, str src_dtype,
+             uint8_t[::1] dst, str dst_dtype, *, int bits_stored=0, bint rescale=False,
+             double slope=1.0, double intercept=0.0, Py_ssize_t frame_index=0,
+             Py_ssize_t base_offset=0):
+    """Decode the RLE Lossless `frame` (standard segment order; samples of
+    ``src_dtype``, ``bits_allocated`` bits) straight into `dst` (``dst_dtype``), a
+    chunk of pixels at a time, each converted as :func:`convert` does (unused bits,
+    rescale) while it is in the cache: one pass over `dst`, no frame-sized scratch, no
+    GIL. Returns the number of segments that decoded long (their extra data ignored);
+    a malformed frame raises decode_frame's PixelDataError (`frame_index` and
+    `base_offset` name it)."""
+    cdef int sk, sz, dk, dz, status
+    cdef Py_ssize_t n, nr_long = 0
+    cdef _SinkCtx ctx
+    sk, sz = _kind(src_dtype)
+    dk, dz = _kind(dst_dtype)
+    if sk >= 6 or sz * 8 != bits_allocated:
+        raise ValueError(f"RLE samples of {bits_allocated} bits are not {src_dtype}")
+    if rows <= 0 or columns <= 0 or samples_per_pixel <= 0:
+        raise ValueError(f"invalid frame size {rows} x {columns} x {samples_per_pixel}")
+    n = rows * columns * samples_per_pixel
+    if dst.shape[0] != n * dz:
+        raise ValueError(f"'dst' holds {dst.shape[0]} bytes, {n * dz} needed")
+    ctx.dst = &dst[0]
+    ctx.src_kind = sk
+    ctx.dst_kind = dk
+    ctx.dst_size = dz
+    ctx.samples = samples_per_pixel
+    ctx.bits = bits_stored
+    ctx.fix_bits = 0 < bits_stored < 8 * sz
+    ctx.rescale = rescale
+    ctx.slope = slope
+    ctx.intercept = intercept
+    with nogil:
+        status = decode_frame_sink(&frame[0] if frame.shape[0] else NULL, frame.shape[0], rows,
+                                   columns, samples_per_pixel, bits_allocated, _sink, &ctx,
+                                   &nr_long)
+    if status != 0:  # again, into a scratch frame, for the exact error
+        from dcmfast._core.rle import decode_frame
+
+        scratch = bytearray(n * sz)
+        decode_frame(frame, rows, columns, samples_per_pixel, bits_allocated, scratch,
+                     frame_index=frame_index, base_offset=base_offset)
+        raise PixelDataError(f"RLE frame {frame_index}: malformed")  # not reached
+    return nr_long

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ._common import EXIT_OK, EXIT_USAGE, CliError, positive_int, reason
+from ._common import EXIT_OK, EXIT_USAGE, CliError, positive_int, progress_bar, reason
 
 VOLUME_EPILOG = """\
 examples:
@@ -66,6 +66,9 @@ def add_parser(subparsers: Any) -> None:
                         help="keep the stored values (no Rescale Slope / Intercept)")
     parser.add_argument("--threads", type=positive_int, metavar="N",
                         help="files read and decoded at once (default: every CPU)")
+    parser.add_argument("--no-progress", action="store_true",
+                        help="no progress bar on stderr (there is none when stderr is not a "
+                        "terminal)")
     parser.set_defaults(func=run_volume)
 
     png = subparsers.add_parser(
@@ -99,9 +102,17 @@ def run_volume(args: argparse.Namespace) -> int:
     except ImportError:
         raise CliError("writing NIfTI needs nibabel: pip install 'dcmfast[nifti]'") from None
     try:
-        vol = read_series(args.inputs, series_uid=args.series, rescale=not args.no_rescale,
-                          threads=args.threads, keep_first_duplicate=args.keep_first_duplicate,
-                          resample_tilt=args.resample_tilt)
+        with progress_bar(desc="volume", unit="slice", enabled=not args.no_progress) as bar:
+
+            def advance(count: int, total: int) -> None:
+                if bar.total != total:
+                    bar.total = total
+                    bar.refresh()
+                bar.update(count)
+
+            vol = read_series(args.inputs, series_uid=args.series, rescale=not args.no_rescale,
+                              threads=args.threads, keep_first_duplicate=args.keep_first_duplicate,
+                              resample_tilt=args.resample_tilt, progress=advance)
         vol.to_nifti(out)
     except (DcmfastError, OSError, ImportError) as exc:
         raise _fail(exc) from exc

@@ -137,11 +137,17 @@ def _decode(desc: PixelDescription, indices: list[int] | None, single: bool, *, 
                         opts=opts)[0]
 
 
-def _decode_with_desc(src: Any, *, as_rgb: bool, threads: int | None,
-                      opts: dict[str, Any]) -> tuple[np.ndarray, PixelDescription, int]:
-    """Every frame of `src` with what describes them after decoding (for decompress)."""
+def _decode_with_desc(src: Any, *, as_rgb: bool, threads: int | None, opts: dict[str, Any],
+                      out_alloc: Callable[[int], Any] | None = None,
+                      ) -> tuple[np.ndarray, PixelDescription, int]:
+    """Every frame of `src` with what describes them after decoding (for decompress).
+
+    `out_alloc` (a byte count -> a writable buffer of that size) is the memory a
+    decoder that can write into the caller's memory (RLE) decodes into."""
     decode_opts, overrides = _split_options(dict(opts))
     desc, _owner = describe(src, _threads=threads, **overrides)
+    if out_alloc is not None and _entry(desc) is _RLE:
+        decode_opts["out_alloc"] = out_alloc
     return _decode_full(desc, None, False, raw=False, as_rgb=as_rgb, threads=threads,
                         opts=decode_opts)
 

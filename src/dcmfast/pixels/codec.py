@@ -398,12 +398,14 @@ def compress(ds: Any, transfer_syntax_uid: str, arr: Any = None, *, encoding_plu
                            **kwargs)
     total = (len(frames) - 1) * 8 + sum(len(f) for f in frames[:-1])
     extended = encapsulate_ext or total > 2**32 - 1
-    if extended:
-        value, eot, eot_lengths = encaps.encapsulate_extended(frames)
-    else:
-        value = encaps.encapsulate(frames)
-    lossy = uid == JPEG2000
     ratio = src.nbytes / max(1, sum(len(f) for f in frames))
+    # each frame freed once copied into the value: the peak is the frames plus one
+    if extended:
+        value, eot, eot_lengths = encaps.encapsulate_frames(frames, extended=True)
+    else:
+        value = encaps.encapsulate_frames(frames)
+    del frames
+    lossy = uid == JPEG2000
     new_uid = _new_uid() if generate_instance_uid else None
 
     def work(changes: _Changes, meta: Any) -> None:
@@ -439,12 +441,47 @@ def _as_list(value: Any) -> list[Any]:
 
 
 def decoded_array(ds: Any, *, as_rgb: bool = True, threads: int | None = None,
+                  out_alloc: Callable[[int], Any] | None = None,
                   **opts: Any) -> tuple[np.ndarray, Any, int]:
     """All frames of `ds` decoded, with the description of what was decoded (its
-    photometric interpretation and planar configuration after decoding)."""
+    photometric interpretation and planar configuration after decoding).
+
+    `out_alloc` (a byte count -> a writable buffer of that many bytes): where a decoder
+    that can decode into the caller's memory (RLE) puts the frames."""
     from . import _decode_with_desc
 
-    return _decode_with_desc(ds, as_rgb=as_rgb, threads=threads, opts=opts)
+    return _decode_with_desc(ds, as_rgb=as_rgb, threads=threads, opts=opts, out_alloc=out_alloc)
+
+
+_MAX_VALUE = 2**32 - 2  # the largest even defined length
+
+
+class _ValueBuffer:
+    """The bytes a decoder writes the frames into (``out_alloc``): the Pixel Data value
+    made in place, padded to even length, one allocation and no copy."""
+
+    def __init__(self) -> None:
+        self.builder: Any = None
+
+    def __call__(self, nbytes: int) -> Any:
+        from dcmfast._core.bytesout import BytesBuilder
+
+        if nbytes > _MAX_VALUE:
+            raise PixelDataError("Unable to decompress as the length of the uncompressed pixel "
+                                 "data will be greater than the maximum allowed by the DICOM "
+                                 "Standard")
+        self.builder = BytesBuilder(nbytes, True)
+        return self.builder
+
+    def value_of(self, arr: np.ndarray) -> bytes | None:
+        """The bytes holding `arr`'s samples, when `arr` is all of the buffer decoded into."""
+        builder = self.builder
+        if builder is None or not arr.flags.c_contiguous or arr.nbytes != len(builder):
+            return None
+        base = np.frombuffer(builder, dtype=np.uint8)
+        if arr.size and arr.__array_interface__["data"][0] != base.__array_interface__["data"][0]:
+            return None
+        return builder.value  # type: ignore[no-any-return]
 
 
 def decompress(ds: Any, *, as_rgb: bool = True, generate_instance_uid: bool = True,
@@ -502,13 +539,19 @@ def decompress(ds: Any, *, as_rgb: bool = True, generate_instance_uid: bool = Tr
         raise UnsupportedTransferSyntaxError(f"No decoder for the transfer syntax '{tsyntax}'")
     if not syntax.encapsulated:
         raise PixelDataError("The dataset is already uncompressed")
-    arr, desc, nr_frames = decoded_array(ds, as_rgb=as_rgb, threads=threads, **kwargs)
-    if arr.nbytes >= 2**32 - 1:
-        raise PixelDataError("Unable to decompress as the length of the uncompressed pixel data "
-                             "will be greater than the maximum allowed by the DICOM Standard")
-    from dcmfast._core.bytesout import to_bytes
+    into = _ValueBuffer()
+    arr, desc, nr_frames = decoded_array(ds, as_rgb=as_rgb, threads=threads, out_alloc=into,
+                                         **kwargs)
+    data = into.value_of(arr)  # RLE: decoded straight into the value
+    if data is None:
+        if arr.nbytes > _MAX_VALUE:
+            raise PixelDataError("Unable to decompress as the length of the uncompressed pixel "
+                                 "data will be greater than the maximum allowed by the DICOM "
+                                 "Standard")
+        from dcmfast._core.bytesout import to_bytes
 
-    data = to_bytes(np.ascontiguousarray(arr).reshape(-1).view(np.uint8), True)  # even length
+        data = to_bytes(np.ascontiguousarray(arr).reshape(-1).view(np.uint8), True)  # even
+    del arr, into
     vr = "OB" if int(ds.BitsAllocated) <= 8 else "OW"
     new_uid = _new_uid() if generate_instance_uid else None
 

@@ -22,7 +22,8 @@ from typing import Any, NamedTuple
 from dcmfast.errors import PixelDataError
 
 __all__ = ["Fragment", "Frame", "parse_fragments", "locate_frames", "select_frames",
-           "encapsulate", "encapsulate_extended", "generate_frames", "get_frame"]
+           "encapsulate", "encapsulate_extended", "encapsulate_frames", "generate_frames",
+           "get_frame"]
 
 LOGGER = logging.getLogger(__name__)
 
@@ -181,6 +182,7 @@ def select_frames(frames: list[Frame], number_of_frames: int, indices: list[int]
 
 
 _ITEM_TAG = b"\xfe\xff\x00\xe0"
+_TRIM_BYTES = 4 << 20  # encapsulate_frames gives freed frames back every this many bytes
 _MAX_OFFSET = 2**32 - 1
 
 
@@ -200,7 +202,7 @@ def encapsulate(frames: list[Any], fragments_per_frame: int = 1, has_bot: bool =
     A Basic Offset Table item (holding each frame's offset when `has_bot`), then
     each frame as `fragments_per_frame` fragment items of even length (the last
     padded with a zero byte if needed). Byte for byte ``pydicom.encaps.encapsulate``
-    (same arguments, same errors), built in one preallocated buffer.
+    (same arguments, same errors), written straight into the bytes it returns.
 
     Parameters
     ----------
@@ -222,42 +224,76 @@ def encapsulate(frames: list[Any], fragments_per_frame: int = 1, has_bot: bool =
         As pydicom's: too many fragments for a frame, or an offset beyond 32 bits
         (use :func:`encapsulate_extended`).
     """
+    return _encapsulate(frames, fragments_per_frame, has_bot, consume=False)
+
+
+def encapsulate_frames(frames: list[Any], *, extended: bool = False) -> Any:
+    """:func:`encapsulate` (``extended``: :func:`encapsulate_extended`) that takes the
+    frames out of the list as it copies them (each entry becomes None): a frame no one
+    else holds is freed once copied, so the peak memory is the frames plus one frame,
+    not twice them."""
+    if extended:
+        return _encapsulate_extended(frames, consume=True)
+    return _encapsulate(frames, 1, True, consume=True)
+
+
+def _encapsulate(frames: list[Any], fragments_per_frame: int, has_bot: bool,
+                 consume: bool) -> bytes:
+    from dcmfast._core.bytesout import BytesBuilder, trim_heap
+
     nr_frames = len(frames)
-    views = [memoryview(f).cast("B") for f in frames]
+    sizes = []
+    for f in frames:
+        with memoryview(f) as view:
+            sizes.append(view.nbytes)
     if has_bot:
-        total = (nr_frames - 1) * 8 + sum(len(v) for v in views[:-1])
+        total = (nr_frames - 1) * 8 + sum(sizes[:-1])
         if total > _MAX_OFFSET:
             raise ValueError(
                 f"The total length of the encapsulated frame data ({total} bytes) will be "
                 f"greater than the maximum allowed by the Basic Offset Table ({_MAX_OFFSET} "
                 "bytes): use encapsulate_extended() and the Extended Offset Table instead")
-    splits = [_fragment_lengths(len(v), fragments_per_frame) for v in views]
+    splits = [_fragment_lengths(size, fragments_per_frame) for size in sizes]
     items = [8 * fragments_per_frame + length * (fragments_per_frame - 1) + last + last % 2
              for length, last in splits]
     bot = 4 * nr_frames if has_bot else 0
-    out = bytearray(8 + bot + sum(items))  # zeroed: the pad bytes are in place
-    out[0:8] = _HEADER.pack(_ITEM, bot)
-    pos = 8
+    offsets: list[int] = []
     if has_bot:
-        offsets, offset = [], 0
+        offset = 0
         for size in items:
             if offset > _MAX_OFFSET:  # padding pushed a frame past what the table holds
                 raise ValueError(f"A frame's Basic Offset Table offset {offset} is larger than "
                                  f"{_MAX_OFFSET}: use encapsulate_extended()")
             offsets.append(offset)
             offset += size
-        struct.pack_into(f"<{nr_frames}I", out, 8, *offsets)
-        pos += bot
-    for view, (length, last) in zip(views, splits, strict=True):
-        start = 0
-        for i in range(fragments_per_frame):
-            size = length if i < fragments_per_frame - 1 else last
-            padded = size + size % 2
-            _HEADER.pack_into(out, pos, _ITEM, padded)
-            out[pos + 8 : pos + 8 + size] = view[start : start + size]
-            pos += 8 + padded
-            start += size
-    return bytes(out)
+    if consume:  # the frames' spare memory (e.g. the encoder's worst-case tails) back first
+        trim_heap()
+    freed = 0
+    builder = BytesBuilder(8 + bot + sum(items))
+    with memoryview(builder) as out:
+        _HEADER.pack_into(out, 0, _ITEM, bot)
+        if has_bot:
+            struct.pack_into(f"<{nr_frames}I", out, 8, *offsets)
+        pos = 8 + bot
+        for k, (length, last) in enumerate(splits):
+            with memoryview(frames[k]) as raw, raw.cast("B") as view:
+                start = 0
+                for i in range(fragments_per_frame):
+                    size = length if i < fragments_per_frame - 1 else last
+                    padded = size + size % 2
+                    _HEADER.pack_into(out, pos, _ITEM, padded)
+                    out[pos + 8 : pos + 8 + size] = view[start : start + size]
+                    if padded != size:
+                        out[pos + 8 + size] = 0
+                    pos += 8 + padded
+                    start += size
+            if consume:
+                frames[k] = None
+                freed += sizes[k]
+                if freed >= _TRIM_BYTES:  # freed frames back, so the output takes their place
+                    trim_heap()
+                    freed = 0
+    return builder.value  # type: ignore[no-any-return]
 
 
 def encapsulate_extended(frames: list[Any]) -> tuple[bytes, bytes, bytes]:
@@ -275,16 +311,24 @@ def encapsulate_extended(frames: list[Any]) -> tuple[bytes, bytes, bytes]:
     -------
     tuple of (bytes, bytes, bytes)
     """
+    return _encapsulate_extended(frames, consume=False)
+
+
+def _encapsulate_extended(frames: list[Any], *, consume: bool) -> tuple[bytes, bytes, bytes]:
+    """encapsulate_extended; with `consume` the frames are taken out of the list as
+    they are copied (see :func:`encapsulate_frames`)."""
     if not frames:
         raise ValueError("No frames to encapsulate")
-    lengths = [len(memoryview(f).cast("B")) for f in frames]
-    lengths = [n + n % 2 for n in lengths]
+    lengths = []
+    for f in frames:
+        with memoryview(f) as view:
+            lengths.append(view.nbytes + view.nbytes % 2)
     offsets, offset = [], 0
     for n in lengths:
         offsets.append(offset)
         offset += n + 8
     nr_frames = len(frames)
-    return (encapsulate(frames, has_bot=False), struct.pack(f"<{nr_frames}Q", *offsets),
+    return (_encapsulate(frames, 1, False, consume), struct.pack(f"<{nr_frames}Q", *offsets),
             struct.pack(f"<{nr_frames}Q", *lengths))
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -84,11 +85,16 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_pool)
 
 
-def _output(nr_frames: int, frame_pixels: int, dtype: np.dtype[Any]) -> np.ndarray:
+def _output(nr_frames: int, frame_pixels: int, dtype: np.dtype[Any],
+            alloc: Callable[[int], Any] | None = None) -> np.ndarray:
     """An uninitialized (nr_frames, frame_pixels) array for the decoded frames; a large
     one in a mapping that, once freed, the next large output reuses (no page faults
-    nor zeroing: :mod:`dcmfast._core.pages`)."""
+    nor zeroing: :mod:`dcmfast._core.pages`). `alloc` (given a byte count, a writable
+    buffer of that many bytes) puts it in the caller's memory instead."""
     count = nr_frames * frame_pixels
+    if alloc is not None:
+        return np.frombuffer(alloc(count * dtype.itemsize), dtype=dtype,
+                             count=count).reshape(nr_frames, frame_pixels)
     pages = _pages.alloc(count * dtype.itemsize)  # None: small, or not on this platform
     if pages is None:
         return np.empty((nr_frames, frame_pixels), dtype=dtype)
@@ -99,11 +105,13 @@ def _output(nr_frames: int, frame_pixels: int, dtype: np.dtype[Any]) -> np.ndarr
 
 def decode(desc: PixelDescription, indices: list[int] | None, *, threads: int | None = None,
            allow_excess_frames: bool = True, segment_order: str = ">",
-           correct_unused_bits: bool = True, **_: Any) -> Decoded:
+           correct_unused_bits: bool = True, out_alloc: Callable[[int], Any] | None = None,
+           **_: Any) -> Decoded:
     """Decode frames `indices` (all when None) of RLE Lossless pixel data.
 
     Also corrects unused bits (pydicom's ``correct_unused_bits``) frame by frame in
-    the worker threads.
+    the worker threads. `out_alloc` (a byte count -> a writable buffer of that size)
+    gives the memory the frames are decoded into (see ``codec.decompress``).
     """
     if threads is not None and threads < 1:
         raise ValueError(f"threads must be at least 1, not {threads}")
@@ -129,7 +137,7 @@ def decode(desc: PixelDescription, indices: list[int] | None, *, threads: int | 
                 "Pixel Data value]")
 
     desc.check_alloc(len(wanted) * frame_bytes, "the decoded RLE frames")
-    out = _output(len(wanted), desc.frame_pixels, np.dtype(desc.dtype_str))
+    out = _output(len(wanted), desc.frame_pixels, np.dtype(desc.dtype_str), out_alloc)
     out_bytes = out.view(np.uint8)
     fix_bits = correct_unused_bits and desc.bits_stored < desc.bits_allocated
     data = [frames[i].data for i in wanted]

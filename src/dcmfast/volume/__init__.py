@@ -17,17 +17,17 @@ import dataclasses
 import logging
 import math
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 
 from dcmfast.errors import ResourceLimitError, VolumeError
 
-from ._assemble import allocate, assemble
+from ._assemble import ModalityLutFoundError, allocate, assemble
 from ._export import to_nifti, to_png
 from ._geometry import check_consistent, deshear, plan
-from ._headers import SliceInfo, read_headers, slices_of
+from ._headers import SliceInfo, learn_luts, read_headers, slices_of
 
 __all__ = ["read_series", "find_series", "Volume", "SeriesInfo", "SeriesList", "to_png",
            "DEFAULT_MAX_BYTES"]
@@ -265,6 +265,51 @@ def _out_dtype(slices: list[SliceInfo], stored: str, rescale: bool, dtype: Any) 
     return "float32"
 
 
+def _assembled(ordered: list[SliceInfo], rescale: bool, dtype: Any, threads: int | None,
+               max_bytes: int | None, progress: Callable[[int, int], Any] | None) -> np.ndarray:
+    """The array of the sorted slices, its type chosen, its size checked."""
+    first = ordered[0]
+    stored = _stored_dtype(first)
+    lut_dtype = _lut_out_dtype(ordered) if rescale else None
+    out_dtype = _out_dtype(ordered, stored, rescale, dtype) if lut_dtype is None else \
+        _out_dtype(ordered, lut_dtype, False, dtype)
+    shape: tuple[int, ...] = (len(ordered), first.rows, first.columns)  # type: ignore[assignment]
+    if first.samples_per_pixel > 1:
+        shape += (first.samples_per_pixel,)
+        stored = "uint8" if first.photometric in ("YBR_FULL", "YBR_FULL_422") else stored
+    nbytes = int(np.prod(shape, dtype=np.int64)) * np.dtype(out_dtype).itemsize
+    _check_cap(nbytes, shape, out_dtype, max_bytes)
+    out = allocate(shape, np.dtype(out_dtype))
+    assemble(ordered, out, stored, rescale=rescale and first.samples_per_pixel == 1,
+             threads=threads, progress=progress)
+    return out
+
+
+def _lut_out_dtype(slices: list[SliceInfo]) -> str | None:
+    """With a Modality LUT Sequence: the type pydicom's apply_modality_lut gives (uint8 or
+    uint16, from the LUT Descriptor), which every slice must share; None without one."""
+    with_lut = [s for s in slices if s.modality_lut]
+    if not with_lut:
+        return None
+    first = with_lut[0]
+    if len(with_lut) != len(slices):
+        other = next(s for s in slices if not s.modality_lut)
+        raise VolumeError(f"{first.name} has a (0028,3000) Modality LUT Sequence, {other.name} "
+                          "has none: their modality values are of different kinds "
+                          "(rescale=False gives the stored values)")
+    for s in with_lut:
+        if s.lut_dtype not in ("uint8", "uint16"):
+            why = s.lut_dtype if s.lut_dtype and " " in s.lut_dtype else \
+                f"{s.name}: a Modality LUT of {str(s.lut_dtype)[4:]} bits (8 or 16 are supported)"
+            raise VolumeError(why)
+        if s.samples_per_pixel != 1:
+            raise VolumeError(f"{s.name}: a Modality LUT Sequence on colour pixel data")
+        if s.lut_dtype != first.lut_dtype:
+            raise VolumeError(f"{first.name} has a {first.lut_dtype[4:]}-bit Modality LUT, "  # type: ignore[index]
+                              f"{s.name} a {s.lut_dtype[4:]}-bit one")  # type: ignore[index]
+    return first.lut_dtype
+
+
 def _available_memory() -> int | None:
     try:
         with open("/proc/meminfo", encoding="ascii") as f:
@@ -292,17 +337,20 @@ def _check_cap(nbytes: int, shape: tuple[int, ...], dtype: str, max_bytes: int |
 def read_series(paths_or_datasets: Any, *, series_uid: str | None = None, rescale: bool = True,
                 dtype: Any = None, threads: int | None = None, spacing_tolerance: float = 0.01,
                 keep_first_duplicate: bool = False, resample_tilt: bool = False,
-                max_bytes: int | None = None) -> Volume:
+                max_bytes: int | None = None,
+                progress: Callable[[int, int], Any] | None = None) -> Volume:
     """Read one series into a :class:`Volume`.
 
     `paths_or_datasets`: files, folders (walked; files there that are not DICOM are
     left out) or datasets (dcmfast or pydicom), single-frame slices or enhanced
     multi-frame images. With several series, `series_uid` says which.
 
-    `rescale`: apply Rescale Slope / Intercept as pydicom's ``apply_modality_lut`` does
-    (computed in double precision). `dtype`: the array's type; by default the stored
-    one, or with rescale int16 / int32 when every slope is 1 and every intercept an
-    integer (exact), else float32 (pydicom's float64 values rounded once).
+    `rescale`: apply the Modality LUT Sequence or else Rescale Slope / Intercept as
+    pydicom's ``apply_modality_lut`` does (rescale computed in double precision). `dtype`:
+    the array's type; by default the stored one, with rescale int16 / int32 when every
+    slope is 1 and every intercept an integer (exact), else float32 (pydicom's float64
+    values rounded once); with a Modality LUT, pydicom's type for it (uint8 or uint16 as
+    the LUT Descriptor says; every slice must have one of the same depth).
     `spacing_tolerance`: largest deviation of a gap from the median gap, as a fraction of
     it. `keep_first_duplicate`: keep the first of slices at the same position (first in
     the order of the inputs, a folder's files by name); else an error. `resample_tilt`:
@@ -332,6 +380,9 @@ def read_series(paths_or_datasets: Any, *, series_uid: str | None = None, rescal
         Resample a gantry-tilted series onto an orthogonal grid.
     max_bytes : int, optional
         The largest array allowed.
+    progress : callable, optional
+        Called as ``progress(count, total)`` when a file is done: the `count` slices it
+        filled, of `total` (from the worker threads, one call at a time).
 
     Returns
     -------
@@ -366,20 +417,15 @@ def read_series(paths_or_datasets: Any, *, series_uid: str | None = None, rescal
     check_consistent(slices)
     geom = plan(slices, spacing_tolerance, keep_first_duplicate)
     ordered = [slices[i] for i in geom.order]
-    first = ordered[0]
     if rescale and any(s.modality_lut for s in ordered):
-        raise VolumeError(f"{first.name}: a (0028,3000) Modality LUT Sequence is not supported "
-                          "yet (rescale=False gives the stored values)")
-    stored = _stored_dtype(first)
-    out_dtype = _out_dtype(ordered, stored, rescale, dtype)
-    shape: tuple[int, ...] = (len(ordered), first.rows, first.columns)  # type: ignore[assignment]
-    if first.samples_per_pixel > 1:
-        shape += (first.samples_per_pixel,)
-        stored = "uint8" if first.photometric in ("YBR_FULL", "YBR_FULL_422") else stored
-    nbytes = int(np.prod(shape, dtype=np.int64)) * np.dtype(out_dtype).itemsize
-    _check_cap(nbytes, shape, out_dtype, max_bytes)
-    out = allocate(shape, np.dtype(out_dtype))
-    assemble(ordered, out, stored, rescale=rescale and first.samples_per_pixel == 1, threads=threads)
+        learn_luts(ordered)  # every slice's LUT is needed for the output type
+    try:
+        out = _assembled(ordered, rescale, dtype, threads, max_bytes, progress)
+    except ModalityLutFoundError:
+        # a slice read from an ingest record (no sequences) has a Modality LUT: now
+        # that the headers say which do, again with the LUT's type
+        learn_luts(ordered)
+        out = _assembled(ordered, rescale, dtype, threads, max_bytes, progress)
     affine = geom.affine
     resampled = False
     if geom.tilt and resample_tilt:

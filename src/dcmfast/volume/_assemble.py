@@ -7,13 +7,15 @@ description (compiled), then one of
 * native little-endian data: ``_core.volume.convert`` from the file buffer into the
   slot (unused bits and rescale fused, no GIL);
 * RLE Lossless: ``_core.rle.decode_frames`` into the slot (no GIL); when the slot's type
-  is not the stored one, into one frame of scratch per worker, then ``convert``;
+  is not the stored one or the slice is rescaled, ``_core.volume.rle_into``: decoded and
+  converted into the slot chunk by chunk (no GIL, no per-slice scratch);
 * anything else (JPEG through the plugins, big endian, YBR colour): ``pixel_array``, then
   ``convert`` into the slot.
 """
 from __future__ import annotations
 
 import os
+import struct
 import sys
 import threading
 from collections.abc import Callable
@@ -27,21 +29,27 @@ from dcmfast.errors import DcmfastError, PixelDataError, VolumeError
 
 from ._headers import SliceInfo
 
-__all__ = ["allocate", "assemble", "Job"]
+__all__ = ["allocate", "assemble", "Job", "ModalityLutFoundError"]
 
 _YBR = ("YBR_FULL", "YBR_FULL_422")
+
+
+class ModalityLutFoundError(Exception):
+    """A slice whose header was read without its sequences has a Modality LUT Sequence:
+    the output's type must be chosen again (read_series does)."""
 
 
 class Job:
     """One source and the slots its frames go to."""
 
-    __slots__ = ("source", "name", "targets")
+    __slots__ = ("source", "name", "targets", "lut_known")
 
     def __init__(self, source: Any, name: str) -> None:
         self.source = source
         self.name = name
         # (frame index or None, slot, slope, intercept) per slice
         self.targets: list[tuple[int | None, int, float | None, float | None]] = []
+        self.lut_known = True  # whether the header said if there is a Modality LUT
 
 
 def allocate(shape: tuple[int, ...], dtype: np.dtype[Any]) -> np.ndarray:
@@ -61,7 +69,7 @@ def _read(job: Job) -> Any:
 
 
 class _Worker:
-    """Decodes jobs into `out`; holds one frame of scratch for RLE + conversion."""
+    """Decodes jobs into `out`."""
 
     def __init__(self, out: np.ndarray, stored: str, rescale: bool) -> None:
         self.out = out
@@ -69,7 +77,6 @@ class _Worker:
         self.out_dtype = out.dtype.name
         self.stored = stored
         self.rescale = rescale
-        self.scratch: np.ndarray | None = None
 
     def run(self, job: Job) -> None:
         from dcmfast.pixels import describe
@@ -81,9 +88,6 @@ class _Worker:
             raise type(exc)(f"{job.name}: {exc}") from exc
         except OSError as exc:
             raise VolumeError(f"{job.name}: {exc.strerror or exc}") from exc
-        if self.rescale and ds.get("ModalityLUTSequence"):
-            raise VolumeError(f"{job.name}: a (0028,3000) Modality LUT Sequence is not supported "
-                              "yet (rescale=False gives the stored values)")
         slot_bytes = self.out_bytes.shape[1]
         frame_pixels = desc.rows * desc.columns * desc.samples_per_pixel
         if frame_pixels * self.out.itemsize != slot_bytes:
@@ -102,7 +106,11 @@ class _Worker:
             raise PixelDataError(f"{job.name}: samples are {dtype}, the series' first "
                                  f"file has {self.stored}")
         try:
-            if plain and kind == "native" and desc.syntax.little_endian and _LITTLE:
+            if self.rescale and ds.get("ModalityLUTSequence"):
+                if not job.lut_known:
+                    raise ModalityLutFoundError(job.name)
+                self._lut(job, ds)
+            elif plain and kind == "native" and desc.syntax.little_endian and _LITTLE:
                 self._native(job, desc, dtype)
             elif plain and kind == "rle":
                 self._rle(job, desc, dtype)
@@ -144,19 +152,39 @@ class _Worker:
             if desc.frame_bytes > rle.MAX_RATIO * len(data):
                 raise PixelDataError(f"RLE frame {f}: {len(data)} encoded bytes cannot hold a "
                                      f"{desc.rows} x {desc.columns} frame")
-            use_direct = direct and not (self.rescale and slope is not None)
-            if use_direct:
-                target = self.out_bytes[slot:slot + 1]
-            else:
-                if self.scratch is None:
-                    self.scratch = np.empty((1, desc.frame_bytes), dtype=np.uint8)
-                target = self.scratch
-            _rle.decode_frames([data], desc.rows, desc.columns, desc.samples_per_pixel,
-                               desc.bits_allocated, target, frame_indices=[f],
-                               base_offsets=[frames[f].offset], bits_stored=fix,
-                               signed=bool(desc.pixel_representation))
-            if not use_direct:
-                self._put(target[0], dtype, slot, slope, intercept, 0)
+            rescale = self.rescale and slope is not None
+            if direct and not rescale:
+                _rle.decode_frames([data], desc.rows, desc.columns, desc.samples_per_pixel,
+                                   desc.bits_allocated, self.out_bytes[slot:slot + 1],
+                                   frame_indices=[f], base_offsets=[frames[f].offset],
+                                   bits_stored=fix, signed=bool(desc.pixel_representation))
+            else:  # decoded and converted (unused bits, rescale) chunk by chunk into the slot
+                _cvol.rle_into(data, desc.rows, desc.columns, desc.samples_per_pixel,
+                               desc.bits_allocated, dtype, self.out_bytes[slot], self.out_dtype,
+                               bits_stored=fix, rescale=rescale,
+                               slope=slope if rescale else 1.0,  # type: ignore[arg-type]
+                               intercept=intercept if rescale else 0.0,  # type: ignore[arg-type]
+                               frame_index=f, base_offset=frames[f].offset)
+
+    def _lut(self, job: Job, ds: Any) -> None:
+        """The Modality LUT Sequence by the compiled LUT of ``pixels.lut`` (pydicom's
+        ``apply_modality_lut``), straight into the slot when it has the LUT's type."""
+        from dcmfast.pixels import pixel_array
+        from dcmfast.pixels.lut import apply_modality_lut
+
+        for frame, slot, _slope, _intercept in job.targets:
+            arr = pixel_array(ds, index=frame, threads=1)
+            direct = self.out_dtype == f"uint{ds.ModalityLUTSequence[0].LUTDescriptor[2]}"
+            try:
+                mapped = apply_modality_lut(arr, ds, out=self.out[slot] if direct else None,
+                                            threads=1)
+            except (ValueError, TypeError, OverflowError, struct.error) as exc:
+                raise VolumeError(f"the (0028,3000) Modality LUT Sequence cannot be applied: "
+                                  f"{exc}") from exc
+            if not direct:  # the slot has another type (dtype=...): converted into it
+                mapped = np.ascontiguousarray(mapped)
+                self._put(mapped.reshape(-1).view(np.uint8), mapped.dtype.name, slot, None,
+                          None, 0)
 
     def _generic(self, job: Job, ds: Any) -> None:
         from dcmfast.pixels import pixel_array
@@ -180,13 +208,16 @@ def jobs_of(slices: list[SliceInfo]) -> list[Job]:
         job = jobs.get(key)
         if job is None:
             job = jobs[key] = Job(s.source, s.name)
+            job.lut_known = s.lut_known
         job.targets.append((s.frame, slot, s.slope, s.intercept))
     return list(jobs.values())
 
 
 def assemble(slices: list[SliceInfo], out: np.ndarray, stored: str, *, rescale: bool,
-             threads: int | None) -> None:
-    """Fill `out` (one slot per slice, in order) from the slices' sources."""
+             threads: int | None, progress: Callable[[int, int], Any] | None = None) -> None:
+    """Fill `out` (one slot per slice, in order) from the slices' sources; `progress` is
+    called with the number of slices each source filled and the number of slices (one
+    call at a time)."""
     from dcmfast.pixels import rle
 
     jobs = jobs_of(slices)
@@ -196,6 +227,8 @@ def assemble(slices: list[SliceInfo], out: np.ndarray, stored: str, *, rescale: 
         worker = _Worker(out, stored, rescale)
         for job in jobs:
             worker.run(job)
+            if progress is not None:
+                progress(len(job.targets), len(slices))
         return
 
     lock = threading.Lock()
@@ -217,6 +250,9 @@ def assemble(slices: list[SliceInfo], out: np.ndarray, stored: str, *, rescale: 
                     errors.append((i, exc))
                     state["failed"] = True
                 return
+            if progress is not None:
+                with lock:
+                    progress(len(jobs[i].targets), len(slices))
 
     _run_parallel(loop, workers)
     if errors:

@@ -12,7 +12,7 @@ from typing import Any
 
 from dcmfast.errors import DcmfastError, VolumeError
 
-__all__ = ["SliceInfo", "read_headers", "source_name"]
+__all__ = ["SliceInfo", "read_headers", "source_name", "learn_luts"]
 
 
 @dataclasses.dataclass(slots=True)
@@ -41,6 +41,11 @@ class SliceInfo:
     number_of_frames: int
     has_pixels: bool
     window: tuple[float, float] | None = None
+    # with a Modality LUT: the type apply_modality_lut gives ("uint" + the LUT Descriptor's
+    # bit depth), or why there is none
+    lut_dtype: str | None = None
+    # False: read from an ingest record (no sequences): a Modality LUT may be unseen
+    lut_known: bool = True
 
 
 def source_name(source: Any, index: int) -> str:
@@ -111,6 +116,18 @@ def _window(ds: Any) -> tuple[float, float] | None:
         return None
 
 
+def _lut_dtype(ds: Any, name: str) -> str | None:
+    """The type pydicom's apply_modality_lut gives with the dataset's Modality LUT
+    Sequence (``uint`` + the LUT Descriptor's bit depth), or None without one."""
+    seq = ds.get("ModalityLUTSequence")
+    if not seq:
+        return None
+    try:
+        return f"uint{int(seq[0].LUTDescriptor[2])}"
+    except (AttributeError, KeyError, IndexError, TypeError, ValueError):
+        return f"{name}: no valid (0028,3002) LUT Descriptor in the Modality LUT Sequence"
+
+
 def slices_of(ds: Any, source: Any, name: str) -> list[SliceInfo]:
     """The slices of one dataset (read up to its pixel data)."""
     has_pixels = any(t in ds for t in (0x7FE00010, 0x7FE00008, 0x7FE00009))
@@ -125,6 +142,7 @@ def slices_of(ds: Any, source: Any, name: str) -> list[SliceInfo]:
         pixel_representation=_int(ds.get("PixelRepresentation")) or 0,
         photometric=str(ds.get("PhotometricInterpretation") or "").strip(),
         modality_lut=bool(ds.get("ModalityLUTSequence")),
+        lut_dtype=_lut_dtype(ds, name), lut_known=not isinstance(ds, _Record),
         instance_number=_int(ds.get("InstanceNumber")),
         number_of_frames=frames, has_pixels=has_pixels, window=_window(ds),
     )
@@ -243,3 +261,15 @@ def read_headers(sources: list[Any], threads: int | None = None) -> list[tuple[A
         except VolumeError as exc:
             out.append(exc)
     return out
+
+
+def learn_luts(slices: list[SliceInfo]) -> None:
+    """Fill in the Modality LUT of the slices read from ingest records (which hold no
+    sequences), by reading their headers."""
+    for i, s in enumerate(slices):
+        if s.lut_known:
+            continue
+        ds, _name = read_header(s.source, i)
+        s.modality_lut = bool(ds.get("ModalityLUTSequence"))
+        s.lut_dtype = _lut_dtype(ds, s.name)
+        s.lut_known = True
