@@ -19,13 +19,13 @@ def convert(
     intercept: float = 0.0,
 ) -> None: ...
 def rle_into(
-    frame: Buffer,
+    frame: _Buffer,
     rows: int,
     columns: int,
     samples_per_pixel: int,
     bits_allocated: int,
     src_dtype: str,
-    dst: Buffer,
+    dst: _Buffer,
     dst_dtype: str,
     *,
     bits_stored: int = 0,

@@ -270,7 +270,7 @@ def _encapsulate(frames: list[Any], fragments_per_frame: int, has_bot: bool,
         trim_heap()
     freed = 0
     builder = BytesBuilder(8 + bot + sum(items))
-    with memoryview(builder) as out:
+    with memoryview(builder) as out:  # type: ignore[arg-type]  # a Cython buffer exporter
         _HEADER.pack_into(out, 0, _ITEM, bot)
         if has_bot:
             struct.pack_into(f"<{nr_frames}I", out, 8, *offsets)
@@ -293,7 +293,7 @@ def _encapsulate(frames: list[Any], fragments_per_frame: int, has_bot: bool,
                 if freed >= _TRIM_BYTES:  # freed frames back, so the output takes their place
                     trim_heap()
                     freed = 0
-    return builder.value  # type: ignore[no-any-return]
+    return builder.value
 
 
 def encapsulate_extended(frames: list[Any]) -> tuple[bytes, bytes, bytes]:

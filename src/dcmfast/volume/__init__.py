@@ -306,7 +306,7 @@ def _lut_out_dtype(slices: list[SliceInfo]) -> str | None:
             raise VolumeError(f"{s.name}: a Modality LUT Sequence on colour pixel data")
         if s.lut_dtype != first.lut_dtype:
             raise VolumeError(f"{first.name} has a {first.lut_dtype[4:]}-bit Modality LUT, "  # type: ignore[index]
-                              f"{s.name} a {s.lut_dtype[4:]}-bit one")  # type: ignore[index]
+                              f"{s.name} a {s.lut_dtype[4:]}-bit one")
     return first.lut_dtype
 
 
