@@ -1,6 +1,6 @@
 """The codecs of the optional ``imagecodecs`` package (``dcmfast[codecs]``): OpenJPEG
-(JPEG 2000 and HTJ2K decoding), OpenJPH (HTJ2K encoding) and CharLS (JPEG-LS
-decoding). Its Cython wrappers release the GIL while the C library works, so frames
+(JPEG 2000 and HTJ2K decoding, JPEG 2000 lossless encoding), OpenJPH (HTJ2K encoding)
+and CharLS (JPEG-LS decoding). Its Cython wrappers release the GIL while the C library works, so frames
 decoded or encoded through them go to the worker pool.
 
 imagecodecs is imported on first use, never by ``import dcmfast``; whether it is used
@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 __all__ = ["module", "available", "siz_info", "SizInfo", "j2k_decode", "jpegls_decode",
-           "htj2k_encode", "versions"]
+           "htj2k_encode", "j2k_encode", "versions"]
 
 _UNSET: Any = object()
 _MODULE: Any = _UNSET
@@ -108,3 +108,14 @@ def htj2k_encode(frame: np.ndarray, *, reversible: bool, quantization_step: floa
     if rpcl_options:
         opts.update(tlm=True, tilepart=1)
     return bytes(module().htj2k_encode(np.ascontiguousarray(frame), **opts))
+
+
+def j2k_encode(frame: np.ndarray, bits_stored: int) -> bytes:
+    """One frame as a lossless JPEG 2000 codestream (J2K, reversible 5/3 wavelet, no
+    colour transform, precision `bits_stored`) by OpenJPEG (GIL released)."""
+    mod = module()
+    opts: dict[str, Any] = {"codecformat": mod.JPEG2K.CODEC.J2K, "reversible": True,
+                            "mct": False, "bitspersample": bits_stored, "numthreads": 1}
+    if frame.ndim == 3:
+        opts["planar"] = False
+    return bytes(mod.jpeg2k_encode(np.ascontiguousarray(frame), **opts))
