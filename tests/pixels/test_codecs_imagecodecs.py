@@ -110,3 +110,51 @@ def test_pylibjpeg_path_still_matches(path, monkeypatch):
     if isinstance(ref, Exception):
         return
     assert_same(pixel_array(_ours(path)), ref)
+
+
+_FUZZ = """
+import logging, sys, warnings
+import numpy as np
+import dcmfast
+from dcmfast.errors import DcmfastError
+from dcmfast.pixels import pixel_array
+warnings.simplefilter("ignore")
+logging.disable(logging.CRITICAL)
+rng = np.random.default_rng(20261204)
+odd = 0
+for path in sys.argv[1:]:
+    data = open(path, "rb").read()
+    start = max(data.find(b"\\xff\\x4f\\xff\\x51"), data.find(b"\\xff\\xd8\\xff"), data.find(b"jP  "))
+    for k in range(60):
+        b = bytearray(data)
+        if k % 3 == 2:
+            b = b[:int(rng.integers(start, len(b)))]
+        else:
+            stop = min(len(b), start + 400) if k % 3 == 0 else len(b)
+            for _ in range(int(rng.integers(1, 12))):
+                b[int(rng.integers(start, stop))] = int(rng.integers(0, 256))
+        try:
+            pixel_array(dcmfast.dcmread(bytes(b), force=True), threads=2)
+        except DcmfastError:
+            pass
+        except Exception as exc:
+            odd += 1
+            print(path, k, type(exc).__name__, exc)
+print("done", odd)
+"""
+
+
+def test_corrupt_codestreams_raise_dcmfast_errors():
+    """Mutated JPEG-LS / J2K / HTJ2K codestreams through imagecodecs: a dcmfast error or
+    an array, never another exception or a crash (in a subprocess, so a crash fails the
+    test instead of killing pytest)."""
+    import subprocess
+    import sys
+
+    files = []
+    for kind in ("jpegls", "j2k"):
+        files += [str(p) for p in FILES if KINDS[_syntax(p)] == kind][:4]
+    proc = subprocess.run([sys.executable, "-c", _FUZZ, *files], capture_output=True, text=True,
+                          timeout=600, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip().endswith("done 0"), proc.stdout[-2000:]
