@@ -11,17 +11,29 @@ dataset (CT_small's pixels tiled 4 x 4, each frame shifted), then
     the worker pool (jpeg.RELEASES_GIL forced on) against one after the other, which
     says whether the pylibjpeg bindings let two threads decode at once.
 
-    python benchmarks/scripts/codec_bench.py [rounds=5]
+  * JPEG 2000 Lossless, HTJ2K Lossless and JPEG-LS Lossless versions of the 100-frame
+    file (~/.cache/dcmfast-bench/v1/enhanced_ct_100.dcm; the versions are written next
+    to it by dcmfast's encoders): decode and encode with 1 and 2 threads, against
+    pydicom (its default plugins) and against dcmfast's pylibjpeg backend, and whether
+    pyjpegls lets two threads encode at once.
+
+    python benchmarks/scripts/codec_bench.py [rounds=5] [--codecs] [--frames=N]
+
+--codecs runs only the last part; --frames uses the first N frames (default 100).
 """
 from __future__ import annotations
 
 import gc
+import os
+import resource
 import statistics
 import sys
+import threading
 import time
 import tracemalloc
 import warnings
 from io import BytesIO
+from pathlib import Path
 
 import numpy as np
 import pydicom
@@ -29,9 +41,15 @@ from pydicom.data import get_testdata_file
 from pydicom.dataset import Dataset, FileMetaDataset
 
 import dcmfast
-from dcmfast.pixels import jpeg, pixel_array, rle
+from dcmfast.pixels import codec_backends, jpeg, pixel_array, rle
 
-ROUNDS = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+ARGS = [a for a in sys.argv[1:] if not a.startswith("--")]
+FLAGS = {a.split("=")[0]: a.partition("=")[2] for a in sys.argv[1:] if a.startswith("--")}
+ROUNDS = int(ARGS[0]) if ARGS else 5
+FRAMES = int(FLAGS.get("--frames") or 100)
+CACHE = Path.home() / ".cache/dcmfast-bench/v1"
+HTJ2K = "1.2.840.10008.1.2.4.201"
+JLS = "1.2.840.10008.1.2.4.80"
 RLE = "1.2.840.10008.1.2.5"
 J2KR = "1.2.840.10008.1.2.4.90"
 warnings.simplefilter("ignore")
@@ -152,5 +170,125 @@ def main() -> None:
         report(f"decode {name}", medians, "1 thread")
 
 
+def _cpu() -> str:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return f"{usage.ru_utime + usage.ru_stime:.1f} s CPU"
+
+
+def utilisation(fn) -> str:
+    """CPU seconds / wall seconds of one call: above 1.0 only when two threads ran at
+    once (the codec released the GIL), whatever the load of the machine."""
+    gc.collect()
+    cpu, wall = time.process_time(), time.perf_counter()
+    fn()
+    return f"CPU/wall {(time.process_time() - cpu) / (time.perf_counter() - wall):.2f}"
+
+
+def _enhanced_native() -> bytes:
+    """The 100-frame 512 x 512 int16 file (made as native_bytes(100) when missing)."""
+    path = CACHE / "enhanced_ct_100.dcm"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        dcmfast.dcmwrite(str(path), dcmfast.dcmread(native_bytes(100)))
+    data = path.read_bytes()
+    if FRAMES >= 100:
+        return data
+    ds = pydicom.dcmread(BytesIO(data))
+    arr = ds.pixel_array[:FRAMES]
+    ds.NumberOfFrames = FRAMES
+    ds.PixelData = arr.tobytes()
+    out = BytesIO()
+    pydicom.dcmwrite(out, ds, enforce_file_format=True)
+    return out.getvalue()
+
+
+def _encoded_version(native: bytes, uid: str, suffix: str) -> bytes:
+    """`native` compressed to `uid` by dcmfast, kept in the cache folder."""
+    path = CACHE / f"enhanced_ct_{FRAMES}_{suffix}.dcm"
+    if not path.exists():
+        ds = dcmfast.dcmread(native)
+        ds.compress(uid, generate_instance_uid=False)
+        dcmfast.dcmwrite(str(path), ds)
+    return path.read_bytes()
+
+
+def codecs_main() -> None:
+    """JPEG 2000 / HTJ2K / JPEG-LS: dcmfast (imagecodecs, pyjpegls) with 1 and 2 threads
+    against pydicom and against dcmfast's pylibjpeg backend."""
+    native = _enhanced_native()
+    original = dcmfast.dcmread(native).pixel_array
+    print(f"\n{FRAMES} x 512 x 512 int16; load average {os.getloadavg()}; {ROUNDS} rounds; "
+          f"{rle._cpus()} CPUs")
+    for uid, backend in codec_backends().items():
+        if uid in (J2KR, HTJ2K, JLS):
+            print(f"  decode {uid}: {backend}; encode: {codec_backends(encode=True)[uid]}")
+    saved_min = rle.MIN_BYTES_PER_WORKER
+    for name, uid, suffix in (("JPEG 2000 Lossless", J2KR, "j2k"), ("HTJ2K Lossless", HTJ2K, "htj2k"),
+                              ("JPEG-LS Lossless", JLS, "jls")):
+        data = _encoded_version(native, uid, suffix)
+        ds = dcmfast.dcmread(data)
+        assert np.array_equal(pixel_array(ds, threads=1), original)
+        theirs = pydicom.dcmread(BytesIO(data))
+
+        def pylibjpeg_backend(d=ds) -> None:
+            jpeg.USE_IMAGECODECS = False
+            try:
+                pixel_array(d, threads=1)
+            finally:
+                jpeg.USE_IMAGECODECS = True
+
+        impls = {"dcmfast 1 thread": lambda d=ds: pixel_array(d, threads=1),
+                 "dcmfast 2 threads": lambda d=ds: pixel_array(d, threads=2),
+                 "dcmfast pylibjpeg backend": pylibjpeg_backend,
+                 "pydicom pixel_array": lambda t=theirs: pydicom.pixels.pixel_array(t)}
+        rle.MIN_BYTES_PER_WORKER = saved_min
+        report(f"decode {name} ({len(data) / 1e6:.1f} MB; {_cpu()} so far)", timed(impls, ROUNDS),
+               "dcmfast 1 thread")
+        print(f"  2 threads: {utilisation(impls['dcmfast 2 threads'])}; 1 thread: "
+              f"{utilisation(impls['dcmfast 1 thread'])}")
+
+        def ours(threads: int, plugin: str = "", u: str = uid) -> None:
+            d = dcmfast.dcmread(native)
+            d.compress(u, generate_instance_uid=False, threads=threads, encoding_plugin=plugin)
+
+        def pydicoms(u: str = uid) -> None:
+            d = pydicom.dcmread(BytesIO(native))
+            d.compress(u, generate_instance_uid=False)
+
+        impls = {"dcmfast 1 thread": lambda: ours(1), "dcmfast 2 threads": lambda: ours(2)}
+        if uid == J2KR:
+            impls["dcmfast encoding_plugin=pylibjpeg"] = lambda: ours(1, "pylibjpeg")
+        if uid != HTJ2K:  # pydicom 3.0 has no HTJ2K encoder
+            impls["pydicom compress"] = pydicoms
+        report(f"encode {name} (read included; {_cpu()} so far)", timed(impls, ROUNDS),
+               "dcmfast 1 thread")
+        print(f"  2 threads: {utilisation(impls['dcmfast 2 threads'])}; 1 thread: "
+              f"{utilisation(impls['dcmfast 1 thread'])}")
+
+    # does pyjpegls let a second thread run? two threads each encode half of the frames
+    import jpeg_ls
+
+    frames = [np.ascontiguousarray(f) for f in original[:20]]
+    opts = {"rows": 512, "columns": 512, "samples_per_pixel": 1, "bits_stored": 16}
+
+    def encode(part: list[np.ndarray]) -> None:
+        for f in part:
+            jpeg_ls.encode_pixel_data(f.tobytes(), **opts)
+
+    def two_threads() -> None:
+        workers = [threading.Thread(target=encode, args=(frames[k::2],)) for k in range(2)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+
+    report(f"pyjpegls encoding 20 frames ({_cpu()} so far)",
+           timed({"1 thread": lambda: encode(frames), "2 threads": two_threads}, ROUNDS), "1 thread")
+    print(f"  2 threads: {utilisation(two_threads)}")
+    print(f"load average {os.getloadavg()}; {_cpu()} in all")
+
+
 if __name__ == "__main__":
-    main()
+    if "--codecs" not in FLAGS:
+        main()
+    codecs_main()

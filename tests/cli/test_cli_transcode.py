@@ -92,10 +92,35 @@ def test_bad_inputs_one_line_each_and_exit_1(tmp_path, bad_files):
     assert not (out / bad_files["text"].name).exists()
 
 
-def test_htj2k_encoding_is_refused_in_one_line(tmp_path):
+@pytest.mark.parametrize("syntax, uid", [("htj2k", "1.2.840.10008.1.2.4.201"),
+                                         ("htj2k-rpcl", "1.2.840.10008.1.2.4.202"),
+                                         ("jpegls", "1.2.840.10008.1.2.4.80")])
+def test_htj2k_and_jpegls(tmp_path, syntax, uid):
+    pytest.importorskip("imagecodecs")
+    pytest.importorskip("jpeg_ls")
+    pytest.importorskip("openjpeg")  # pydicom's HTJ2K decoder, the oracle
+    src = data_file("CT_small.dcm")
+    proc = run("transcode", src, "--out", tmp_path / "o", "--syntax", syntax)
+    assert proc.returncode == 0, proc.stderr
+    import pydicom
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = pydicom.dcmread(tmp_path / "o" / "CT_small.dcm")
+        assert out.file_meta.TransferSyntaxUID == uid
+        np.testing.assert_array_equal(out.pixel_array, pydicom.dcmread(src).pixel_array)
+
+
+def test_missing_encoder_is_refused_in_one_line(tmp_path, monkeypatch):
+    """Without imagecodecs (a stand-in package that fails to import) htj2k is refused
+    before any file is touched."""
+    fake = tmp_path / "fake" / "imagecodecs"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("raise ImportError('hidden by the test')\n")
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path / "fake"))
     proc = run("transcode", data_file("CT_small.dcm"), "--out", tmp_path / "o", "--syntax", "htj2k")
     assert proc.returncode == 1
-    assert "HTJ2K" in one_error_line(proc)
+    assert "dcmfast[codecs]" in one_error_line(proc)
     assert not (tmp_path / "o").exists()
 
 

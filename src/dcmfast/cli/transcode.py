@@ -16,8 +16,10 @@ examples:
   dcmfast transcode ~/scans --out plain/ --syntax explicit  decompress everything
 
 syntaxes: rle, j2k (JPEG 2000 Lossless), j2k-lossy (JPEG 2000, ratio 10 unless
---j2k-cr / --j2k-psnr), htj2k (no encoder available yet), explicit, implicit,
-deflated, big (Explicit VR Big Endian).
+--j2k-cr / --j2k-psnr), htj2k (HTJ2K Lossless), htj2k-rpcl (HTJ2K Lossless with
+RPCL options), jpegls (JPEG-LS Lossless), explicit, implicit, deflated, big
+(Explicit VR Big Endian). htj2k and j2k encode with imagecodecs and jpegls with
+pyjpegls (pip install dcmfast[codecs]).
 
 Files keep their names (a folder's files their paths below it) under --out. Each
 output is written atomically; a lossless output is first decoded back and must give
@@ -79,13 +81,12 @@ def run(args: argparse.Namespace) -> int:
         raise CliError("give --j2k-cr or --j2k-psnr, not both", 2)
     if (args.j2k_cr or args.j2k_psnr) and args.syntax != "j2k-lossy":
         raise CliError("--j2k-cr and --j2k-psnr are for --syntax j2k-lossy", 2)
-    if args.syntax == "htj2k":
-        from ..pixels.codec import _check_encodable
+    uid = SYNTAX_NAMES[args.syntax]
+    from ..pixels.codec import encode_backends
 
-        try:
-            _check_encodable(SYNTAX_NAMES["htj2k"])
-        except Exception as exc:  # noqa: BLE001 - one line, no file touched
-            raise CliError(reason(exc)) from None
+    backend = encode_backends().get(uid, "")
+    if backend.startswith("none"):  # one line, no file touched
+        raise CliError(f"no encoder for --syntax {args.syntax}: {backend[6:-1]}")
     out = Path(args.out)
     files, missing = _files(args.paths, out)
     for text in missing:

@@ -38,6 +38,7 @@ from ._decoded import Decoded
 from .codec import compress, decompress  # noqa: E402,I001
 from .description import READABLE, PixelDescription, _read_dataset, describe
 from .encaps import encapsulate, encapsulate_extended, generate_frames, get_frame
+from .jpeg import codec_backends
 from .lut import (
     apply_color_lut,
     apply_modality_lut,
@@ -54,7 +55,7 @@ from .transcoding import transcode  # noqa: E402
 
 __all__ = ["pixel_array", "iter_pixels", "PixelDescription", "describe", "DECODERS", "rle_encode",
            "encapsulate", "encapsulate_extended", "generate_frames", "get_frame", "compress",
-           "decompress", "transcode",
+           "decompress", "transcode", "codec_backends",
            "apply_color_lut", "apply_modality_lut", "apply_presentation_lut", "apply_rescale",
            "apply_voi", "apply_voi_lut", "apply_windowing", "convert_color_space"]
 

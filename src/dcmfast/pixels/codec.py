@@ -1,11 +1,20 @@
 """Compress and decompress a dataset's pixel data in place: pydicom 3's
 ``compress`` / ``decompress`` (and ``Dataset.compress`` / ``Dataset.decompress``).
 
-Encoders: RLE Lossless by :func:`dcmfast.pixels.rle_encode` (compiled, frames on the
-RLE thread pool); JPEG 2000 (lossless and lossy) by pylibjpeg-openjpeg, one frame per
-call, one call at a time in the process (the binding holds the GIL, and two threads
-encoding at once crash it). HTJ2K and JPEG-LS encoding need codecs dcmfast does not have and raise
-:class:`UnsupportedTransferSyntaxError`.
+Encoders (:func:`encode_backends` lists them):
+
+* RLE Lossless by :func:`dcmfast.pixels.rle_encode` (compiled, frames on the RLE
+  thread pool);
+* JPEG 2000 Lossless by imagecodecs' OpenJPEG (``dcmfast[codecs]``; frames on the pool,
+  the GIL released), else, or with ``encoding_plugin="pylibjpeg"``, by
+  pylibjpeg-openjpeg with pydicom's options (pydicom's exact bytes); JPEG 2000 lossy
+  (``j2k_cr`` / ``j2k_psnr``, quality layers) always by pylibjpeg-openjpeg. That
+  binding holds the GIL and crashes when two threads encode at once: one frame at a
+  time, process-wide;
+* HTJ2K (lossless, lossless RPCL, lossy with ``quantization_step``) by imagecodecs'
+  OpenJPH, frames on the pool;
+* JPEG-LS (lossless, near-lossless with ``jls_error``) by pyjpegls with pydicom's
+  options (pydicom's exact bytes); the binding holds the GIL: one frame after another.
 
 Both functions either finish or leave the dataset as it was: everything is encoded
 or decoded first, then the elements are set; should setting fail, the previous
@@ -24,11 +33,12 @@ import numpy as np
 
 from dcmfast.errors import PixelDataError, UnsupportedTransferSyntaxError
 
-from . import encaps
+from . import _imagecodecs, encaps
+from ._pool import map_frames
 from ._syntax import lookup
 from .rle_encode import rle_encode
 
-__all__ = ["compress", "decompress", "ENCODABLE", "encode_frames"]
+__all__ = ["compress", "decompress", "ENCODABLE", "encode_frames", "encode_backends"]
 
 LOGGER = logging.getLogger(__name__)
 
@@ -45,6 +55,12 @@ _PROFILES: dict[str, tuple[str, ...]] = {
     RLE_LOSSLESS: (*_MONO, "PALETTE COLOR", "YBR_FULL", "RGB"),
     JPEG2000_LOSSLESS: (*_MONO, "PALETTE COLOR", "YBR_RCT", "RGB", "YBR_FULL"),
     JPEG2000: (*_MONO, "YBR_ICT", "RGB", "YBR_FULL"),
+    # no colour transform is applied: RGB / YBR_FULL samples are encoded as they are
+    HTJ2K[0]: (*_MONO, "PALETTE COLOR", "RGB", "YBR_FULL"),
+    HTJ2K[1]: (*_MONO, "PALETTE COLOR", "RGB", "YBR_FULL"),
+    HTJ2K[2]: (*_MONO, "RGB", "YBR_FULL"),
+    JPEG_LS[0]: (*_MONO, "PALETTE COLOR", "RGB", "YBR_FULL"),  # PS3.5 Table 8.2.3-1
+    JPEG_LS[1]: (*_MONO, "RGB", "YBR_FULL"),
 }
 ENCODABLE = tuple(_PROFILES)
 
@@ -133,9 +149,7 @@ class _Geometry:
                 f"Pixel data with a (0028,0004) 'Photometric Interpretation' of "
                 f"'{self.photometric_interpretation}' and {self.samples_per_pixel} sample(s) per "
                 f"pixel cannot be encoded as '{name}' (allowed: {', '.join(allowed)})")
-        if uid != RLE_LOSSLESS and self.bits_stored > 24:
-            raise PixelDataError(f"JPEG 2000 encoding supports at most 24 bits stored, "
-                                 f"not {self.bits_stored}")
+        _check_bits(self, uid, name)
 
 
 def _source_array(ds: Any, arr: np.ndarray | None, geo: _Geometry) -> np.ndarray:
@@ -183,9 +197,35 @@ def _source_array(ds: Any, arr: np.ndarray | None, geo: _Geometry) -> np.ndarray
     return arr
 
 
+def _check_bits(geo: _Geometry, uid: str, name: str) -> None:
+    """The sample precisions each encoder takes (pydicom's profiles for JPEG-LS)."""
+    if uid in (JPEG2000_LOSSLESS, JPEG2000) and geo.bits_stored > 24:
+        raise PixelDataError(f"JPEG 2000 encoding supports at most 24 bits stored, "
+                             f"not {geo.bits_stored}")
+    if uid in HTJ2K and geo.bits_stored > 16:
+        # OpenJPH writes 32-bit samples OpenJPEG cannot read back
+        raise PixelDataError(f"HTJ2K encoding supports at most 16 bits stored, "
+                             f"not {geo.bits_stored}")
+    if uid in JPEG_LS:
+        if geo.bits_allocated not in (8, 16) or not 2 <= geo.bits_stored <= 16:
+            raise PixelDataError(
+                f"'{name}' encodes 2 to 16 bits stored in 8 or 16 bits allocated, not "
+                f"{geo.bits_stored} in {geo.bits_allocated}")
+        if geo.samples_per_pixel == 3 and geo.pixel_representation:
+            raise PixelDataError(f"'{name}' encodes unsigned colour samples only")
+        if geo.photometric_interpretation == "YBR_FULL" and geo.bits_stored > 8:
+            raise PixelDataError(f"'{name}' encodes YBR_FULL with at most 8 bits stored")
+    if uid in (*HTJ2K, *JPEG_LS) and geo.photometric_interpretation == "PALETTE COLOR" and \
+            geo.pixel_representation:
+        raise PixelDataError(f"'{name}' encodes unsigned PALETTE COLOR indices only")
+
+
 # pylibjpeg-openjpeg's encoder holds the GIL and crashes (SIGSEGV) when two threads
 # encode at the same time (measured with 2.6.0): one encode at a time, process-wide
 _OPENJPEG_LOCK = threading.Lock()
+# encode JPEG 2000 Lossless and HTJ2K through imagecodecs when it is installed
+USE_IMAGECODECS = True
+_PYLIBJPEG_PLUGINS = ("pylibjpeg", "pylibjpeg-openjpeg", "openjpeg")
 
 
 def _openjpeg() -> Any:
@@ -193,15 +233,42 @@ def _openjpeg() -> Any:
         return importlib.import_module("openjpeg.utils")
     except ImportError:
         raise UnsupportedTransferSyntaxError(
-            "JPEG 2000 encoding needs pylibjpeg-openjpeg: pip install dcmfast[j2k]") from None
+            "JPEG 2000 encoding needs pylibjpeg-openjpeg: pip install dcmfast[j2k], or "
+            "imagecodecs for JPEG 2000 Lossless: pip install dcmfast[codecs]") from None
 
 
-def _j2k_frames(arr: np.ndarray, geo: _Geometry, uid: str,
-                j2k_cr: Any, j2k_psnr: Any, kwargs: dict[str, Any]) -> list[bytes]:
-    utils = _openjpeg()
+def _frames(arr: np.ndarray, geo: _Geometry, itemsize: int | None = None) -> np.ndarray:
+    """(frames, rows, columns[, samples]) little endian samples, in a container of
+    `itemsize` bytes when given (the values are checked to fit by _source_array)."""
+    shape = (geo.number_of_frames, geo.rows, geo.columns)
+    if geo.samples_per_pixel > 1:
+        shape += (geo.samples_per_pixel,)
+    frames = arr.reshape(shape)
+    target = np.dtype(f"<{frames.dtype.kind}{itemsize or frames.dtype.itemsize}")
+    return frames if frames.dtype == target else frames.astype(target)
+
+
+def _precision_itemsize(bits_stored: int) -> int:
+    """pydicom's container for a sample precision (EncodeRunner.get_frame)."""
+    return 1 if bits_stored <= 8 else 2 if bits_stored <= 16 else 4
+
+
+def _j2k_imagecodecs(uid: str, encoding_plugin: str) -> bool:
+    return (uid == JPEG2000_LOSSLESS and USE_IMAGECODECS
+            and encoding_plugin not in _PYLIBJPEG_PLUGINS and _imagecodecs.available("j2k"))
+
+
+def _j2k_frames(arr: np.ndarray, geo: _Geometry, uid: str, j2k_cr: Any, j2k_psnr: Any,
+                kwargs: dict[str, Any], encoding_plugin: str = "",
+                threads: int | None = None) -> list[bytes]:
     if uid == JPEG2000_LOSSLESS and (j2k_cr or j2k_psnr):
         raise PixelDataError("A lossy option (j2k_cr / j2k_psnr) was given with 'JPEG 2000 "
                              "Lossless': use JPEG 2000 (1.2.840.10008.1.2.4.91)")
+    if _j2k_imagecodecs(uid, encoding_plugin):
+        frames = _frames(arr, geo, _precision_itemsize(geo.bits_stored))
+        return _encode_pooled(lambda f: _imagecodecs.j2k_encode(f, geo.bits_stored), frames,
+                              "JPEG 2000", threads)
+    utils = _openjpeg()
     if uid == JPEG2000:
         if not j2k_cr and not j2k_psnr:
             raise PixelDataError("'JPEG 2000' (lossy) encoding needs j2k_cr or j2k_psnr")
@@ -218,9 +285,7 @@ def _j2k_frames(arr: np.ndarray, geo: _Geometry, uid: str,
     if uid == JPEG2000:
         opts["compression_ratios"] = list(j2k_cr) if j2k_cr else None
         opts["signal_noise_ratios"] = list(j2k_psnr) if j2k_psnr else None
-    frames = arr.reshape(geo.number_of_frames, -1)
-    if frames.dtype.byteorder == ">":
-        frames = frames.astype(frames.dtype.newbyteorder("<"))
+    frames = _frames(arr, geo).reshape(geo.number_of_frames, -1)
 
     out = []
     for i in range(geo.number_of_frames):
@@ -232,14 +297,130 @@ def _j2k_frames(arr: np.ndarray, geo: _Geometry, uid: str,
     return out
 
 
+def _encode_pooled(fn: Callable[[np.ndarray], bytes], frames: np.ndarray, what: str,
+                   threads: int | None) -> list[bytes]:
+    """fn(frame) for every frame, on the worker pool (fn must release the GIL)."""
+
+    def one(i: int) -> bytes:
+        try:
+            return fn(frames[i])
+        except (RuntimeError, ValueError, TypeError) as exc:
+            raise PixelDataError(f"{what} encoding of frame {i} failed: {exc}") from exc
+
+    return map_frames(one, len(frames), frames.nbytes, threads)
+
+
+def _htj2k_frames(arr: np.ndarray, geo: _Geometry, uid: str, kwargs: dict[str, Any],
+                  threads: int | None) -> list[bytes]:
+    if not (USE_IMAGECODECS and _imagecodecs.available("htj2k")):
+        raise UnsupportedTransferSyntaxError(
+            "HTJ2K encoding needs imagecodecs (OpenJPH): pip install dcmfast[codecs]")
+    step = kwargs.get("quantization_step")
+    if uid == HTJ2K[2]:
+        if step is None:
+            raise PixelDataError("'High-Throughput JPEG 2000' (lossy) encoding needs "
+                                 "quantization_step (OpenJPH's base step, e.g. 0.001 to 0.1)")
+        try:
+            step = float(step)
+        except (TypeError, ValueError):
+            raise PixelDataError(f"quantization_step {step!r} is not a number") from None
+        if not 1e-5 <= step <= 1.0:
+            raise PixelDataError(f"quantization_step {step} is outside [0.00001, 1]")
+    elif step is not None:
+        raise PixelDataError("quantization_step is a lossy option: use 'High-Throughput JPEG "
+                             "2000' (1.2.840.10008.1.2.4.203)")
+    reversible, rpcl = uid != HTJ2K[2], uid == HTJ2K[1]
+    frames = _frames(arr, geo, _precision_itemsize(geo.bits_stored))
+    return _encode_pooled(
+        lambda f: _imagecodecs.htj2k_encode(f, reversible=reversible, quantization_step=step,
+                                            rpcl_options=rpcl), frames, "HTJ2K", threads)
+
+
+def _jpegls_frames(arr: np.ndarray, geo: _Geometry, uid: str,
+                   jls_error: int | None) -> list[bytes]:
+    """pydicom's pyjpegls plugin, frame by frame (the binding holds the GIL)."""
+    try:
+        jpeg_ls = importlib.import_module("jpeg_ls")
+    except ImportError:
+        raise UnsupportedTransferSyntaxError(
+            "JPEG-LS encoding needs pyjpegls: pip install dcmfast[codecs]") from None
+    error = int(jls_error or 0)
+    if uid == JPEG_LS[0] and error:
+        raise PixelDataError(f"A 'jls_error' of {error} was given with 'JPEG-LS Lossless': use "
+                             "JPEG-LS Near Lossless (1.2.840.10008.1.2.4.81)")
+    if error < 0 or error > 255 or error >= 2 ** geo.bits_stored:
+        raise PixelDataError(f"'jls_error' {error} is out of range for {geo.bits_stored} bits")
+    frames = _frames(arr, geo, _precision_itemsize(geo.bits_stored))
+    if error and geo.pixel_representation and frames.size:
+        # as pydicom: near-lossless signed values must not cross the range limits
+        lo, hi = -(2 ** (geo.bits_stored - 1)), 2 ** (geo.bits_stored - 1) - 1
+        if frames.min() < lo + error or frames.max() > hi - error:
+            raise PixelDataError(
+                f"The supported range of pixel values when performing lossy JPEG-LS encoding "
+                f"of signed integers with a (0028,0101) 'Bits Stored' value of "
+                f"{geo.bits_stored} and a 'jls_error' of {error} is "
+                f"({lo + error}, {hi - error})")
+    opts: dict[str, Any] = {"rows": geo.rows, "columns": geo.columns,
+                            "samples_per_pixel": geo.samples_per_pixel,
+                            "bits_stored": geo.bits_stored}
+    if geo.samples_per_pixel > 1:
+        opts["planar_configuration"] = 0
+    out = []
+    for i in range(geo.number_of_frames):
+        try:
+            out.append(bytes(jpeg_ls.encode_pixel_data(frames[i].tobytes(), lossy_error=error,
+                                                       **opts)))
+        except (RuntimeError, ValueError) as exc:
+            raise PixelDataError(f"JPEG-LS encoding of frame {i} failed: {exc}") from exc
+    return out
+
+
 def encode_frames(arr: np.ndarray, geo: Any, uid: str, *, threads: int | None = None,
-                  j2k_cr: Any = None, j2k_psnr: Any = None, **kwargs: Any) -> list[bytes]:
+                  j2k_cr: Any = None, j2k_psnr: Any = None, jls_error: int | None = None,
+                  encoding_plugin: str = "", **kwargs: Any) -> list[bytes]:
     """Encode the frames of `arr` (checked against `geo`) as `uid`."""
     if uid == RLE_LOSSLESS:
         return rle_encode(arr, bits_allocated=geo.bits_allocated,
                           samples_per_pixel=geo.samples_per_pixel,
                           planar_configuration=geo.planar_configuration, threads=threads)
-    return _j2k_frames(arr, geo, uid, j2k_cr, j2k_psnr, kwargs)
+    if uid in HTJ2K:
+        return _htj2k_frames(arr, geo, uid, kwargs, threads)
+    if uid in JPEG_LS:
+        return _jpegls_frames(arr, geo, uid, jls_error)
+    return _j2k_frames(arr, geo, uid, j2k_cr, j2k_psnr, kwargs, encoding_plugin, threads)
+
+
+def lossy_method(uid: str, jls_error: int | None = None) -> str | None:
+    """The (0028,2114) Lossy Image Compression Method a compress to `uid` gives, None
+    for a lossless one (near-lossless JPEG-LS with jls_error 0 is lossless)."""
+    if uid == JPEG2000:
+        return "ISO_15444_1"
+    if uid == HTJ2K[2]:
+        return "ISO_15444_15"
+    if uid == JPEG_LS[1] and jls_error:
+        return "ISO_14495_1"
+    return None
+
+
+def encode_backends() -> dict[str, str]:
+    """Which library encodes each transfer syntax here (UID -> name, or "none (...)")."""
+    from importlib.util import find_spec
+
+    versions = _imagecodecs.versions()
+    openjpeg = "pylibjpeg-openjpeg" if find_spec("openjpeg") else None
+    out = {RLE_LOSSLESS: "dcmfast"}
+    if _j2k_imagecodecs(JPEG2000_LOSSLESS, ""):
+        out[JPEG2000_LOSSLESS] = f"imagecodecs ({versions.get('j2k', '')})"
+    else:
+        out[JPEG2000_LOSSLESS] = openjpeg or "none (pip install dcmfast[j2k] or dcmfast[codecs])"
+    out[JPEG2000] = openjpeg or "none (pip install dcmfast[j2k])"
+    htj2k = (f"imagecodecs ({versions.get('htj2k', '')})"
+             if USE_IMAGECODECS and _imagecodecs.available("htj2k")
+             else "none (pip install dcmfast[codecs])")
+    out.update(dict.fromkeys(HTJ2K, htj2k))
+    jls = "pyjpegls" if find_spec("jpeg_ls") else "none (pip install dcmfast[codecs])"
+    out.update(dict.fromkeys(JPEG_LS, jls))
+    return out
 
 
 def _check_encodable(uid: str) -> str:
@@ -247,14 +428,6 @@ def _check_encodable(uid: str) -> str:
     name = syntax.name if syntax else uid
     if uid in _PROFILES:
         return name
-    if uid in HTJ2K:
-        raise UnsupportedTransferSyntaxError(
-            f"No encoder for '{name}' ({uid}): pylibjpeg-openjpeg decodes HTJ2K but does not "
-            "encode it, and no maintained HTJ2K encoder with wheels is on PyPI (the 'ojph' "
-            "bindings build only against OpenJPH's headers)")
-    if uid in JPEG_LS:
-        raise UnsupportedTransferSyntaxError(
-            f"No encoder for '{name}' ({uid}): dcmfast has no JPEG-LS encoder yet")
     if syntax is not None and not syntax.encapsulated:
         raise UnsupportedTransferSyntaxError(
             f"'{name}' is not a compressed transfer syntax: write the dataset with it instead "
@@ -340,39 +513,47 @@ def compress(ds: Any, transfer_syntax_uid: str, arr: Any = None, *, encoding_plu
     frames need it), (0002,0010) the new syntax, and with ``generate_instance_uid`` a new
     SOP Instance UID (and Media Storage SOP Instance UID).
 
-    Encoders: RLE Lossless (1.2.840.10008.1.2.5, compiled), JPEG 2000 Lossless (.4.90) and
-    JPEG 2000 (.4.91, with ``j2k_cr`` or ``j2k_psnr``) by pylibjpeg-openjpeg. Lossy JPEG
-    2000 also sets Lossy Image Compression "01" and appends the ratio and method
-    ("ISO_15444_1"), as PS3.3 C.7.6.1.1.5 requires (pydicom leaves them unchanged), and
-    JPEG 2000 of colour data sets Planar Configuration 0. The samples encoded are the
-    dataset's pixel array (pydicom 3.0 encodes the raw buffer, which gives other samples
-    for big endian or planar configuration 1 data).
-    `encoding_plugin` is accepted for pydicom compatibility and ignored; `threads`
-    bounds the threads encoding frames. On any error the dataset is left unchanged.
+    Encoders (see the module docstring and :func:`encode_backends`): RLE Lossless
+    (1.2.840.10008.1.2.5, compiled); JPEG 2000 Lossless (.4.90; imagecodecs, or
+    pylibjpeg-openjpeg with ``encoding_plugin="pylibjpeg"`` for pydicom's exact bytes);
+    JPEG 2000 (.4.91, with ``j2k_cr`` or ``j2k_psnr``, pylibjpeg-openjpeg); HTJ2K
+    Lossless (.4.201), Lossless RPCL (.4.202) and lossy (.4.203, with
+    ``quantization_step=``) by imagecodecs' OpenJPH; JPEG-LS Lossless (.4.80) and
+    Near-Lossless (.4.81, ``jls_error``) by pyjpegls, as pydicom. A lossy result also
+    sets Lossy Image Compression "01" and appends the ratio and method ("ISO_15444_1",
+    "ISO_15444_15", "ISO_14495_1"), as PS3.3 C.7.6.1.1.5 requires (pydicom leaves them
+    unchanged), and a colour result sets Planar Configuration 0. The samples encoded are
+    the dataset's pixel array (pydicom 3.0 encodes the raw buffer, which gives other
+    samples for big endian or planar configuration 1 data).
+    `encoding_plugin` picks pylibjpeg-openjpeg for JPEG 2000 Lossless and is otherwise
+    ignored; `threads` bounds the threads encoding frames. On any error the dataset is
+    left unchanged.
 
     Parameters
     ----------
     ds : Dataset
         The dataset (changed in place); its File Meta gives the current syntax.
     transfer_syntax_uid : str
-        RLE Lossless, JPEG 2000 Lossless or JPEG 2000.
+        RLE Lossless, JPEG 2000 Lossless, JPEG 2000, HTJ2K (Lossless, Lossless RPCL,
+        lossy), JPEG-LS Lossless or Near-Lossless.
     arr : numpy.ndarray, optional
         The pixels to encode instead of the dataset's, shaped as ``pixel_array``.
     encoding_plugin : str
-        Ignored.
+        ``"pylibjpeg"`` encodes JPEG 2000 Lossless with pylibjpeg-openjpeg (pydicom's
+        exact bytes) instead of imagecodecs; otherwise ignored.
     encapsulate_ext : bool
         Use an Extended Offset Table.
     generate_instance_uid : bool
         Give the dataset a new SOP Instance UID.
     jls_error : int, optional
-        Ignored (no JPEG-LS encoder).
+        JPEG-LS Near-Lossless: the largest absolute error allowed (NEAR).
     j2k_cr, j2k_psnr : list of float, optional
         JPEG 2000 compression ratios or peak signal-to-noise ratios (one per layer).
     threads : int, optional
         Threads encoding frames (default: every CPU).
     **kwargs
-        Options of the JPEG 2000 encoder (pylibjpeg-openjpeg's); pydicom's Image Pixel
-        overrides are accepted and ignored.
+        Options of the JPEG 2000 encoder (pylibjpeg-openjpeg's) and ``quantization_step``
+        for lossy HTJ2K; pydicom's Image Pixel overrides are accepted and ignored.
 
     Returns
     -------
@@ -382,11 +563,11 @@ def compress(ds: Any, transfer_syntax_uid: str, arr: Any = None, *, encoding_plu
     Raises
     ------
     UnsupportedTransferSyntaxError
-        No encoder for the syntax (JPEG-LS, HTJ2K; JPEG 2000 without pylibjpeg-openjpeg).
+        No encoder for the syntax (HTJ2K without imagecodecs, JPEG-LS without pyjpegls,
+        JPEG 2000 without imagecodecs or pylibjpeg-openjpeg).
     PixelDataError
         The dataset is compressed already, has no pixel data, or `arr` does not match it.
     """
-    del encoding_plugin, jls_error  # one encoder per syntax; JPEG-LS has none
     for option in _IMAGE_PIXEL_OPTIONS:
         kwargs.pop(option, None)
     uid = str(transfer_syntax_uid).strip("\0 ")
@@ -395,9 +576,10 @@ def compress(ds: Any, transfer_syntax_uid: str, arr: Any = None, *, encoding_plu
     geo.check_profile(uid, name)
     src = _source_array(ds, arr, geo)
     frames = encode_frames(src, geo, uid, threads=threads, j2k_cr=j2k_cr, j2k_psnr=j2k_psnr,
-                           **kwargs)
+                           jls_error=jls_error, encoding_plugin=encoding_plugin, **kwargs)
     total = (len(frames) - 1) * 8 + sum(len(f) for f in frames[:-1])
     extended = encapsulate_ext or total > 2**32 - 1
+    method = lossy_method(uid, jls_error)
     ratio = src.nbytes / max(1, sum(len(f) for f in frames))
     # each frame freed once copied into the value: the peak is the frames plus one
     if extended:
@@ -405,7 +587,6 @@ def compress(ds: Any, transfer_syntax_uid: str, arr: Any = None, *, encoding_plu
     else:
         value = encaps.encapsulate_frames(frames)
     del frames
-    lossy = uid == JPEG2000
     new_uid = _new_uid() if generate_instance_uid else None
 
     def work(changes: _Changes, meta: Any) -> None:
@@ -413,13 +594,13 @@ def compress(ds: Any, transfer_syntax_uid: str, arr: Any = None, *, encoding_plu
         if extended:
             changes.set(ds, "ExtendedOffsetTable", _TAG_EOT, eot)
             changes.set(ds, "ExtendedOffsetTableLengths", _TAG_EOT_LENGTHS, eot_lengths)
-        if lossy:
+        if method is not None:
             ratios = _as_list(ds.get("LossyImageCompressionRatio", None))
             methods = _as_list(ds.get("LossyImageCompressionMethod", None))
             changes.set(ds, "LossyImageCompression", 0x00282110, "01")
             changes.set(ds, "LossyImageCompressionRatio", 0x00282112,
                         [*ratios, f"{ratio:.4g}"[:16]])
-            changes.set(ds, "LossyImageCompressionMethod", 0x00282114, [*methods, "ISO_15444_1"])
+            changes.set(ds, "LossyImageCompressionMethod", 0x00282114, [*methods, method])
         if uid != RLE_LOSSLESS and geo.samples_per_pixel > 1 and geo.planar_configuration != 0:
             # JPEG 2000 codestreams are decoded colour-by-pixel (PS3.5 8.2.4: shall be 0)
             changes.set(ds, "PlanarConfiguration", 0x00280006, 0)

@@ -1,4 +1,13 @@
-"""JPEG, JPEG-LS (pylibjpeg-libjpeg) and JPEG 2000 (pylibjpeg-openjpeg) frames.
+"""JPEG, JPEG-LS and JPEG 2000 / HTJ2K frames.
+
+Backends (:func:`codec_backends` says which serves each syntax, and each decode logs
+it at DEBUG): with ``imagecodecs`` installed (``dcmfast[codecs]``), JPEG-LS frames are
+decoded by its CharLS and JPEG 2000 / HTJ2K frames by its OpenJPEG, both releasing the
+GIL, so frames go to the worker pool; without it, JPEG-LS goes to pylibjpeg-libjpeg and
+JPEG 2000 to pylibjpeg-openjpeg, one frame after the other (both hold the GIL). JPEG
+baseline / extended / lossless stay on pylibjpeg-libjpeg: libjpeg-turbo's IDCT gives
+other lossy pixels than pydicom's plugin. There is no silent fallback: when the backend
+of a syntax fails, its error is raised.
 
 The codec packages are optional and imported on first use; a missing one raises
 :class:`UnsupportedTransferSyntaxError` naming the syntax and what to install.
@@ -11,6 +20,7 @@ correction.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import logging
 import struct
 from typing import Any, NamedTuple
@@ -19,13 +29,13 @@ import numpy as np
 
 from dcmfast.errors import PixelDataError, UnsupportedTransferSyntaxError
 
-from . import encaps
+from . import _imagecodecs, encaps
 from ._decoded import Decoded
 from ._pool import map_frames
 from .description import PixelDescription
 from .processing import clear_high_bits
 
-__all__ = ["decode", "codestream_info", "RELEASES_GIL"]
+__all__ = ["decode", "codestream_info", "codec_backends", "RELEASES_GIL", "USE_IMAGECODECS"]
 
 LOGGER = logging.getLogger(__name__)
 
@@ -35,11 +45,15 @@ _CODECS = {
     "jpegls": ("libjpeg", "dcmfast[jpeg] (pylibjpeg-libjpeg)"),
     "j2k": ("openjpeg", "pylibjpeg-openjpeg"),
 }
-# Whether the codec binding lets other threads run while it decodes a frame: frames go
-# to the worker pool only then. Measured with pylibjpeg-libjpeg 2.3 and
+# Whether the pylibjpeg binding lets other threads run while it decodes a frame: frames
+# go to the worker pool only then. Measured with pylibjpeg-libjpeg 2.3 and
 # pylibjpeg-openjpeg 2.6 (benchmarks/scripts/codec_bench.py): both hold the GIL for the
-# whole call, two threads decode no faster than one.
+# whole call, two threads decode no faster than one. imagecodecs' codecs release it
+# (measured in the same script): their frames always go to the pool.
 RELEASES_GIL: dict[str, bool] = {"jpeg": False, "jpegls": False, "j2k": False}
+# decode JPEG-LS and JPEG 2000 / HTJ2K through imagecodecs when it is installed
+USE_IMAGECODECS = True
+_PYLIBJPEG = {"jpeg": "pylibjpeg-libjpeg", "jpegls": "pylibjpeg-libjpeg", "j2k": "pylibjpeg-openjpeg"}
 _SOF = {0xFFC0 + n for n in range(16)} - {0xFFC4, 0xFFC8, 0xFFCC} | {0xFFF7}
 _RGB_IDS = ([82, 71, 66], [114, 103, 98])  # "RGB" / "rgb" component IDs
 _U16 = struct.Struct(">H")
@@ -88,6 +102,36 @@ def _codec(desc: PixelDescription) -> Any:
             f"{module}: pip install {requirement}") from None
 
 
+def _uses_imagecodecs(kind: str) -> bool:
+    return USE_IMAGECODECS and kind in ("jpegls", "j2k") and _imagecodecs.available(kind)
+
+
+def codec_backends(encode: bool = False) -> dict[str, str]:
+    """Which library decodes (or with `encode`, encodes) each encapsulated transfer
+    syntax here, by UID: e.g. ``"imagecodecs (openjpeg 2.5.4)"``, ``"pylibjpeg-libjpeg"``,
+    ``"dcmfast"``, or ``"none (pip install ...)"`` when the codec is missing."""
+    from ._syntax import SYNTAXES
+
+    if encode:
+        from .codec import encode_backends
+
+        return encode_backends()
+    versions = _imagecodecs.versions()
+    out = {}
+    for uid, syntax in SYNTAXES.items():
+        if syntax.kind == "native":
+            continue
+        if syntax.kind == "rle":
+            out[uid] = "dcmfast"
+        elif _uses_imagecodecs(syntax.kind):
+            out[uid] = f"imagecodecs ({versions.get(syntax.kind, '')})"
+        else:
+            module, requirement = _CODECS[syntax.kind]
+            found = importlib.util.find_spec(module) is not None
+            out[uid] = _PYLIBJPEG[syntax.kind] if found else f"none (pip install {requirement})"
+    return out
+
+
 def _conform_colour(desc: PixelDescription, info: CodestreamInfo) -> PixelDescription:
     """pydicom's JPEG colour space checks on the codestream."""
     if desc.samples_per_pixel != 3:
@@ -115,9 +159,12 @@ class _FrameDecoder:
     """Decodes one frame; remembers what the codestreams said about the data."""
 
     def __init__(self, desc: PixelDescription) -> None:
-        self.codec = _codec(desc)
-        self.desc = desc
         self.kind = desc.syntax.kind
+        self.imagecodecs = _uses_imagecodecs(self.kind)
+        self.codec = None if self.imagecodecs else _codec(desc)
+        self.backend = "imagecodecs" if self.imagecodecs else _PYLIBJPEG[self.kind]
+        self.releases_gil = self.imagecodecs or RELEASES_GIL.get(self.kind, False)
+        self.desc = desc
         self.precision = desc.bits_stored
         self.j2k_signed = bool(desc.pixel_representation)
         self.container = desc.bits_allocated
@@ -128,15 +175,22 @@ class _FrameDecoder:
         # against the dataset and the read's max_bytes before the codec sees it
         desc.check_alloc(desc.frame_bytes, f"{where} (decoded by the codec)")
         if self.kind == "j2k":
-            params = self._codec_call(self.codec.get_parameters, src, where)
-            self.precision = params.get("precision", desc.bits_stored)
-            self.j2k_signed = params.get("is_signed", bool(desc.pixel_representation))
-            rows, columns = params.get("rows", desc.rows), params.get("columns", desc.columns)
+            if self.imagecodecs:
+                siz = _imagecodecs.siz_info(src)
+                if siz is None:
+                    raise PixelDataError(f"{where}: no readable JPEG 2000 SIZ marker segment")
+                self.precision, self.j2k_signed = siz.precision, siz.signed
+                rows, columns = siz.rows, siz.columns
+            else:
+                params = self._codec_call(self.codec.get_parameters, src, where)
+                self.precision = params.get("precision", desc.bits_stored)
+                self.j2k_signed = params.get("is_signed", bool(desc.pixel_representation))
+                rows, columns = params.get("rows", desc.rows), params.get("columns", desc.columns)
             self._check_size(rows, columns, where)
             self.container = _container_bits(self.precision, (8, 16, 32))
             if desc.photometric_interpretation in ("YBR_ICT", "YBR_RCT"):
                 self.desc = desc.replace(photometric_interpretation="RGB")
-            raw = self._codec_call(self.codec.utils.decode_pixel_data, src, where)
+            raw = self._decode(src, where)
         else:
             info = codestream_info(src)
             if info is None:
@@ -155,7 +209,7 @@ class _FrameDecoder:
                 if desc.samples_per_pixel > 1:
                     self.desc = desc.replace(planar_configuration=0)
             self._check_size(rows, columns, where)
-            raw = self._codec_call(self.codec.utils.decode_pixel_data, src, where)
+            raw = self._decode(src, where)
         if not 1 <= self.container <= 64 or self.container % 8:
             raise PixelDataError(f"{where}: unsupported sample precision {self.precision}")
         dtype = np.dtype(f"{'ui'[self.desc.pixel_representation]}{self.container // 8}")
@@ -164,6 +218,24 @@ class _FrameDecoder:
                 f"{where}: decoded to {len(raw)} bytes, {self.desc.frame_pixels * dtype.itemsize} "
                 "expected")
         return np.frombuffer(raw, dtype=dtype)
+
+    def _decode(self, src: bytes, where: str) -> Any:
+        """The frame's samples (bytes or an array) from the chosen backend."""
+        if not self.imagecodecs:
+            return self._codec_call(self.codec.utils.decode_pixel_data, src, where)
+        fn = _imagecodecs.j2k_decode if self.kind == "j2k" else _imagecodecs.jpegls_decode
+        try:
+            arr = fn(src)
+        except (RuntimeError, ValueError, TypeError, IndexError, OverflowError) as exc:
+            raise PixelDataError(f"{where}: imagecodecs failed to decode the frame: {exc}") from exc
+        if arr.ndim == 3 and arr.shape[-1] != self.desc.samples_per_pixel:
+            raise PixelDataError(f"{where}: the codestream has {arr.shape[-1]} components, the "
+                                 f"dataset says {self.desc.samples_per_pixel} samples per pixel")
+        width = self.container // 8
+        if arr.dtype.itemsize != width:
+            raise PixelDataError(f"{where}: decoded to {arr.dtype.itemsize}-byte samples, "
+                                 f"{width} expected from the codestream's precision")
+        return arr.reshape(-1).view(np.uint8)
 
     @staticmethod
     def _codec_call(fn: Any, src: bytes, where: str) -> Any:
@@ -196,10 +268,12 @@ def decode(desc: PixelDescription, indices: list[int] | None, *, allow_excess_fr
     """Decode frames `indices` (all when None) of JPEG-family pixel data.
 
     Frames go to the worker pool (:mod:`dcmfast.pixels._pool`) for a codec that lets
-    other threads run while it decodes (:data:`RELEASES_GIL`); the pylibjpeg bindings
-    hold the GIL, so today their frames are decoded one after the other.
+    other threads run while it decodes (imagecodecs, or :data:`RELEASES_GIL`); the
+    pylibjpeg bindings hold the GIL, so their frames are decoded one after the other.
     """
     decoder = _FrameDecoder(desc)
+    LOGGER.debug("decoding '%s' frames with %s (%s)", desc.syntax.name, decoder.backend,
+                 "on the worker pool" if decoder.releases_gil else "one after the other")
     frames = encaps.locate_frames(desc.data, desc.number_of_frames, desc.extended_offsets)
     wanted = encaps.select_frames(frames, desc.number_of_frames, indices)
     fp = desc.frame_pixels
@@ -215,7 +289,7 @@ def decode(desc: PixelDescription, indices: list[int] | None, *, allow_excess_fr
         out[k * fp : (k + 1) * fp] = decoder(bytes(frames[i].data), f"frame {i}")
 
     rest = len(wanted) - 1
-    if RELEASES_GIL.get(decoder.kind, False):
+    if decoder.releases_gil:
         map_frames(lambda k: one(k + 1), rest, rest * desc.frame_bytes, threads)
     else:
         for k in range(1, len(wanted)):

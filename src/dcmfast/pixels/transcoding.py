@@ -13,7 +13,15 @@ from typing import Any
 from dcmfast.errors import PixelDataError, UnsupportedTransferSyntaxError
 
 from ._syntax import SYNTAXES, lookup
-from .codec import HTJ2K, JPEG2000, JPEG2000_LOSSLESS, RLE_LOSSLESS, compress, decompress
+from .codec import (
+    HTJ2K,
+    JPEG2000,
+    JPEG2000_LOSSLESS,
+    JPEG_LS,
+    RLE_LOSSLESS,
+    compress,
+    decompress,
+)
 
 __all__ = ["transcode", "SYNTAX_NAMES", "LOSSY"]
 
@@ -23,6 +31,8 @@ SYNTAX_NAMES = {
     "j2k": JPEG2000_LOSSLESS,
     "j2k-lossy": JPEG2000,
     "htj2k": HTJ2K[0],
+    "htj2k-rpcl": HTJ2K[1],
+    "jpegls": JPEG_LS[0],
     "explicit": "1.2.840.10008.1.2.1",
     "implicit": "1.2.840.10008.1.2",
     "deflated": "1.2.840.10008.1.2.1.99",
