@@ -240,7 +240,7 @@ def _openjpeg() -> Any:
 def _frames(arr: np.ndarray, geo: _Geometry, itemsize: int | None = None) -> np.ndarray:
     """(frames, rows, columns[, samples]) little endian samples, in a container of
     `itemsize` bytes when given (the values are checked to fit by _source_array)."""
-    shape = (geo.number_of_frames, geo.rows, geo.columns)
+    shape: tuple[int, ...] = (geo.number_of_frames, geo.rows, geo.columns)
     if geo.samples_per_pixel > 1:
         shape += (geo.samples_per_pixel,)
     frames = arr.reshape(shape)

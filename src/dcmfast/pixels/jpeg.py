@@ -107,9 +107,20 @@ def _uses_imagecodecs(kind: str) -> bool:
 
 
 def codec_backends(encode: bool = False) -> dict[str, str]:
-    """Which library decodes (or with `encode`, encodes) each encapsulated transfer
-    syntax here, by UID: e.g. ``"imagecodecs (openjpeg 2.5.4)"``, ``"pylibjpeg-libjpeg"``,
-    ``"dcmfast"``, or ``"none (pip install ...)"`` when the codec is missing."""
+    """Which library decodes (or encodes) each encapsulated transfer syntax here.
+
+    Parameters
+    ----------
+    encode : bool
+        List the encoders instead of the decoders.
+
+    Returns
+    -------
+    dict of str to str
+        Transfer Syntax UID -> the library, e.g. ``"imagecodecs (openjpeg 2.5.4)"``,
+        ``"pylibjpeg-libjpeg"``, ``"dcmfast"``, or ``"none (pip install ...)"`` when
+        the codec is missing.
+    """
     from ._syntax import SYNTAXES
 
     if encode:
@@ -161,7 +172,7 @@ class _FrameDecoder:
     def __init__(self, desc: PixelDescription) -> None:
         self.kind = desc.syntax.kind
         self.imagecodecs = _uses_imagecodecs(self.kind)
-        self.codec = None if self.imagecodecs else _codec(desc)
+        self.codec: Any = None if self.imagecodecs else _codec(desc)
         self.backend = "imagecodecs" if self.imagecodecs else _PYLIBJPEG[self.kind]
         self.releases_gil = self.imagecodecs or RELEASES_GIL.get(self.kind, False)
         self.desc = desc
