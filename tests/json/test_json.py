@@ -432,3 +432,76 @@ def test_random_values_written_by_pydicom(values, utf8, in_item):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert_datasets_equal(dcmfast.Dataset.from_json(got), pydicom.Dataset.from_json(got), "from_json")
+
+
+def _element_models(ds, options):
+    """[(tag, model or exception)] of DataElement.to_json_dict for every element of `ds`
+    (any depth, in iterall's order)."""
+    handler = options.get("bulk_data_element_handler")
+    threshold = options.get("bulk_data_threshold", 1024)
+    out = []
+    for elem in ds.iterall():
+        got, exc = _call(elem.to_json_dict, handler, threshold)
+        out.append((int(elem.tag), got if exc is None else exc))
+    return out
+
+
+@pytest.mark.parametrize("options", [o for o, _ in _OPTIONS[:2]], ids=[n for _, n in _OPTIONS[:2]])
+@pytest.mark.parametrize("path", CORPUS, ids=file_id)
+def test_element_to_json_dict_equals_pydicom(path, options):
+    """DataElement.to_json_dict (a method, as in pydicom) on every element, any depth."""
+    both = _read_both(path)
+    if both is None:
+        pytest.skip("pydicom cannot read it")
+    theirs, ours = both
+    expected = _element_models(theirs, options)
+    got = _element_models(ours, options)
+    assert [t for t, _ in got] == [t for t, _ in expected]
+    for (tag, a), (_, b) in zip(expected, got, strict=True):
+        if isinstance(a, Exception):
+            _assert_raises_too(a, b if isinstance(b, Exception) else None, f"{tag:08X}")
+        else:
+            assert not isinstance(b, Exception), (f"{tag:08X}", b)
+            assert _same(b, a), f"{tag:08X}"
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=file_id)
+def test_element_from_json_equals_pydicom(path):
+    """DataElement.from_json (a classmethod, as in pydicom) on every top-level attribute
+    of pydicom's JSON model of the file."""
+    both = _read_both(path)
+    if both is None:
+        pytest.skip("pydicom cannot read it")
+    model, exc = _call(both[0].to_json_dict)
+    if exc is not None:
+        pytest.skip("pydicom cannot write it")
+    for key, attr in model.items():
+        vr = attr["vr"]
+        value_key = next((k for k in ("Value", "BulkDataURI", "InlineBinary") if k in attr), None)
+        value = attr[value_key] if value_key else None
+        expected, exc_theirs = _call(
+            pydicom.DataElement.from_json, pydicom.Dataset, key, vr, value, value_key
+        )
+        got, exc_ours = _call(dcmfast.DataElement.from_json, dcmfast.Dataset, key, vr, value, value_key)
+        if exc_theirs is not None:
+            _assert_raises_too(exc_theirs, exc_ours, key)
+            continue
+        assert exc_ours is None, (key, exc_ours)
+        assert isinstance(got, dcmfast.DataElement)
+        assert (got.tag, got.VR) == (expected.tag, expected.VR), key
+        if vr == "SQ":
+            assert len(got.value) == len(expected.value), key
+            for a, b in zip(got.value, expected.value, strict=True):
+                assert_datasets_equal(a, b, key)
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                assert got.value == expected.value, key
+
+
+def test_element_to_json_with_dump_handler():
+    ds = dcmfast.dcmread(pydicom.data.get_testdata_file("CT_small.dcm"))
+    theirs = pydicom.dcmread(pydicom.data.get_testdata_file("CT_small.dcm"))
+    for kw in ("PatientName", "ImagePositionPatient", "Rows", "PixelData"):
+        assert ds[kw].to_json() == theirs[kw].to_json()
+        assert ds[kw].to_json(dump_handler=repr) == theirs[kw].to_json(dump_handler=repr)

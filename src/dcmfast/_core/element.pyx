@@ -10,6 +10,7 @@ cimport cython
 import copy as _copy
 from sys import intern as _intern
 
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from cpython.dict cimport PyDict_Next
 from cpython.long cimport PyLong_AsLongLong, PyLong_AsUnsignedLong
 from cpython.object cimport PyObject
@@ -20,6 +21,7 @@ cdef extern from "Python.h":
 from cpython.object cimport PyObject_GenericGetAttr
 from cpython.unicode cimport PyUnicode_Check, PyUnicode_GET_LENGTH, PyUnicode_READ_CHAR
 
+from libc.stdint cimport int64_t
 from libc.stdlib cimport free, realloc
 
 cdef extern from *:
@@ -331,6 +333,27 @@ cdef class DataElement:
 
     def description(self):
         return self.name
+
+    # -- DICOM JSON (pydicom's DataElement methods; the work is in dcmfast.jsonrep) --
+    def to_json_dict(self, bulk_data_element_handler, bulk_data_threshold):
+        """The element as a DICOM JSON model dict (pydicom's ``to_json_dict``)."""
+        from dcmfast.jsonrep import element_to_json_dict
+        return element_to_json_dict(self, bulk_data_element_handler, bulk_data_threshold)
+
+    def to_json(self, bulk_data_threshold=1024, bulk_data_element_handler=None,
+                dump_handler=None):
+        """The element as DICOM JSON text (pydicom's ``to_json``)."""
+        d = self.to_json_dict(bulk_data_element_handler, bulk_data_threshold)
+        if dump_handler is None:
+            import json
+            return json.dumps(d, sort_keys=True)
+        return dump_handler(d)
+
+    @classmethod
+    def from_json(cls, dataset_class, tag, vr, value, value_key, bulk_data_uri_handler=None):
+        """An element from one DICOM JSON model attribute (pydicom's ``from_json``)."""
+        from dcmfast.jsonrep import element_from_json
+        return element_from_json(dataset_class, tag, vr, value, value_key, bulk_data_uri_handler)
 
     @property
     def repval(self):
@@ -1132,6 +1155,10 @@ cdef class View:
                 found = PyDict_GetItem(cached, key) if have_cached else NULL
                 if found != NULL and (<DataElement>found)._src is self and (<DataElement>found)._entry == i:
                     elem = <DataElement>found
+                elif found != NULL and (<DataElement>found)._src is not self:
+                    # an element whose value was replaced (``ds[tag].value = ...``, which
+                    # drops its view) or set in its place: the change is kept
+                    elem = <DataElement>found
                 else:
                     elem = self._make(i, cached)
                 ordered[key] = elem
@@ -1366,6 +1393,29 @@ cdef class View:
         never replaced (its tag, VR and length kind as read) nor converted to a container
         (which may have been changed in place), so its original bytes are what pydicom
         writes for a raw element; else -1."""
+        return self._raw_entry(elem)
+
+    def raw_entries(self, dict elements not None, list tags not None, Py_ssize_t start=0):
+        """For the writer: ``raw_entry(elements[tags[k]])`` for k from `start` on, in one
+        call, as native int64 values in a bytes object (-1: not raw, or not a
+        DataElement)."""
+        cdef Py_ssize_t k, n = len(tags)
+        cdef int64_t* p
+        if start < 0:
+            start = 0
+        if start > n:
+            start = n
+        out = PyBytes_FromStringAndSize(NULL, (n - start) * 8)
+        p = <int64_t*>PyBytes_AS_STRING(out)
+        for k in range(start, n):
+            elem = elements[tags[k]]
+            if type(elem) is DataElement:
+                p[k - start] = self._raw_entry(<DataElement>elem)
+            else:
+                p[k - start] = -1
+        return out
+
+    cdef Py_ssize_t _raw_entry(self, DataElement elem) except -2:
         cdef Entry* e
         if elem._src is not self:
             return -1
