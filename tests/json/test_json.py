@@ -505,3 +505,58 @@ def test_element_to_json_with_dump_handler():
     for kw in ("PatientName", "ImagePositionPatient", "Rows", "PixelData"):
         assert ds[kw].to_json() == theirs[kw].to_json()
         assert ds[kw].to_json(dump_handler=repr) == theirs[kw].to_json(dump_handler=repr)
+
+
+_CHECK_VRS = ["LO", "SH", "LT", "ST", "CS", "UI", "PN", "UT", "UC", "US", "SS", "UL", "SL", "SV", "UV",
+              "IS", "DS", "FL", "FD", "DA", "AE", "TM"]
+_EDGE_VALUES = ["", "0", "00", "1.2", "1..2", ".1", "1.", "01.2", "1.02", "1.2.840.10008.1.2.1", "A" * 16,
+                "A" * 17, "a", "A_B 1", "A\n", "A" * 64, "A" * 65, "=" * 2, "=" * 3, "a=b=c", "é", "A\\B",
+                0, -1, 65535, 65536, -32768, -32769, 2**31 - 1, 2**31, -(2**31), -(2**31) - 1, 2**32 - 1,
+                2**32, 2**63, 2**64 - 1, 2**64, 1.5, -0.0, 1e300, float("nan"), float("inf"), True]
+
+
+def _pydicom_accepts(vr, value, mode):
+    """pydicom's DataElement made with `value` under validation `mode`: no warning nor error."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        try:
+            pydicom.DataElement(0x00100020, vr, value, validation_mode=mode)
+        except Exception:  # noqa: BLE001 - any warning or error: not accepted
+            return False
+    return True
+
+
+def _assert_skip_is_safe(vr, value):
+    from dcmfast._core.element import _assigned_value_surely_valid
+
+    for mode in (1, 2):  # WARN, RAISE
+        if _assigned_value_surely_valid(vr, value, mode):
+            assert _pydicom_accepts(vr, value, mode), (vr, value, mode)
+
+
+@pytest.mark.parametrize("vr", _CHECK_VRS)
+def test_checks_skipped_only_where_pydicom_accepts_edge_values(vr):
+    """dcmfast skips pydicom's checks of an assigned value only where they pass."""
+    for value in _EDGE_VALUES:
+        _assert_skip_is_safe(vr, value)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    vr=st.sampled_from(_CHECK_VRS),
+    value=st.one_of(
+        st.text(alphabet="AZaz09._ =^\\\n-é", max_size=70),
+        st.integers(min_value=-(2**65), max_value=2**65),
+        st.floats(allow_nan=True, allow_infinity=True),
+    ),
+)
+def test_checks_skipped_only_where_pydicom_accepts(vr, value):
+    _assert_skip_is_safe(vr, value)
+
+
+def test_checks_are_skipped_for_common_values():
+    """(the fast path is taken: a test of the predicate, not of speed)"""
+    from dcmfast._core.element import _assigned_value_surely_valid as ok
+
+    assert ok("UI", "1.2.840.10008.1.2.1", 1) and ok("CS", "ORIGINAL", 1) and ok("US", 512, 1)
+    assert ok("DS", 0.5, 1) and not ok("DS", 0.5, 2) and not ok("UI", "1.02", 1)

@@ -250,7 +250,7 @@ cdef class DataElement:
         mode = self._validation_mode
         if mode is None:
             mode = _reading_mode()
-        if mode and val is not None and type(val) not in _CHECKED_TYPES:
+        if mode and val is not None and type(val) not in _CHECKED_TYPES and not _surely_valid(vr, val, mode):
             _validate_assigned(vr, val, mode)
         if vr == "IS":
             return IS(val, mode)
@@ -435,6 +435,83 @@ cdef object _reading_mode():
     if _config is None:
         import dcmfast.config as _config
     return _config.reading_validation_mode()
+
+
+cdef dict _TEXT_MAX = {"LO": 64, "SH": 16, "LT": 10240, "ST": 1024}
+cdef dict _INT_RANGE = {
+    "US": (0, 0xFFFF), "SS": (-0x8000, 0x7FFF), "UL": (0, 0xFFFFFFFF),
+    "SL": (-0x80000000, 0x7FFFFFFF), "SV": (-0x8000000000000000, 0x7FFFFFFFFFFFFFFF),
+    "UV": (0, 0xFFFFFFFFFFFFFFFF), "IS": (-0x80000000, 0x7FFFFFFF),
+}
+
+
+cdef bint _ascii_in(str text, Py_ssize_t limit, const char* allowed) noexcept:
+    """`text` has at most `limit` characters, each one of `allowed`."""
+    cdef Py_ssize_t k, n = PyUnicode_GET_LENGTH(text)
+    cdef Py_UCS4 c
+    cdef const char* a
+    if n > limit:
+        return False
+    for k in range(n):
+        c = PyUnicode_READ_CHAR(text, k)
+        if c >= 128:
+            return False
+        a = allowed
+        while a[0] != 0 and <Py_UCS4>a[0] != c:
+            a += 1
+        if a[0] == 0:
+            return False
+    return True
+
+
+cdef bint _uid_form(str text) noexcept:
+    """pydicom's UI rule: at most 64 characters, ``(0|[1-9][0-9]*)`` parts joined by dots."""
+    cdef Py_ssize_t k, n = PyUnicode_GET_LENGTH(text), start = 0
+    cdef Py_UCS4 c
+    if n > 64:
+        return False
+    for k in range(n + 1):
+        c = PyUnicode_READ_CHAR(text, k) if k < n else u"."
+        if c == u".":
+            if k == start or (k - start > 1 and PyUnicode_READ_CHAR(text, start) == u"0"):
+                return False
+            start = k + 1
+        elif not (u"0" <= c <= u"9"):
+            return False
+    return True
+
+
+cdef bint _surely_valid(object vr, object val, object mode) except -1:
+    """True where pydicom's checks of an assigned value (``_validate_assigned``) certainly
+    pass without a warning or an error, decided here without calling pydicom; False
+    where they must run. (tests/json/test_json.py checks each True against pydicom.)"""
+    cdef type t = type(val)
+    if t is str:
+        limit = _TEXT_MAX.get(vr)
+        if limit is not None:
+            return PyUnicode_GET_LENGTH(val) <= <Py_ssize_t>limit
+        if vr == "CS":
+            return _ascii_in(<str>val, 16, b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _")
+        if vr == "UI":
+            return _uid_form(<str>val)
+        if vr == "PN":
+            return PyUnicode_GET_LENGTH(val) <= 64 and (<str>val).count("=") <= 2
+        return vr == "UT" or vr == "UC"
+    if t is int:
+        bounds = _INT_RANGE.get(vr)
+        if bounds is not None:
+            return (<tuple>bounds)[0] <= val <= (<tuple>bounds)[1]
+        if vr == "FL" or vr == "FD":
+            return True
+        return vr == "DS" and mode != 2
+    if t is float:
+        return vr == "FL" or vr == "FD" or (vr == "DS" and mode != 2)
+    return False
+
+
+def _assigned_value_surely_valid(vr, val, mode):
+    """(For the tests) whether ``_surely_valid`` skips pydicom's checks of `val`."""
+    return _surely_valid(vr, val, mode)
 
 
 cdef object _validate_assigned(object vr, object val, object mode):
