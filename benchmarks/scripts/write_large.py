@@ -6,9 +6,10 @@ Without FILE, a 52 MB file (100 frames of 512x512 int16, Explicit VR Little Endi
 once in a temporary folder. Times: medians of 9 alternating samples of
 `dcmread` + `save_as` (atomic, no fsync) against `shutil.copyfile` and against
 `open().read()` + `open("wb").write()`, and `save_as` alone of a dataset read before (its
-Pixel Data copied from the unchanged source file by ``os.copy_file_range``). Peak memory: in a fresh process, the peak resident
-set while writing (reset after the read through /proc/self/clear_refs) above the resident
-set after the read, as a share of the file's size (Linux).
+Pixel Data copied from the unchanged source file by ``os.copy_file_range``). Peak memory:
+in a fresh process, the peak resident set while writing (reset after the read through
+/proc/self/clear_refs) above the resident set after the read, as a share of the file's
+size (Linux).
 """
 from __future__ import annotations
 
