@@ -560,3 +560,26 @@ def test_checks_are_skipped_for_common_values():
 
     assert ok("UI", "1.2.840.10008.1.2.1", 1) and ok("CS", "ORIGINAL", 1) and ok("US", 512, 1)
     assert ok("DS", 0.5, 1) and not ok("DS", 0.5, 2) and not ok("UI", "1.02", 1)
+
+
+def test_from_json_elements_keep_the_validation_mode_as_pydicoms():
+    """pydicom's DataElement keeps the reading validation mode it was made under: a later
+    assignment is checked with it (from_json asks for the mode once per call)."""
+    text = pydicom.dcmread(pydicom.data.get_testdata_file("rtplan.dcm")).to_json()
+    from pydicom import config
+
+    old = config.settings.reading_validation_mode
+    try:
+        config.settings.reading_validation_mode = config.RAISE
+        theirs = pydicom.Dataset.from_json(text)
+        ours = dcmfast.Dataset.from_json(text)
+    finally:
+        config.settings.reading_validation_mode = old
+    for tag in ("PatientID", "RTPlanLabel"):
+        assert ours[tag].validation_mode == theirs[tag].validation_mode == config.RAISE
+    item_tag = "BeamSequence"
+    assert ours[item_tag].value[0]["BeamName"].validation_mode == config.RAISE
+    with pytest.raises(ValueError):
+        theirs["PatientID"].value = "x" * 65
+    with pytest.raises(ValueError):
+        ours["PatientID"].value = "x" * 65

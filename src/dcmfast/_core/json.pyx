@@ -15,7 +15,7 @@ element handler for an element never made inside an unread sequence ...) makes
 :func:`dumps` return None or fall back element by element.
 """
 from libc.math cimport isinf, isnan
-from libc.stdint cimport int16_t, int32_t, int64_t, uint8_t, uint32_t, uint64_t
+from libc.stdint cimport int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libc.stdio cimport snprintf
 from libc.stdlib cimport free, realloc
 from libc.string cimport memcpy, strlen
@@ -80,6 +80,21 @@ cdef const char* _B64 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01
 
 
 cdef object _DATASET_SETITEM = None
+cdef uint16_t _B64_PAIRS[4096]  # the two base64 characters of each 12-bit value
+cdef bint _B64_PAIRS_READY = False
+
+
+cdef const uint16_t* _b64_pairs() noexcept:
+    global _B64_PAIRS_READY
+    cdef int k
+    cdef char two[2]
+    if not _B64_PAIRS_READY:
+        for k in range(4096):
+            two[0] = _B64[k >> 6]
+            two[1] = _B64[k & 0x3F]
+            memcpy(&_B64_PAIRS[k], two, 2)
+        _B64_PAIRS_READY = True
+    return _B64_PAIRS
 
 
 cdef object _b64decode(str text):
@@ -305,13 +320,12 @@ cdef class _Writer:
         out = self.buf + self.n
         out[0] = b'"'
         out += 1
+        cdef const uint16_t* pairs = _b64_pairs()
         i = 0
-        while i < full:
+        while i < full:  # 12 bits -> 2 characters per lookup
             v = (<uint32_t>p[i] << 16) | (<uint32_t>p[i + 1] << 8) | p[i + 2]
-            out[0] = _B64[v >> 18]
-            out[1] = _B64[(v >> 12) & 0x3F]
-            out[2] = _B64[(v >> 6) & 0x3F]
-            out[3] = _B64[v & 0x3F]
+            memcpy(out, &pairs[v >> 12], 2)
+            memcpy(out + 2, &pairs[v & 0xFFF], 2)
             out += 4
             i += 3
         if n - full == 1:
@@ -929,7 +943,9 @@ cdef object _element_from_json(object cls, object tag, object vr, object value, 
         btag = _tag_of(tag)
         if vr == "UN" and type(elem_value) is bytes:
             elem_value = _un_to_known(btag, elem_value)
-        return DataElement(btag, vr, elem_value)
+        if _LOAD_MODE is None:
+            return DataElement(btag, vr, elem_value)
+        return DataElement(btag, vr, elem_value, validation_mode=_LOAD_MODE)
     except Exception as exc:
         raise ValueError(f"Data element '{tag}' could not be loaded from JSON: {elem_value}") from exc
 
@@ -973,11 +989,24 @@ cdef int _add_elements(object ds, object cls, object mapping, object handler, ob
     return 0
 
 
+# the reading validation mode during a load: asked once, not once per value, and kept
+# in each element as pydicom's DataElement keeps it (None: ask per value)
+cdef object _LOAD_MODE = None
+
+
 def load(cls, mapping, bulk_data_uri_handler):
     """A `cls` dataset from a JSON model dict (the handler takes tag, vr and URI)."""
+    global _LOAD_MODE
+    from dcmfast.config import reading_validation_mode
+
     _dataset_type()
     ds = cls()
-    _add_elements(ds, cls, mapping, bulk_data_uri_handler, None)
+    previous = _LOAD_MODE
+    _LOAD_MODE = reading_validation_mode()
+    try:
+        _add_elements(ds, cls, mapping, bulk_data_uri_handler, None)
+    finally:
+        _LOAD_MODE = previous
     return ds
 
 
