@@ -583,3 +583,21 @@ def test_from_json_elements_keep_the_validation_mode_as_pydicoms():
         theirs["PatientID"].value = "x" * 65
     with pytest.raises(ValueError):
         ours["PatientID"].value = "x" * 65
+
+
+def test_from_json_leaves_the_cyclic_gc_as_it_found_it():
+    import gc
+
+    text = pydicom.dcmread(pydicom.data.get_testdata_file("rtplan.dcm")).to_json()
+    assert gc.isenabled()
+    dcmfast.Dataset.from_json(text)
+    assert gc.isenabled()
+    with pytest.raises(Exception):  # noqa: B017, PT011 - whatever the error, the GC is back
+        dcmfast.Dataset.from_json('{"00100010": {"vr": "PN", "Value": [{"Alphabetic": 1}]}, "0": 5}')
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        dcmfast.Dataset.from_json(text)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

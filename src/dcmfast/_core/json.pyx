@@ -839,6 +839,10 @@ cdef object _element_value(object cls, object tag, object vr, object value, obje
                 return int(one) if vr in _INT_VR else float(one)
             return one
         values = [_regular_value(cls, tag, vr, v, handler) for v in <list>value]
+        if vr == "SQ" and _DATASET is not None and isinstance(cls, type) and issubclass(cls, _DATASET):
+            # the items are `cls` datasets made here: the Sequence without its Python
+            # constructor's per-item check (as the reader makes its sequences)
+            return _cvalues.new_sequence(values, False, None, False)
         if n == 1 and vr != "SQ":
             one = values[0]
             if one is None:
@@ -992,6 +996,7 @@ cdef int _add_elements(object ds, object cls, object mapping, object handler, ob
 # the reading validation mode during a load: asked once, not once per value, and kept
 # in each element as pydicom's DataElement keeps it (None: ask per value)
 cdef object _LOAD_MODE = None
+import gc as _gc
 
 
 def load(cls, mapping, bulk_data_uri_handler):
@@ -1003,10 +1008,18 @@ def load(cls, mapping, bulk_data_uri_handler):
     ds = cls()
     previous = _LOAD_MODE
     _LOAD_MODE = reading_validation_mode()
+    # the cyclic GC is paused while the elements are made: they are all new objects that
+    # live on (as when the reader makes them), and its passes over them (and over every
+    # older object, in a full collection) were a fifth of the time of a large dataset
+    paused = _gc.isenabled()
+    if paused:
+        _gc.disable()
     try:
         _add_elements(ds, cls, mapping, bulk_data_uri_handler, None)
     finally:
         _LOAD_MODE = previous
+        if paused:
+            _gc.enable()
     return ds
 
 
