@@ -601,3 +601,29 @@ def test_from_json_leaves_the_cyclic_gc_as_it_found_it():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("keyword, bad", [("ImageType", "lower case"), ("ImagePositionPatient", "x"),
+                                          ("PixelSpacing", "1" * 20)])
+def test_from_json_multi_values_check_what_is_added_as_pydicom(keyword, bad):
+    """The MultiValues from_json makes convert and check a value added later (with the
+    element's validation mode), as pydicom's do."""
+    from pydicom import config
+
+    text = pydicom.dcmread(pydicom.data.get_testdata_file("CT_small.dcm")).to_json()
+    old = config.settings.reading_validation_mode
+    try:
+        config.settings.reading_validation_mode = config.RAISE
+        theirs = pydicom.Dataset.from_json(text)
+        ours = dcmfast.Dataset.from_json(text)
+    finally:
+        config.settings.reading_validation_mode = old
+    assert list(ours[keyword].value) == list(theirs[keyword].value)
+    _, exc_theirs = _call(theirs[keyword].value.append, bad)
+    _, exc_ours = _call(ours[keyword].value.append, bad)
+    assert exc_theirs is not None
+    _assert_raises_too(exc_theirs, exc_ours, keyword)
+    theirs[keyword].value.append(theirs[keyword].value[0])
+    ours[keyword].value.append(ours[keyword].value[0])
+    assert list(ours[keyword].value) == list(theirs[keyword].value)
+    assert type(ours[keyword].value[-1]).__name__ == type(theirs[keyword].value[-1]).__name__

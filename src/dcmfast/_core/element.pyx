@@ -42,6 +42,7 @@ from dcmfast._core.parse cimport (
     F_ERROR, F_ITEM_IMPLICIT, F_MAYBE_SQ, F_SEQ, F_TRUNCATED, F_UNDEF, Entry, Index,
 )
 from dcmfast._core cimport values as _cvalues
+from dcmfast._core.multivalue cimport MultiValueBase
 from dcmfast._core._alloc cimport new_instance
 from dcmfast._core.facing cimport facing_of
 from dcmfast._core._vr cimport VR_SQ, VR_UN, vr_code
@@ -507,6 +508,30 @@ cdef bint _surely_valid(object vr, object val, object mode) except -1:
     if t is float:
         return vr == "FL" or vr == "FD" or (vr == "DS" and mode != 2)
     return False
+
+
+def _converted_element(tag, str VR, value, validation_mode):
+    """(For from_json) ``DataElement(tag, VR, value, validation_mode=validation_mode)``
+    for a value already as that constructor makes it and checked by the caller: one
+    converted value, or a list of them, which becomes the MultiValue the value setter
+    makes (the element's converter as its constructor) without converting again. `tag`
+    is a BaseTag; `VR` is not UN."""
+    cdef DataElement elem = DataElement.__new__(DataElement)
+    elem.tag = tag
+    elem.VR = VR
+    elem.validation_mode = validation_mode
+    elem._src = None
+    elem._entry = -1
+    elem._tell_set = None
+    elem.is_undefined_length = False
+    elem.private_creator = None
+    if type(value) is list:
+        multi = new_instance(MultiValue)
+        (<MultiValueBase>multi)._list = value
+        (<MultiValueBase>multi)._constructor = elem._convert
+        value = multi
+    _set_value(elem, value)
+    return elem
 
 
 def _assigned_value_surely_valid(vr, val, mode):

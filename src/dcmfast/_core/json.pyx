@@ -45,6 +45,8 @@ from dcmfast._core.multivalue import MultiValueBase
 from dcmfast._core.values import convert_bytes as _convert_bytes
 from dcmfast.datadict import MAIN as _MAIN
 from dcmfast.dataelem import DataElement
+from dcmfast._core.element import _assigned_value_surely_valid as _surely_valid, _converted_element
+from dcmfast.valuerep import DSfloat
 from dcmfast.tag import _CACHE as _TAG_CACHE, Tag, _tag_from_int
 from dcmfast.valuerep import PersonName
 
@@ -940,8 +942,55 @@ cdef object _tag_of(object key):
     return Tag(key)
 
 
+# the reading validation mode during a load: asked once, not once per value, and kept
+# in each element as pydicom's DataElement keeps it (None: ask per value)
+cdef object _LOAD_MODE = None
+
+
+# VRs whose JSON values become the element's values as they are (numbers after pydicom's
+# int()/float(); DS: DSfloat of the float), where pydicom's checks can be decided here
+cdef frozenset _PLAIN_VR = frozenset(["US", "SS", "UL", "SL", "SV", "UV", "FL", "FD", "DS", "LO", "SH",
+                                      "LT", "ST", "CS", "UT", "UC"])
+
+
+cdef object _plain_element(object tag, object vr, object value):
+    """The element of a "Value" list of numbers or strings that pydicom's checks surely
+    accept (made without the element's per-value conversion), or None for the general
+    path (it makes the same element)."""
+    cdef Py_ssize_t k, n
+    cdef list items
+    if _LOAD_MODE is None or type(value) is not list or vr not in _PLAIN_VR:
+        return None
+    n = len(<list>value)
+    if n == 0:
+        return None
+    items = list(<list>value)
+    for k in range(n):
+        item = items[k]
+        if item is None:
+            return None
+        if vr in _INT_VR:
+            if type(item) is not int:
+                return None
+        elif vr in _FLOAT_VR:
+            if type(item) is not float:
+                if type(item) is not int:
+                    return None
+                item = float(item)
+        elif type(item) is not str or (n == 1 and "\\" in <str>item):
+            return None  # (a backslash in a single text value splits it: the general path)
+        if not _surely_valid(vr, item, _LOAD_MODE):
+            return None
+        items[k] = DSfloat(item) if vr == "DS" else item
+    return _converted_element(_tag_of(tag), vr, items[0] if n == 1 else items, _LOAD_MODE)
+
+
 cdef object _element_from_json(object cls, object tag, object vr, object value, object value_key,
                                object handler):
+    if value_key is _VALUE or value_key == _VALUE:
+        elem = _plain_element(tag, vr, value)
+        if elem is not None:
+            return elem
     elem_value = _element_value(cls, tag, vr, value, value_key, handler)
     try:
         btag = _tag_of(tag)
@@ -993,9 +1042,6 @@ cdef int _add_elements(object ds, object cls, object mapping, object handler, ob
     return 0
 
 
-# the reading validation mode during a load: asked once, not once per value, and kept
-# in each element as pydicom's DataElement keeps it (None: ask per value)
-cdef object _LOAD_MODE = None
 import gc as _gc
 
 
