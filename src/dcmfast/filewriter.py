@@ -578,7 +578,7 @@ def _determine_encoding(
 
 def _validate_file_meta(file_meta: Any, enforce_standard: bool) -> None:
     """pydicom's validate_file_meta (with dcmfast's implementation UID and name)."""
-    for tag in file_meta.keys():
+    for tag in file_meta._tags():  # (the tags only: an unread File Meta stays unread)
         if int(tag) >> 16 != 2:
             raise DicomWriteError(
                 "Only File Meta Information group (0002,eeee) elements may be present in 'file_meta'."
