@@ -180,3 +180,6 @@ class View:
 
 def _assigned_value_surely_valid(vr: str, val: Any, mode: int) -> bool: ...
 def _converted_element(tag: BaseTag, VR: str, value: Any, validation_mode: int | None) -> DataElement: ...  # noqa: N803
+def _checked_element(
+    tag: BaseTag, VR: str, items: list[Any], validation_mode: int | None  # noqa: N803
+) -> DataElement | None: ...

@@ -516,6 +516,26 @@ def _converted_element(tag, str VR, value, validation_mode):
     converted value, or a list of them, which becomes the MultiValue the value setter
     makes (the element's converter as its constructor) without converting again. `tag`
     is a BaseTag; `VR` is not UN."""
+    return _make_converted(tag, VR, value, validation_mode)
+
+
+def _checked_element(tag, str VR, list items not None, validation_mode):
+    """(For from_json) _converted_element of `items` (values of a number or text VR, as
+    DataElement's conversion keeps them; DS: floats, made DSfloat here) if every one
+    is a value ``_surely_valid`` accepts; else None (the caller takes the general path)."""
+    cdef Py_ssize_t k, n = len(items)
+    if n == 0:
+        return None
+    for k in range(n):
+        if not _surely_valid(VR, items[k], validation_mode):
+            return None
+    if VR == "DS":
+        for k in range(n):
+            items[k] = DSfloat(items[k])
+    return _make_converted(tag, VR, items[0] if n == 1 else items, validation_mode)
+
+
+cdef object _make_converted(object tag, str VR, object value, object validation_mode):
     cdef DataElement elem = DataElement.__new__(DataElement)
     elem.tag = tag
     elem.VR = VR
@@ -529,6 +549,7 @@ def _converted_element(tag, str VR, value, validation_mode):
         multi = new_instance(MultiValue)
         (<MultiValueBase>multi)._list = value
         (<MultiValueBase>multi)._constructor = elem._convert
+        PyObject_GC_UnTrack(<PyObject*>value)  # numbers and strings only: no cycle through it
         value = multi
     _set_value(elem, value)
     return elem

@@ -45,8 +45,7 @@ from dcmfast._core.multivalue import MultiValueBase
 from dcmfast._core.values import convert_bytes as _convert_bytes
 from dcmfast.datadict import MAIN as _MAIN
 from dcmfast.dataelem import DataElement
-from dcmfast._core.element import _assigned_value_surely_valid as _surely_valid, _converted_element
-from dcmfast.valuerep import DSfloat
+from dcmfast._core.element import _checked_element
 from dcmfast.tag import _CACHE as _TAG_CACHE, Tag, _tag_from_int
 from dcmfast.valuerep import PersonName
 
@@ -979,10 +978,8 @@ cdef object _plain_element(object tag, object vr, object value):
                 item = float(item)
         elif type(item) is not str or (n == 1 and "\\" in <str>item):
             return None  # (a backslash in a single text value splits it: the general path)
-        if not _surely_valid(vr, item, _LOAD_MODE):
-            return None
-        items[k] = DSfloat(item) if vr == "DS" else item
-    return _converted_element(_tag_of(tag), vr, items[0] if n == 1 else items, _LOAD_MODE)
+        items[k] = item
+    return _checked_element(_tag_of(tag), vr, items, _LOAD_MODE)
 
 
 cdef object _element_from_json(object cls, object tag, object vr, object value, object value_key,
