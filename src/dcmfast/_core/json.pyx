@@ -15,12 +15,14 @@ element handler for an element never made inside an unread sequence ...) makes
 :func:`dumps` return None or fall back element by element.
 """
 from libc.math cimport isinf, isnan
-from libc.stdint cimport int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
+from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libc.stdio cimport snprintf
 from libc.stdlib cimport free, realloc
 from libc.string cimport memcpy, strlen
 
-from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_Check, PyBytes_CheckExact, PyBytes_GET_SIZE
+from cpython.bytes cimport (
+    PyBytes_AS_STRING, PyBytes_Check, PyBytes_CheckExact, PyBytes_FromStringAndSize, PyBytes_GET_SIZE,
+)
 from cpython.float cimport PyFloat_AS_DOUBLE, PyFloat_Check
 from cpython.long cimport PyLong_Check
 from cpython.object cimport PyObject
@@ -98,9 +100,71 @@ cdef const uint16_t* _b64_pairs() noexcept:
     return _B64_PAIRS
 
 
+cdef int8_t _B64_VALUES[256]  # the 6-bit value of each base64 character, -1 for others
+cdef bint _B64_VALUES_READY = False
+
+
+cdef void _b64_values() noexcept:
+    global _B64_VALUES_READY
+    cdef int k
+    for k in range(256):
+        _B64_VALUES[k] = -1
+    for k in range(64):
+        _B64_VALUES[<uint8_t>_B64[k]] = k
+    _B64_VALUES_READY = True
+
+
 cdef object _b64decode(str text):
-    """base64.b64decode(text) (non-alphabet characters skipped, as it does)."""
-    return _a2b_base64(text)
+    """base64.b64decode(text) (non-alphabet characters skipped, as it does). Canonical
+    text (ASCII, a multiple of 4 long, alphabet characters then at most two '=') is
+    decoded here, 4 characters at a time; anything else by binascii, whose result and
+    errors are pydicom's."""
+    cdef Py_ssize_t n, pad = 0, k, out_n
+    cdef const uint8_t* p
+    cdef uint8_t* out
+    cdef int8_t a, b, c, d
+    cdef bint bad = False
+    if not PyUnicode_IS_ASCII(text):
+        return _a2b_base64(text)
+    n = PyUnicode_GET_LENGTH(text)
+    if n == 0 or n % 4:
+        return _a2b_base64(text)
+    p = <const uint8_t*>PyUnicode_DATA(text)
+    if p[n - 1] == b'=':
+        pad = 2 if p[n - 2] == b'=' else 1
+    if not _B64_VALUES_READY:
+        _b64_values()
+    out_n = n // 4 * 3 - pad
+    result = PyBytes_FromStringAndSize(NULL, out_n)
+    out = <uint8_t*>PyBytes_AS_STRING(result)
+    with nogil:
+        k = 0
+        while k + 4 <= n - (4 if pad else 0):
+            a = _B64_VALUES[p[k]]
+            b = _B64_VALUES[p[k + 1]]
+            c = _B64_VALUES[p[k + 2]]
+            d = _B64_VALUES[p[k + 3]]
+            if (a | b | c | d) < 0:
+                bad = True
+                break
+            out[0] = <uint8_t>((a << 2) | (b >> 4))
+            out[1] = <uint8_t>(((b & 0xF) << 4) | (c >> 2))
+            out[2] = <uint8_t>(((c & 0x3) << 6) | d)
+            out += 3
+            k += 4
+        if not bad and pad:
+            a = _B64_VALUES[p[k]]
+            b = _B64_VALUES[p[k + 1]]
+            c = _B64_VALUES[p[k + 2]] if pad == 1 else 0
+            if (a | b | c) < 0:
+                bad = True
+            else:
+                out[0] = <uint8_t>((a << 2) | (b >> 4))
+                if pad == 1:
+                    out[1] = <uint8_t>(((b & 0xF) << 4) | (c >> 2))
+    if bad:
+        return _a2b_base64(text)
+    return result
 
 
 class _Fallback(Exception):
