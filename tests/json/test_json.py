@@ -633,7 +633,8 @@ def _inline_binary(module, text):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            return module.DataElement.from_json(module.Dataset, "00091010", "OB", [text], "InlineBinary").value
+            elem = module.DataElement.from_json(module.Dataset, "00091010", "OB", [text], "InlineBinary")
+            return elem.value
         except Exception as exc:  # noqa: BLE001 - compared below
             return type(exc).__name__
 
