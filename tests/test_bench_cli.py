@@ -33,7 +33,7 @@ def test_bench_quick(tmp_path):
     doc = json.loads(out_json.read_text())
     assert {"machine", "peers", "cases", "command"} <= set(doc)
     keys = {case["key"] for case in doc["cases"]}
-    assert {"values/CT_small", "rle/MR_small_RLE"} <= keys
+    assert {"values/CT_small", "rle/MR_small_RLE", "write/CT_small"} <= keys
     for case in doc["cases"]:
         names = {r["name"] for r in case["results"]}
         assert {"dcmfast", "pydicom", "floor: open+read+close"} <= names

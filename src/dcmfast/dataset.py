@@ -688,7 +688,11 @@ class Dataset(_DatasetBase):
         elem_tag = elem.tag if isinstance(elem.tag, BaseTag) else Tag(elem.tag)
         if key != elem_tag:
             raise ValueError(f"The key '{key}' doesn't match the 'DataElement' tag '{elem_tag}'")
-        self._load_all()
+        view = self._view
+        if view is None or view.loaded or self._edict.get(elem_tag) is not elem:
+            # (setting the element already at its tag, as `ds.Keyword = value` does,
+            # changes no tag: an unloaded level stays unloaded, its dict overriding)
+            self._load_all()
         if elem_tag.is_private:
             creator_tag = Tag(elem_tag.group, elem_tag.element >> 8)
             if creator_tag in self and elem_tag != creator_tag:

@@ -268,6 +268,8 @@ class _Writer:
         self.little = little
         self.out = bytearray()
         self.parts: list[Any] = []  # finished parts before self.out (see big_value)
+        # the big values among the parts: (position in parts, index buffer, its offset)
+        self.ranges: list[tuple[int, Any, int]] = []
         self.depth = 0  # of sequence items
         self._tag, self._u16, self._u32 = _PACKERS[little]
 
@@ -295,6 +297,7 @@ class _Writer:
         data = memoryview(index.buffer)
         self.out += data[offset:value_offset]
         self.parts.append(self.out)
+        self.ranges.append((len(self.parts), index.buffer, value_offset))
         self.parts.append(data[value_offset:value_offset + length])
         self.out = bytearray()
 
@@ -579,7 +582,7 @@ def _determine_encoding(
 
 def _validate_file_meta(file_meta: Any, enforce_standard: bool) -> None:
     """pydicom's validate_file_meta (with dcmfast's implementation UID and name)."""
-    for tag in file_meta.keys():
+    for tag in file_meta._tags():  # (the tags only: an unread File Meta stays unread)
         if int(tag) >> 16 != 2:
             raise DicomWriteError(
                 "Only File Meta Information group (0002,eeee) elements may be present in 'file_meta'."
@@ -666,8 +669,11 @@ def _encode(
     enforce_file_format: bool,
     force_encoding: bool,
     write_like_original: bool | None,
+    ranges: list[tuple[int, Any, int]] | None = None,
 ) -> list[Any]:
-    """The file's bytes, as a list of chunks (preamble, meta, data set)."""
+    """The file's bytes, as a list of chunks (preamble, meta, data set). `ranges`, if
+    given, gets (position in the chunks, buffer, offset in it) for each chunk that is a
+    large value viewed from the dataset's buffer (see _write_atomic)."""
     if write_like_original is not None:
         warnings.warn(
             "'write_like_original' is deprecated and will be removed in v4.0, please use "
@@ -751,6 +757,8 @@ def _encode(
         if len(deflated) % 2:
             chunks.append(b"\x00")
     else:
+        if ranges is not None:
+            ranges += [(len(chunks) + at, buffer, offset) for at, buffer, offset in w.ranges]
         chunks += w.chunks()
     return chunks
 
@@ -898,15 +906,17 @@ def dcmwrite(
         raise TypeError("'write_like_original' cannot be used as both a positional and keyword argument")
     if write_like_original is None:
         write_like_original = __write_like_original
+    ranges: list[tuple[int, Any, int]] = []
     chunks = _encode(
-        dataset, implicit_vr, little_endian, enforce_file_format, force_encoding, write_like_original
+        dataset, implicit_vr, little_endian, enforce_file_format, force_encoding, write_like_original,
+        ranges,
     )
     if isinstance(filename, os.PathLike):
         filename = os.fspath(filename)
     if isinstance(filename, bytes):
         filename = os.fsdecode(filename)
     if isinstance(filename, str):
-        _write_atomic(filename, chunks, overwrite, fsync)
+        _write_atomic(filename, chunks, overwrite, fsync, _file_ranges(dataset, ranges))
         return
     write: Callable[[Any], Any] | None = getattr(filename, "write", None)
     if write is None:
@@ -921,10 +931,13 @@ def dcmwrite(
 _TMP_COUNTER = itertools.count()
 
 
-def _write_atomic(path: str, chunks: list[Any], overwrite: bool, fsync: bool) -> None:
+def _write_atomic(
+    path: str, chunks: list[Any], overwrite: bool, fsync: bool, source: _Source | None = None
+) -> None:
     """Write to a new file beside `path`, then rename it over `path` (or link it to a
     new name when `overwrite` is False): a crash at any point leaves the old file whole,
-    and the temporary file is removed on any error."""
+    and the temporary file is removed on any error. `source`: chunks that are also
+    ranges of an unchanged source file, copied by the kernel (see _Source)."""
     if not overwrite and os.path.lexists(path):
         raise FileExistsError(f"[Errno 17] File exists: '{path}'")
     folder, name = os.path.split(os.path.abspath(path))
@@ -941,14 +954,15 @@ def _write_atomic(path: str, chunks: list[Any], overwrite: bool, fsync: bool) ->
         except FileExistsError:
             continue
     try:
-        with os.fdopen(fd, "wb") as f:
+        try:
             if mode >= 0:
                 os.fchmod(fd, mode)
-            for chunk in chunks:
-                f.write(chunk)
+            if source is None or not source.write(fd, chunks):
+                _write_all(fd, chunks)
             if fsync:
-                f.flush()
                 os.fsync(fd)
+        finally:
+            os.close(fd)
         if overwrite:
             os.replace(tmp, path)
         else:
@@ -960,6 +974,131 @@ def _write_atomic(path: str, chunks: list[Any], overwrite: bool, fsync: bool) ->
         except OSError:
             pass
         raise
+
+
+def _write_all(fd: int, chunks: list[Any]) -> None:
+    """Write every chunk at the file position of `fd`: a few ``writev`` calls."""
+    pending = [memoryview(c).cast("B") for c in chunks if len(c)]
+    while pending:
+        batch = pending[:_IOV_MAX]
+        done = os.writev(fd, batch)
+        # drop what was written (a partial write resumes inside a chunk)
+        k = 0
+        while k < len(batch) and done >= len(batch[k]):
+            done -= len(batch[k])
+            k += 1
+        if k < len(batch) and done:
+            batch[k] = batch[k][done:]
+        pending = batch[k:] + pending[len(batch):]
+
+
+_IOV_MAX = 512
+_SAMPLE = 4096  # bytes compared at each end of a copied range
+
+
+class _Source:
+    """The file a dataset was read from, for copying its large unchanged values (pixel
+    data) with ``os.copy_file_range`` (or ``os.sendfile``) into the new file: no pass of
+    the bytes through this process. Used only when the file is the one that was read:
+    the same size as the read buffer, the same modification time, and the bytes at both
+    ends of each range equal to the buffer's (checked on the open descriptor before the
+    copy; size and time checked again after it: if the file changed meanwhile, the new
+    file is written again from the buffer). Any failure of the kernel copy (another file
+    system, no support) falls back to writing the buffer."""
+
+    def __init__(self, path: str, mtime: float, buffer: Any, ranges: dict[int, int]) -> None:
+        self.path = path
+        self.mtime = mtime
+        self.buffer = buffer
+        self.ranges = ranges  # chunk position -> offset in the file
+
+    def _same(self, st: os.stat_result) -> bool:
+        import stat
+
+        return stat.S_ISREG(st.st_mode) and st.st_size == len(self.buffer) and st.st_mtime == self.mtime
+
+    def write(self, fd: int, chunks: list[Any]) -> bool:
+        """Write `chunks` to `fd`, the ranges from the source; False (having written
+        nothing) where the source cannot be used."""
+        try:
+            src = os.open(self.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        except OSError:
+            return False
+        try:
+            if not self._same(os.fstat(src)):
+                return False
+            view = memoryview(self.buffer).cast("B")
+            for at, offset in self.ranges.items():
+                length = len(chunks[at])
+                for pos in (offset, offset + max(0, length - _SAMPLE)):
+                    size = min(_SAMPLE, length)
+                    if os.pread(src, size, pos) != view[pos:pos + size]:
+                        return False
+            start = os.lseek(fd, 0, os.SEEK_CUR)
+            pending: list[Any] = []
+            for at, chunk in enumerate(chunks):
+                offset = self.ranges.get(at)
+                if offset is None:
+                    pending.append(chunk)
+                    continue
+                _write_all(fd, pending)
+                pending = []
+                if not _kernel_copy(src, fd, offset, len(chunk)):
+                    _write_all(fd, [chunk])
+            _write_all(fd, pending)
+            if not self._same(os.fstat(src)):  # changed while copying: write the buffer
+                logger.debug("%s changed while it was copied: written from memory", self.path)
+                os.lseek(fd, start, os.SEEK_SET)
+                os.ftruncate(fd, start)
+                _write_all(fd, chunks)
+            return True
+        finally:
+            os.close(src)
+
+
+def _kernel_copy(src: int, dst: int, offset: int, length: int) -> bool:
+    """Copy `length` bytes of `src` from `offset` to the position of `dst` in the kernel;
+    False (dst's position where it was) if neither copy_file_range nor sendfile can."""
+    start = os.lseek(dst, 0, os.SEEK_CUR)
+    done = 0
+    for copy in (_copy_file_range, _sendfile):
+        try:
+            while done < length:
+                n = copy(src, dst, offset + done, length - done)
+                if n <= 0:
+                    raise OSError("no progress")
+                done += n
+            return True
+        except (OSError, AttributeError):
+            os.lseek(dst, start, os.SEEK_SET)
+            done = 0
+    return False
+
+
+def _copy_file_range(src: int, dst: int, offset: int, count: int) -> int:
+    return os.copy_file_range(src, dst, count, offset_src=offset)  # type: ignore[attr-defined,no-any-return]
+
+
+def _sendfile(src: int, dst: int, offset: int, count: int) -> int:
+    return os.sendfile(dst, src, offset, count)
+
+
+def _file_ranges(dataset: Any, ranges: list[tuple[int, Any, int]]) -> _Source | None:
+    """The _Source for `ranges` if the dataset was read from a path (its buffer the
+    whole file), else None."""
+    if not ranges:
+        return None
+    d = dataset.__dict__
+    path = d.get("filename")
+    mtime = d.get("timestamp")
+    buffer = ranges[0][1]
+    if not isinstance(path, str) or not isinstance(mtime, float):
+        return None
+    if any(b is not buffer for _, b, _ in ranges) or not isinstance(buffer, (bytes, bytearray)):
+        return None
+    if not hasattr(os, "copy_file_range") and not hasattr(os, "sendfile"):
+        return None
+    return _Source(path, mtime, buffer, {at: offset for at, _, offset in ranges})
 
 
 # keep flake-style linters quiet about names used only in annotations

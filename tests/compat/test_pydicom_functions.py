@@ -123,9 +123,9 @@ _METHODS = {
     "original_encoding": lambda ds: (ds.original_encoding, ds.is_original_encoding),
     "to_json_dict (pydicom's)": lambda ds: pydicom.Dataset.to_json_dict(ds),
 }
-# pydicom's JSON writer asks each element for to_json_dict(), which dcmfast's elements do
-# not have yet (issue 14, DICOM JSON): a documented difference until then
-_METHODS_PENDING = {"to_json_dict (pydicom's)"}
+# (pydicom's JSON writer asks each element for to_json_dict(), which dcmfast's elements
+# have: its output on a dcmfast dataset must be its output on its own)
+_METHODS_PENDING: set[str] = set()
 
 
 def _walked(ds):

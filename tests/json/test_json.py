@@ -432,3 +432,218 @@ def test_random_values_written_by_pydicom(values, utf8, in_item):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert_datasets_equal(dcmfast.Dataset.from_json(got), pydicom.Dataset.from_json(got), "from_json")
+
+
+def _element_models(ds, options):
+    """[(tag, model or exception)] of DataElement.to_json_dict for every element of `ds`
+    (any depth, in iterall's order)."""
+    handler = options.get("bulk_data_element_handler")
+    threshold = options.get("bulk_data_threshold", 1024)
+    out = []
+    for elem in ds.iterall():
+        got, exc = _call(elem.to_json_dict, handler, threshold)
+        out.append((int(elem.tag), got if exc is None else exc))
+    return out
+
+
+@pytest.mark.parametrize("options", [o for o, _ in _OPTIONS[:2]], ids=[n for _, n in _OPTIONS[:2]])
+@pytest.mark.parametrize("path", CORPUS, ids=file_id)
+def test_element_to_json_dict_equals_pydicom(path, options):
+    """DataElement.to_json_dict (a method, as in pydicom) on every element, any depth."""
+    both = _read_both(path)
+    if both is None:
+        pytest.skip("pydicom cannot read it")
+    theirs, ours = both
+    expected = _element_models(theirs, options)
+    got = _element_models(ours, options)
+    assert [t for t, _ in got] == [t for t, _ in expected]
+    for (tag, a), (_, b) in zip(expected, got, strict=True):
+        if isinstance(a, Exception):
+            _assert_raises_too(a, b if isinstance(b, Exception) else None, f"{tag:08X}")
+        else:
+            assert not isinstance(b, Exception), (f"{tag:08X}", b)
+            assert _same(b, a), f"{tag:08X}"
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=file_id)
+def test_element_from_json_equals_pydicom(path):
+    """DataElement.from_json (a classmethod, as in pydicom) on every top-level attribute
+    of pydicom's JSON model of the file."""
+    both = _read_both(path)
+    if both is None:
+        pytest.skip("pydicom cannot read it")
+    model, exc = _call(both[0].to_json_dict)
+    if exc is not None:
+        pytest.skip("pydicom cannot write it")
+    for key, attr in model.items():
+        vr = attr["vr"]
+        value_key = next((k for k in ("Value", "BulkDataURI", "InlineBinary") if k in attr), None)
+        value = attr[value_key] if value_key else None
+        expected, exc_theirs = _call(
+            pydicom.DataElement.from_json, pydicom.Dataset, key, vr, value, value_key
+        )
+        got, exc_ours = _call(dcmfast.DataElement.from_json, dcmfast.Dataset, key, vr, value, value_key)
+        if exc_theirs is not None:
+            _assert_raises_too(exc_theirs, exc_ours, key)
+            continue
+        assert exc_ours is None, (key, exc_ours)
+        assert isinstance(got, dcmfast.DataElement)
+        assert (got.tag, got.VR) == (expected.tag, expected.VR), key
+        if vr == "SQ":
+            assert len(got.value) == len(expected.value), key
+            for a, b in zip(got.value, expected.value, strict=True):
+                assert_datasets_equal(a, b, key)
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                assert got.value == expected.value, key
+
+
+def test_element_to_json_with_dump_handler():
+    ds = dcmfast.dcmread(pydicom.data.get_testdata_file("CT_small.dcm"))
+    theirs = pydicom.dcmread(pydicom.data.get_testdata_file("CT_small.dcm"))
+    for kw in ("PatientName", "ImagePositionPatient", "Rows", "PixelData"):
+        assert ds[kw].to_json() == theirs[kw].to_json()
+        assert ds[kw].to_json(dump_handler=repr) == theirs[kw].to_json(dump_handler=repr)
+
+
+_CHECK_VRS = ["LO", "SH", "LT", "ST", "CS", "UI", "PN", "UT", "UC", "US", "SS", "UL", "SL", "SV", "UV",
+              "IS", "DS", "FL", "FD", "DA", "AE", "TM"]
+_EDGE_VALUES = ["", "0", "00", "1.2", "1..2", ".1", "1.", "01.2", "1.02", "1.2.840.10008.1.2.1", "A" * 16,
+                "A" * 17, "a", "A_B 1", "A\n", "A" * 64, "A" * 65, "=" * 2, "=" * 3, "a=b=c", "é", "A\\B",
+                0, -1, 65535, 65536, -32768, -32769, 2**31 - 1, 2**31, -(2**31), -(2**31) - 1, 2**32 - 1,
+                2**32, 2**63, 2**64 - 1, 2**64, 1.5, -0.0, 1e300, float("nan"), float("inf"), True]
+
+
+def _pydicom_accepts(vr, value, mode):
+    """pydicom's DataElement made with `value` under validation `mode`: no warning nor error."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        try:
+            pydicom.DataElement(0x00100020, vr, value, validation_mode=mode)
+        except Exception:  # noqa: BLE001 - any warning or error: not accepted
+            return False
+    return True
+
+
+def _assert_skip_is_safe(vr, value):
+    from dcmfast._core.element import _assigned_value_surely_valid
+
+    for mode in (1, 2):  # WARN, RAISE
+        if _assigned_value_surely_valid(vr, value, mode):
+            assert _pydicom_accepts(vr, value, mode), (vr, value, mode)
+
+
+@pytest.mark.parametrize("vr", _CHECK_VRS)
+def test_checks_skipped_only_where_pydicom_accepts_edge_values(vr):
+    """dcmfast skips pydicom's checks of an assigned value only where they pass."""
+    for value in _EDGE_VALUES:
+        _assert_skip_is_safe(vr, value)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    vr=st.sampled_from(_CHECK_VRS),
+    value=st.one_of(
+        st.text(alphabet="AZaz09._ =^\\\n-é", max_size=70),
+        st.integers(min_value=-(2**65), max_value=2**65),
+        st.floats(allow_nan=True, allow_infinity=True),
+    ),
+)
+def test_checks_skipped_only_where_pydicom_accepts(vr, value):
+    _assert_skip_is_safe(vr, value)
+
+
+def test_checks_are_skipped_for_common_values():
+    """(the fast path is taken: a test of the predicate, not of speed)"""
+    from dcmfast._core.element import _assigned_value_surely_valid as ok
+
+    assert ok("UI", "1.2.840.10008.1.2.1", 1) and ok("CS", "ORIGINAL", 1) and ok("US", 512, 1)
+    assert ok("DS", 0.5, 1) and not ok("DS", 0.5, 2) and not ok("UI", "1.02", 1)
+
+
+def test_from_json_elements_keep_the_validation_mode_as_pydicoms():
+    """pydicom's DataElement keeps the reading validation mode it was made under: a later
+    assignment is checked with it (from_json asks for the mode once per call)."""
+    text = pydicom.dcmread(pydicom.data.get_testdata_file("rtplan.dcm")).to_json()
+    from pydicom import config
+
+    old = config.settings.reading_validation_mode
+    try:
+        config.settings.reading_validation_mode = config.RAISE
+        theirs = pydicom.Dataset.from_json(text)
+        ours = dcmfast.Dataset.from_json(text)
+    finally:
+        config.settings.reading_validation_mode = old
+    for tag in ("PatientID", "RTPlanLabel"):
+        assert ours[tag].validation_mode == theirs[tag].validation_mode == config.RAISE
+    item_tag = "BeamSequence"
+    assert ours[item_tag].value[0]["BeamName"].validation_mode == config.RAISE
+    with pytest.raises(ValueError):
+        theirs["PatientID"].value = "x" * 65
+    with pytest.raises(ValueError):
+        ours["PatientID"].value = "x" * 65
+
+
+def test_from_json_leaves_the_cyclic_gc_as_it_found_it():
+    import gc
+
+    text = pydicom.dcmread(pydicom.data.get_testdata_file("rtplan.dcm")).to_json()
+    assert gc.isenabled()
+    dcmfast.Dataset.from_json(text)
+    assert gc.isenabled()
+    with pytest.raises(Exception):  # noqa: B017, PT011 - whatever the error, the GC is back
+        dcmfast.Dataset.from_json('{"00100010": {"vr": "PN", "Value": [{"Alphabetic": 1}]}, "0": 5}')
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        dcmfast.Dataset.from_json(text)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+@pytest.mark.parametrize("keyword, bad", [("ImageType", "lower case"), ("ImagePositionPatient", "x"),
+                                          ("PixelSpacing", "1" * 20)])
+def test_from_json_multi_values_check_what_is_added_as_pydicom(keyword, bad):
+    """The MultiValues from_json makes convert and check a value added later (with the
+    element's validation mode), as pydicom's do."""
+    from pydicom import config
+
+    text = pydicom.dcmread(pydicom.data.get_testdata_file("CT_small.dcm")).to_json()
+    old = config.settings.reading_validation_mode
+    try:
+        config.settings.reading_validation_mode = config.RAISE
+        theirs = pydicom.Dataset.from_json(text)
+        ours = dcmfast.Dataset.from_json(text)
+    finally:
+        config.settings.reading_validation_mode = old
+    assert list(ours[keyword].value) == list(theirs[keyword].value)
+    _, exc_theirs = _call(theirs[keyword].value.append, bad)
+    _, exc_ours = _call(ours[keyword].value.append, bad)
+    assert exc_theirs is not None
+    _assert_raises_too(exc_theirs, exc_ours, keyword)
+    theirs[keyword].value.append(theirs[keyword].value[0])
+    ours[keyword].value.append(ours[keyword].value[0])
+    assert list(ours[keyword].value) == list(theirs[keyword].value)
+    assert type(ours[keyword].value[-1]).__name__ == type(theirs[keyword].value[-1]).__name__
+
+
+def _inline_binary(module, text):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            elem = module.DataElement.from_json(module.Dataset, "00091010", "OB", [text], "InlineBinary")
+            return elem.value
+        except Exception as exc:  # noqa: BLE001 - compared below
+            return type(exc).__name__
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(
+    st.binary(max_size=80).map(lambda b: __import__("base64").b64encode(b).decode()),
+    st.text(alphabet="ABCQRxyz019+/= \n", max_size=24),
+))
+def test_inline_binary_decoded_as_pydicom(text):
+    """InlineBinary: canonical base64 is decoded in C, anything else as pydicom does it."""
+    assert _inline_binary(dcmfast, text) == _inline_binary(pydicom, text)

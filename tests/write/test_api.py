@@ -16,7 +16,7 @@ from pydicom.data import get_testdata_file
 import dcmfast
 from dcmfast.errors import DcmfastError, DicomWriteError
 
-from .write_helpers import SYNTAXES, quiet_read
+from .write_helpers import SYNTAXES, both, pydicom_bytes, quiet_read, write_with
 
 CT = get_testdata_file("CT_small.dcm")
 RTPLAN = get_testdata_file("rtplan.dcm")
@@ -297,3 +297,138 @@ def test_dciodvfy_finds_no_new_errors(name, syntax, tmp_path):
     target = tmp_path / "out.dcm"
     dcmfast.dcmwrite(target, ds)
     assert _dciodvfy_errors(target) <= _dciodvfy_errors(path)
+
+
+# Edits that leave the level unloaded (the element already at its tag is changed), then
+# something that loads it (keys(), iteration, a new element): the change must survive
+# both the write and the load, as pydicom's.
+_UNLOADED_EDITS = {
+    "setattr": lambda ds: setattr(ds, "PatientName", "Edited^Name"),
+    "value": lambda ds: setattr(ds["PatientID"], "value", "edited-id"),
+    "setattr_then_keys": lambda ds: (setattr(ds, "PatientName", "Edited^Name"), list(ds.keys())),
+    "value_then_keys": lambda ds: (setattr(ds["PatientID"], "value", "edited-id"), list(ds.keys())),
+    "setattr_then_new": lambda ds: (setattr(ds, "Rows", 7), setattr(ds, "PatientComments", "new")),
+    "value_then_iter": lambda ds: (setattr(ds["StudyID"], "value", "5"), [e.tag for e in ds]),
+    "five": lambda ds: (
+        setattr(ds, "PatientName", "A^B"), setattr(ds, "PatientID", "x"),
+        setattr(ds, "StudyDescription", "d"), setattr(ds, "Rows", ds.Rows),
+        setattr(ds, "SliceThickness", "1.0"),
+    ),
+    "meta_syntax": lambda ds: setattr(ds.file_meta, "TransferSyntaxUID", SYNTAXES["implicit"]),
+    "meta_syntax_then_keys": lambda ds: (
+        setattr(ds.file_meta, "TransferSyntaxUID", SYNTAXES["implicit"]), list(ds.file_meta.keys()),
+    ),
+}
+
+
+@pytest.mark.parametrize("edit", list(_UNLOADED_EDITS))
+@pytest.mark.parametrize("name", ["CT_small.dcm", "rtplan.dcm", "MR_small_bigendian.dcm"])
+def test_edits_of_an_unloaded_level(name, edit):
+    if name == "MR_small_bigendian.dcm" and edit.startswith("meta_syntax"):
+        pytest.skip("a change of byte order: dcmfast swaps OW values, pydicom does not")
+    path = get_testdata_file(name)
+    fn = _UNLOADED_EDITS[edit]
+
+    def action(module, ds):
+        fn(ds)
+        return write_with(module, ds)
+
+    expected, got = both(path, action)
+    if isinstance(expected, Exception):
+        pytest.skip(f"pydicom raises {expected!r}")
+    assert not isinstance(got, Exception), got
+    assert got == expected
+
+
+def _large_file(folder: Path) -> Path:
+    """A file whose Pixel Data (2 MiB) is written from the source by the kernel."""
+    import numpy as np
+
+    ds = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
+    ds.Rows = ds.Columns = 256
+    ds.NumberOfFrames = 16
+    del ds[0xFFFCFFFC]  # (its trailing padding: the Pixel Data ends the file)
+    ds.PixelData = np.random.default_rng(1).integers(0, 4000, (16, 256, 256), dtype=np.int16).tobytes()
+    path = folder / "large.dcm"
+    ds.save_as(path)
+    return path
+
+
+def test_large_values_copied_from_the_unchanged_source(tmp_path, monkeypatch):
+    from dcmfast import filewriter
+
+    src = _large_file(tmp_path)
+    calls = []
+    real = filewriter._kernel_copy
+    monkeypatch.setattr(filewriter, "_kernel_copy", lambda *a: calls.append(a[2:]) or real(*a))
+    ds = dcmfast.dcmread(src)
+    ds.PatientName = "Copied^ByTheKernel"
+    ds.save_as(tmp_path / "out.dcm")
+    expected = pydicom.dcmread(src)
+    expected.PatientName = "Copied^ByTheKernel"
+    assert (tmp_path / "out.dcm").read_bytes() == pydicom_bytes(expected)
+    assert len(calls) == 1 and calls[0][1] == 16 * 256 * 256 * 2
+    # over the file it was read from
+    ds.save_as(src)
+    assert src.read_bytes() == pydicom_bytes(expected)
+
+
+def test_a_source_changed_after_the_read_is_not_copied(tmp_path, monkeypatch):
+    """Same size, new content and time: the values come from the read buffer."""
+    src = _large_file(tmp_path)
+    original = src.read_bytes()
+    ds = dcmfast.dcmread(src)
+    changed = bytearray(original)
+    changed[-1000:] = b"\xee" * 1000
+    src.write_bytes(bytes(changed))
+    os.utime(src, ns=(os.stat(src).st_atime_ns, os.stat(src).st_mtime_ns + 10**9))
+    ds.save_as(tmp_path / "out.dcm")
+    assert (tmp_path / "out.dcm").read_bytes() == original
+
+
+def test_a_source_changed_with_its_time_restored_is_not_copied(tmp_path):
+    """The bytes at the ends of the range are compared too."""
+    src = _large_file(tmp_path)
+    original = src.read_bytes()
+    st = os.stat(src)
+    ds = dcmfast.dcmread(src)
+    changed = bytearray(original)
+    changed[-10:] = b"\xee" * 10
+    src.write_bytes(bytes(changed))
+    os.utime(src, ns=(st.st_atime_ns, st.st_mtime_ns))
+    ds.save_as(tmp_path / "out.dcm")
+    assert (tmp_path / "out.dcm").read_bytes() == original
+
+
+def test_a_source_changed_during_the_copy_is_written_from_memory(tmp_path, monkeypatch):
+    from dcmfast import filewriter
+
+    src = _large_file(tmp_path)
+    original = src.read_bytes()
+    ds = dcmfast.dcmread(src)
+    real = filewriter._kernel_copy
+
+    def change_then_copy(*args):
+        with open(src, "r+b") as f:  # same size, a new time
+            f.seek(-4, os.SEEK_END)
+            f.write(b"\xee\xee\xee\xee")
+        os.utime(src, ns=(0, os.stat(src).st_mtime_ns + 10**9))
+        return real(*args)
+
+    monkeypatch.setattr(filewriter, "_kernel_copy", change_then_copy)
+    ds.save_as(tmp_path / "out.dcm")
+    assert (tmp_path / "out.dcm").read_bytes() == original
+
+
+def test_kernel_copy_failure_falls_back_to_the_buffer(tmp_path, monkeypatch):
+    from dcmfast import filewriter
+
+    def fail(*args):
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr(filewriter, "_copy_file_range", fail)
+    monkeypatch.setattr(filewriter, "_sendfile", fail)
+    src = _large_file(tmp_path)
+    ds = dcmfast.dcmread(src)
+    ds.save_as(tmp_path / "out.dcm")
+    assert (tmp_path / "out.dcm").read_bytes() == src.read_bytes()

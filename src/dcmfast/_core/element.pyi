@@ -1,5 +1,6 @@
 # Typing stub for the compiled module dcmfast._core.element (element.pyx).
 # Keep in step with element.pyx: tests/test_typing.py runs mypy.stubtest on it.
+from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar, final
 
 from typing_extensions import disjoint_base
@@ -128,6 +129,25 @@ class DataElement:
         data`` or ``Private Creator``."""
     def description(self) -> str:
         """The same as :attr:`name` (pydicom's older method)."""
+    def to_json_dict(
+        self, bulk_data_element_handler: Callable[[DataElement], Any] | None, bulk_data_threshold: int
+    ) -> dict[str, Any]: ...
+    def to_json(
+        self,
+        bulk_data_threshold: int = 1024,
+        bulk_data_element_handler: Callable[[DataElement], Any] | None = None,
+        dump_handler: Callable[[dict[str, Any]], Any] | None = None,
+    ) -> Any: ...
+    @classmethod
+    def from_json(
+        cls,
+        dataset_class: type,
+        tag: str,
+        vr: str,
+        value: Any,
+        value_key: str | None,
+        bulk_data_uri_handler: Callable[..., Any] | None = None,
+    ) -> DataElement: ...
     @property
     def repval(self) -> str:
         """The value as ``str(elem)`` and printing a Dataset show it (long values shortened)."""
@@ -220,3 +240,10 @@ class View:
     def value_view(self, elem: DataElement) -> memoryview | None: ...
     def entry(self, i: int) -> tuple[int, int, int, int, int, int, int, int]: ...
     def raw_entry(self, elem: DataElement) -> int: ...
+    def raw_entries(self, elements: dict[BaseTag, DataElement], tags: list[int], start: int = 0) -> bytes: ...
+
+def _assigned_value_surely_valid(vr: str, val: Any, mode: int) -> bool: ...
+def _converted_element(tag: BaseTag, VR: str, value: Any, validation_mode: int | None) -> DataElement: ...  # noqa: N803
+def _checked_element(
+    tag: BaseTag, VR: str, items: list[Any], validation_mode: int | None  # noqa: N803
+) -> DataElement | None: ...

@@ -10,6 +10,7 @@ cimport cython
 import copy as _copy
 from sys import intern as _intern
 
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from cpython.dict cimport PyDict_Next
 from cpython.long cimport PyLong_AsLongLong, PyLong_AsUnsignedLong
 from cpython.object cimport PyObject
@@ -20,6 +21,7 @@ cdef extern from "Python.h":
 from cpython.object cimport PyObject_GenericGetAttr
 from cpython.unicode cimport PyUnicode_Check, PyUnicode_GET_LENGTH, PyUnicode_READ_CHAR
 
+from libc.stdint cimport int64_t
 from libc.stdlib cimport free, realloc
 
 cdef extern from *:
@@ -40,6 +42,7 @@ from dcmfast._core.parse cimport (
     F_ERROR, F_ITEM_IMPLICIT, F_MAYBE_SQ, F_SEQ, F_TRUNCATED, F_UNDEF, Entry, Index,
 )
 from dcmfast._core cimport values as _cvalues
+from dcmfast._core.multivalue cimport MultiValueBase
 from dcmfast._core._alloc cimport new_instance
 from dcmfast._core.facing cimport facing_of
 from dcmfast._core._vr cimport VR_SQ, VR_UN, vr_code
@@ -296,7 +299,7 @@ cdef class DataElement:
         mode = self._validation_mode
         if mode is None:
             mode = _reading_mode()
-        if mode and val is not None and type(val) not in _CHECKED_TYPES:
+        if mode and val is not None and type(val) not in _CHECKED_TYPES and not _surely_valid(vr, val, mode):
             _validate_assigned(vr, val, mode)
         if vr == "IS":
             return IS(val, mode)
@@ -391,6 +394,27 @@ cdef class DataElement:
         """The same as :attr:`name` (pydicom's older method)."""
         return self.name
 
+    # -- DICOM JSON (pydicom's DataElement methods; the work is in dcmfast.jsonrep) --
+    def to_json_dict(self, bulk_data_element_handler, bulk_data_threshold):
+        """The element as a DICOM JSON model dict (pydicom's ``to_json_dict``)."""
+        from dcmfast.jsonrep import element_to_json_dict
+        return element_to_json_dict(self, bulk_data_element_handler, bulk_data_threshold)
+
+    def to_json(self, bulk_data_threshold=1024, bulk_data_element_handler=None,
+                dump_handler=None):
+        """The element as DICOM JSON text (pydicom's ``to_json``)."""
+        d = self.to_json_dict(bulk_data_element_handler, bulk_data_threshold)
+        if dump_handler is None:
+            import json
+            return json.dumps(d, sort_keys=True)
+        return dump_handler(d)
+
+    @classmethod
+    def from_json(cls, dataset_class, tag, vr, value, value_key, bulk_data_uri_handler=None):
+        """An element from one DICOM JSON model attribute (pydicom's ``from_json``)."""
+        from dcmfast.jsonrep import element_from_json
+        return element_from_json(dataset_class, tag, vr, value, value_key, bulk_data_uri_handler)
+
     @property
     def repval(self):
         """The value as ``str(elem)`` and printing a Dataset show it (long values shortened)."""
@@ -472,6 +496,128 @@ cdef object _reading_mode():
     if _config is None:
         import dcmfast.config as _config
     return _config.reading_validation_mode()
+
+
+cdef dict _TEXT_MAX = {"LO": 64, "SH": 16, "LT": 10240, "ST": 1024}
+cdef dict _INT_RANGE = {
+    "US": (0, 0xFFFF), "SS": (-0x8000, 0x7FFF), "UL": (0, 0xFFFFFFFF),
+    "SL": (-0x80000000, 0x7FFFFFFF), "SV": (-0x8000000000000000, 0x7FFFFFFFFFFFFFFF),
+    "UV": (0, 0xFFFFFFFFFFFFFFFF), "IS": (-0x80000000, 0x7FFFFFFF),
+}
+
+
+cdef bint _ascii_in(str text, Py_ssize_t limit, const char* allowed) noexcept:
+    """`text` has at most `limit` characters, each one of `allowed`."""
+    cdef Py_ssize_t k, n = PyUnicode_GET_LENGTH(text)
+    cdef Py_UCS4 c
+    cdef const char* a
+    if n > limit:
+        return False
+    for k in range(n):
+        c = PyUnicode_READ_CHAR(text, k)
+        if c >= 128:
+            return False
+        a = allowed
+        while a[0] != 0 and <Py_UCS4>a[0] != c:
+            a += 1
+        if a[0] == 0:
+            return False
+    return True
+
+
+cdef bint _uid_form(str text) noexcept:
+    """pydicom's UI rule: at most 64 characters, ``(0|[1-9][0-9]*)`` parts joined by dots."""
+    cdef Py_ssize_t k, n = PyUnicode_GET_LENGTH(text), start = 0
+    cdef Py_UCS4 c
+    if n > 64:
+        return False
+    for k in range(n + 1):
+        c = PyUnicode_READ_CHAR(text, k) if k < n else u"."
+        if c == u".":
+            if k == start or (k - start > 1 and PyUnicode_READ_CHAR(text, start) == u"0"):
+                return False
+            start = k + 1
+        elif not (u"0" <= c <= u"9"):
+            return False
+    return True
+
+
+cdef bint _surely_valid(object vr, object val, object mode) except -1:
+    """True where pydicom's checks of an assigned value (``_validate_assigned``) certainly
+    pass without a warning or an error, decided here without calling pydicom; False
+    where they must run. (tests/json/test_json.py checks each True against pydicom.)"""
+    cdef type t = type(val)
+    if t is str:
+        limit = _TEXT_MAX.get(vr)
+        if limit is not None:
+            return PyUnicode_GET_LENGTH(val) <= <Py_ssize_t>limit
+        if vr == "CS":
+            return _ascii_in(<str>val, 16, b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _")
+        if vr == "UI":
+            return _uid_form(<str>val)
+        if vr == "PN":
+            return PyUnicode_GET_LENGTH(val) <= 64 and (<str>val).count("=") <= 2
+        return vr == "UT" or vr == "UC"
+    if t is int:
+        bounds = _INT_RANGE.get(vr)
+        if bounds is not None:
+            return (<tuple>bounds)[0] <= val <= (<tuple>bounds)[1]
+        if vr == "FL" or vr == "FD":
+            return True
+        return vr == "DS" and mode != 2
+    if t is float:
+        return vr == "FL" or vr == "FD" or (vr == "DS" and mode != 2)
+    return False
+
+
+def _converted_element(tag, str VR, value, validation_mode):
+    """(For from_json) ``DataElement(tag, VR, value, validation_mode=validation_mode)``
+    for a value already as that constructor makes it and checked by the caller: one
+    converted value, or a list of them, which becomes the MultiValue the value setter
+    makes (the element's converter as its constructor) without converting again. `tag`
+    is a BaseTag; `VR` is not UN."""
+    return _make_converted(tag, VR, value, validation_mode)
+
+
+def _checked_element(tag, str VR, list items not None, validation_mode):
+    """(For from_json) _converted_element of `items` (values of a number or text VR, as
+    DataElement's conversion keeps them; DS: floats, made DSfloat here) if every one
+    is a value ``_surely_valid`` accepts; else None (the caller takes the general path)."""
+    cdef Py_ssize_t k, n = len(items)
+    if n == 0:
+        return None
+    for k in range(n):
+        if not _surely_valid(VR, items[k], validation_mode):
+            return None
+    if VR == "DS":
+        for k in range(n):
+            items[k] = DSfloat(items[k])
+    return _make_converted(tag, VR, items[0] if n == 1 else items, validation_mode)
+
+
+cdef object _make_converted(object tag, str VR, object value, object validation_mode):
+    cdef DataElement elem = DataElement.__new__(DataElement)
+    elem.tag = tag
+    elem.VR = VR
+    elem.validation_mode = validation_mode
+    elem._src = None
+    elem._entry = -1
+    elem._tell_set = None
+    elem.is_undefined_length = False
+    elem.private_creator = None
+    if type(value) is list:
+        multi = new_instance(MultiValue)
+        (<MultiValueBase>multi)._list = value
+        (<MultiValueBase>multi)._constructor = elem._convert
+        PyObject_GC_UnTrack(<PyObject*>value)  # numbers and strings only: no cycle through it
+        value = multi
+    _set_value(elem, value)
+    return elem
+
+
+def _assigned_value_surely_valid(vr, val, mode):
+    """(For the tests) whether ``_surely_valid`` skips pydicom's checks of `val`."""
+    return _surely_valid(vr, val, mode)
 
 
 cdef object _validate_assigned(object vr, object val, object mode):
@@ -1196,6 +1342,10 @@ cdef class View:
                 found = PyDict_GetItem(cached, key) if have_cached else NULL
                 if found != NULL and (<DataElement>found)._src is self and (<DataElement>found)._entry == i:
                     elem = <DataElement>found
+                elif found != NULL and (<DataElement>found)._src is not self:
+                    # an element whose value was replaced (``ds[tag].value = ...``, which
+                    # drops its view) or set in its place: the change is kept
+                    elem = <DataElement>found
                 else:
                     elem = self._make(i, cached)
                 ordered[key] = elem
@@ -1430,6 +1580,29 @@ cdef class View:
         never replaced (its tag, VR and length kind as read) nor converted to a container
         (which may have been changed in place), so its original bytes are what pydicom
         writes for a raw element; else -1."""
+        return self._raw_entry(elem)
+
+    def raw_entries(self, dict elements not None, list tags not None, Py_ssize_t start=0):
+        """For the writer: ``raw_entry(elements[tags[k]])`` for k from `start` on, in one
+        call, as native int64 values in a bytes object (-1: not raw, or not a
+        DataElement)."""
+        cdef Py_ssize_t k, n = len(tags)
+        cdef int64_t* p
+        if start < 0:
+            start = 0
+        if start > n:
+            start = n
+        out = PyBytes_FromStringAndSize(NULL, (n - start) * 8)
+        p = <int64_t*>PyBytes_AS_STRING(out)
+        for k in range(start, n):
+            elem = elements[tags[k]]
+            if type(elem) is DataElement:
+                p[k - start] = self._raw_entry(<DataElement>elem)
+            else:
+                p[k - start] = -1
+        return out
+
+    cdef Py_ssize_t _raw_entry(self, DataElement elem) except -2:
         cdef Entry* e
         if elem._src is not self:
             return -1

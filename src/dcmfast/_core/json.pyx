@@ -15,12 +15,14 @@ element handler for an element never made inside an unread sequence ...) makes
 :func:`dumps` return None or fall back element by element.
 """
 from libc.math cimport isinf, isnan
-from libc.stdint cimport int16_t, int32_t, int64_t, uint8_t, uint32_t, uint64_t
+from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libc.stdio cimport snprintf
 from libc.stdlib cimport free, realloc
 from libc.string cimport memcpy, strlen
 
-from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_Check, PyBytes_CheckExact, PyBytes_GET_SIZE
+from cpython.bytes cimport (
+    PyBytes_AS_STRING, PyBytes_Check, PyBytes_CheckExact, PyBytes_FromStringAndSize, PyBytes_GET_SIZE,
+)
 from cpython.float cimport PyFloat_AS_DOUBLE, PyFloat_Check
 from cpython.long cimport PyLong_Check
 from cpython.object cimport PyObject
@@ -45,6 +47,7 @@ from dcmfast._core.multivalue import MultiValueBase
 from dcmfast._core.values import convert_bytes as _convert_bytes
 from dcmfast.datadict import MAIN as _MAIN
 from dcmfast.dataelem import DataElement
+from dcmfast._core.element import _checked_element
 from dcmfast.tag import _CACHE as _TAG_CACHE, Tag, _tag_from_int
 from dcmfast.valuerep import PersonName
 
@@ -80,11 +83,88 @@ cdef const char* _B64 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01
 
 
 cdef object _DATASET_SETITEM = None
+cdef uint16_t _B64_PAIRS[4096]  # the two base64 characters of each 12-bit value
+cdef bint _B64_PAIRS_READY = False
+
+
+cdef const uint16_t* _b64_pairs() noexcept:
+    global _B64_PAIRS_READY
+    cdef int k
+    cdef char two[2]
+    if not _B64_PAIRS_READY:
+        for k in range(4096):
+            two[0] = _B64[k >> 6]
+            two[1] = _B64[k & 0x3F]
+            memcpy(&_B64_PAIRS[k], two, 2)
+        _B64_PAIRS_READY = True
+    return _B64_PAIRS
+
+
+cdef int8_t _B64_VALUES[256]  # the 6-bit value of each base64 character, -1 for others
+cdef bint _B64_VALUES_READY = False
+
+
+cdef void _b64_values() noexcept:
+    global _B64_VALUES_READY
+    cdef int k
+    for k in range(256):
+        _B64_VALUES[k] = -1
+    for k in range(64):
+        _B64_VALUES[<uint8_t>_B64[k]] = k
+    _B64_VALUES_READY = True
 
 
 cdef object _b64decode(str text):
-    """base64.b64decode(text) (non-alphabet characters skipped, as it does)."""
-    return _a2b_base64(text)
+    """base64.b64decode(text) (non-alphabet characters skipped, as it does). Canonical
+    text (ASCII, a multiple of 4 long, alphabet characters then at most two '=') is
+    decoded here, 4 characters at a time; anything else by binascii, whose result and
+    errors are pydicom's."""
+    cdef Py_ssize_t n, pad = 0, k, out_n
+    cdef const uint8_t* p
+    cdef uint8_t* out
+    cdef int8_t a, b, c, d
+    cdef bint bad = False
+    if not PyUnicode_IS_ASCII(text):
+        return _a2b_base64(text)
+    n = PyUnicode_GET_LENGTH(text)
+    if n == 0 or n % 4:
+        return _a2b_base64(text)
+    p = <const uint8_t*>PyUnicode_DATA(text)
+    if p[n - 1] == b'=':
+        pad = 2 if p[n - 2] == b'=' else 1
+    if not _B64_VALUES_READY:
+        _b64_values()
+    out_n = n // 4 * 3 - pad
+    result = PyBytes_FromStringAndSize(NULL, out_n)
+    out = <uint8_t*>PyBytes_AS_STRING(result)
+    with nogil:
+        k = 0
+        while k + 4 <= n - (4 if pad else 0):
+            a = _B64_VALUES[p[k]]
+            b = _B64_VALUES[p[k + 1]]
+            c = _B64_VALUES[p[k + 2]]
+            d = _B64_VALUES[p[k + 3]]
+            if (a | b | c | d) < 0:
+                bad = True
+                break
+            out[0] = <uint8_t>((a << 2) | (b >> 4))
+            out[1] = <uint8_t>(((b & 0xF) << 4) | (c >> 2))
+            out[2] = <uint8_t>(((c & 0x3) << 6) | d)
+            out += 3
+            k += 4
+        if not bad and pad:
+            a = _B64_VALUES[p[k]]
+            b = _B64_VALUES[p[k + 1]]
+            c = _B64_VALUES[p[k + 2]] if pad == 1 else 0
+            if (a | b | c) < 0:
+                bad = True
+            else:
+                out[0] = <uint8_t>((a << 2) | (b >> 4))
+                if pad == 1:
+                    out[1] = <uint8_t>(((b & 0xF) << 4) | (c >> 2))
+    if bad:
+        return _a2b_base64(text)
+    return result
 
 
 class _Fallback(Exception):
@@ -305,13 +385,12 @@ cdef class _Writer:
         out = self.buf + self.n
         out[0] = b'"'
         out += 1
+        cdef const uint16_t* pairs = _b64_pairs()
         i = 0
-        while i < full:
+        while i < full:  # 12 bits -> 2 characters per lookup
             v = (<uint32_t>p[i] << 16) | (<uint32_t>p[i + 1] << 8) | p[i + 2]
-            out[0] = _B64[v >> 18]
-            out[1] = _B64[(v >> 12) & 0x3F]
-            out[2] = _B64[(v >> 6) & 0x3F]
-            out[3] = _B64[v & 0x3F]
+            memcpy(out, &pairs[v >> 12], 2)
+            memcpy(out + 2, &pairs[v & 0xFFF], 2)
             out += 4
             i += 3
         if n - full == 1:
@@ -825,6 +904,10 @@ cdef object _element_value(object cls, object tag, object vr, object value, obje
                 return int(one) if vr in _INT_VR else float(one)
             return one
         values = [_regular_value(cls, tag, vr, v, handler) for v in <list>value]
+        if vr == "SQ" and _DATASET is not None and isinstance(cls, type) and issubclass(cls, _DATASET):
+            # the items are `cls` datasets made here: the Sequence without its Python
+            # constructor's per-item check (as the reader makes its sequences)
+            return _cvalues.new_sequence(values, False, None, False)
         if n == 1 and vr != "SQ":
             one = values[0]
             if one is None:
@@ -922,14 +1005,61 @@ cdef object _tag_of(object key):
     return Tag(key)
 
 
+# the reading validation mode during a load: asked once, not once per value, and kept
+# in each element as pydicom's DataElement keeps it (None: ask per value)
+cdef object _LOAD_MODE = None
+
+
+# VRs whose JSON values become the element's values as they are (numbers after pydicom's
+# int()/float(); DS: DSfloat of the float), where pydicom's checks can be decided here
+cdef frozenset _PLAIN_VR = frozenset(["US", "SS", "UL", "SL", "SV", "UV", "FL", "FD", "DS", "LO", "SH",
+                                      "LT", "ST", "CS", "UT", "UC"])
+
+
+cdef object _plain_element(object tag, object vr, object value):
+    """The element of a "Value" list of numbers or strings that pydicom's checks surely
+    accept (made without the element's per-value conversion), or None for the general
+    path (it makes the same element)."""
+    cdef Py_ssize_t k, n
+    cdef list items
+    if _LOAD_MODE is None or type(value) is not list or vr not in _PLAIN_VR:
+        return None
+    n = len(<list>value)
+    if n == 0:
+        return None
+    items = list(<list>value)
+    for k in range(n):
+        item = items[k]
+        if item is None:
+            return None
+        if vr in _INT_VR:
+            if type(item) is not int:
+                return None
+        elif vr in _FLOAT_VR:
+            if type(item) is not float:
+                if type(item) is not int:
+                    return None
+                item = float(item)
+        elif type(item) is not str or (n == 1 and "\\" in <str>item):
+            return None  # (a backslash in a single text value splits it: the general path)
+        items[k] = item
+    return _checked_element(_tag_of(tag), vr, items, _LOAD_MODE)
+
+
 cdef object _element_from_json(object cls, object tag, object vr, object value, object value_key,
                                object handler):
+    if value_key is _VALUE or value_key == _VALUE:
+        elem = _plain_element(tag, vr, value)
+        if elem is not None:
+            return elem
     elem_value = _element_value(cls, tag, vr, value, value_key, handler)
     try:
         btag = _tag_of(tag)
         if vr == "UN" and type(elem_value) is bytes:
             elem_value = _un_to_known(btag, elem_value)
-        return DataElement(btag, vr, elem_value)
+        if _LOAD_MODE is None:
+            return DataElement(btag, vr, elem_value)
+        return DataElement(btag, vr, elem_value, validation_mode=_LOAD_MODE)
     except Exception as exc:
         raise ValueError(f"Data element '{tag}' could not be loaded from JSON: {elem_value}") from exc
 
@@ -973,11 +1103,30 @@ cdef int _add_elements(object ds, object cls, object mapping, object handler, ob
     return 0
 
 
+import gc as _gc
+
+
 def load(cls, mapping, bulk_data_uri_handler):
     """A `cls` dataset from a JSON model dict (the handler takes tag, vr and URI)."""
+    global _LOAD_MODE
+    from dcmfast.config import reading_validation_mode
+
     _dataset_type()
     ds = cls()
-    _add_elements(ds, cls, mapping, bulk_data_uri_handler, None)
+    previous = _LOAD_MODE
+    _LOAD_MODE = reading_validation_mode()
+    # the cyclic GC is paused while the elements are made: they are all new objects that
+    # live on (as when the reader makes them), and its passes over them (and over every
+    # older object, in a full collection) were a fifth of the time of a large dataset
+    paused = _gc.isenabled()
+    if paused:
+        _gc.disable()
+    try:
+        _add_elements(ds, cls, mapping, bulk_data_uri_handler, None)
+    finally:
+        _LOAD_MODE = previous
+        if paused:
+            _gc.enable()
     return ds
 
 

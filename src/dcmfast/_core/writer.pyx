@@ -7,6 +7,7 @@ from the buffer by index entry, a whole dataset level in one call when its eleme
 ascend in tag order (pydicom writes in tag order).
 """
 from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_GET_SIZE, PyByteArray_Resize
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
 from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
 from libc.string cimport memcpy, memset
 
@@ -98,21 +99,55 @@ def copy_entry(bytearray out, Index index, Py_ssize_t i):
     _copy(out, index, i)
 
 
+cdef inline const uint8_t* _buf(Index index) noexcept:
+    return &index.view[0] if index.view.shape[0] else NULL
+
+
+cdef int _flush_run(bytearray out, const uint8_t* buf, int64_t* run) except -1:
+    if run[1] > run[0]:
+        _append(out, buf + run[0], run[1] - run[0])
+    run[0] = run[1] = -1
+    return 0
+
+
+cdef inline int _splice(bytearray out, Index index, Py_ssize_t i, int64_t* run) except -1:
+    """Entry i's raw bytes (`_copy`) with consecutive entries joined into one copy: `run`
+    is the [start, stop) of the buffer not yet appended (flushed by _flush_run)."""
+    cdef Entry* e = &index.entries[i]
+    cdef int64_t stop = e.value_offset + e.length
+    if e.flags & (F_TRUNCATED | F_UNDEF):
+        _flush_run(out, _buf(index), run)
+        _copy(out, index, i)
+        return 0
+    if e.offset < 0 or stop > index.view.shape[0] or e.value_offset < e.offset:
+        raise IndexError(f"entry {i} lies outside the buffer")
+    if run[1] == e.offset and run[1] >= 0:
+        run[1] = stop
+    else:
+        _flush_run(out, _buf(index), run)
+        run[0] = e.offset
+        run[1] = stop
+    return 0
+
+
 def level_raw(bytearray out, Index index, Py_ssize_t first, Py_ssize_t stop, dict elements,
               object view, bint top, object convert, Py_ssize_t big=-1):
     """Write the elements of the dataset level [first, stop) of `index` in tag order.
 
     An element that has a DataElement in `elements` is copied only if
     ``view.raw_entry(elem)`` says it is still raw; it and every element whose raw bytes
-    are not what pydicom writes go to ``convert(tag, elem_or_None)``. Returns -1, having
-    written nothing, if the level's tags do not ascend (the caller sorts); else the entry
-    where it stopped: `stop` when done, or (with `big` >= 0) the first raw element whose
-    value is at least `big` bytes, which is not written (the caller writes its value
-    from the buffer without a copy, then calls again from the entry after it)."""
+    are not what pydicom writes go to ``convert(tag, elem_or_None)``. Consecutive raw
+    elements are copied as one range. Returns -1, having written nothing, if the
+    level's tags do not ascend (the caller sorts); else the entry where it stopped:
+    `stop` when done, or (with `big` >= 0) the first raw element whose value is at
+    least `big` bytes, which is not written (the caller writes its value from the
+    buffer without a copy, then calls again from the entry after it)."""
     cdef Py_ssize_t i, n = index.n
     cdef uint32_t tag, last = 0
     cdef bint any_ = False
     cdef Entry* e
+    cdef int64_t run[2]
+    run[0] = run[1] = -1
     if stop > n:
         stop = n
     i = first
@@ -137,44 +172,61 @@ def level_raw(bytearray out, Index index, Py_ssize_t first, Py_ssize_t stop, dic
             if elem is not None:
                 if view.raw_entry(elem) >= 0 and _kind(index, i, top) == 0:
                     if 0 <= big <= e.length and not e.flags & (F_UNDEF | F_TRUNCATED):
+                        _flush_run(out, _buf(index), run)
                         return i
-                    _copy(out, index, i)
+                    _splice(out, index, i, run)
                 else:
+                    _flush_run(out, _buf(index), run)
                     convert(tag, elem)
             elif _kind(index, i, top) == 0:
                 if 0 <= big <= e.length and not e.flags & (F_UNDEF | F_TRUNCATED):
+                    _flush_run(out, _buf(index), run)
                     return i
-                _copy(out, index, i)
+                _splice(out, index, i, run)
             else:
+                _flush_run(out, _buf(index), run)
                 convert(tag, None)
         i = e.end
+    if run[1] > run[0]:
+        _flush_run(out, _buf(index), run)
     return stop
 
 
 def level_loaded(bytearray out, Index index, object view, dict elements, list tags,
                  Py_ssize_t start, bint top, object convert, Py_ssize_t big=-1):
     """Write a loaded dataset level (its element dict is the truth), `tags` being its
-    tags in order, from tags[start]: each element still raw (``view.raw_entry``) copied
-    from the buffer, the others given to ``convert(tag, elem)``. Returns len(tags), or
-    (with `big` >= 0) the position in `tags` of the first raw element whose value is at
-    least `big` bytes, not written (as level_raw)."""
+    tags in order, from tags[start]: each element still raw (``view.raw_entries``, one
+    compiled walk) copied from the buffer, consecutive ones as one range, the others
+    given to ``convert(tag, elem)``. Returns len(tags), or (with `big` >= 0) the
+    position in `tags` of the first raw element whose value is at least `big` bytes,
+    not written (as level_raw)."""
     cdef uint32_t t
-    cdef Py_ssize_t entry, k, n = len(tags)
+    cdef Py_ssize_t k, n = len(tags)
+    cdef int64_t entry
     cdef Entry* e
+    cdef int64_t run[2]
+    cdef bytes raw = view.raw_entries(elements, tags, start)
+    cdef const int64_t* entries = <const int64_t*>PyBytes_AS_STRING(raw)
+    if PyBytes_GET_SIZE(raw) != 8 * (n - start if n > start else 0):
+        raise ValueError("raw_entries: one entry per tag expected")
+    run[0] = run[1] = -1
     for k in range(start, n):
         tag = tags[k]
         t = <uint32_t>tag
         if t & 0xFFFF == 0 and (t >> 16) > 6:
             continue
-        elem = elements[tag]
-        entry = view.raw_entry(elem)
-        if entry >= 0 and _kind(index, entry, top) == 0:
+        entry = entries[k - start]
+        if 0 <= entry < index.n and _kind(index, entry, top) == 0:
             e = &index.entries[entry]
             if 0 <= big <= e.length and not e.flags & (F_UNDEF | F_TRUNCATED):
+                _flush_run(out, _buf(index), run)
                 return k
-            _copy(out, index, entry)
+            _splice(out, index, entry, run)
         else:
-            convert(tag, elem)
+            _flush_run(out, _buf(index), run)
+            convert(tag, elements[tag])
+    if run[1] > run[0]:
+        _flush_run(out, _buf(index), run)
     return n
 
 
@@ -208,6 +260,30 @@ cdef inline bint _is_list(object value):
         from dcmfast._core.multivalue import MultiValueBase  # (an ABC check is slow)
         _MultiValue = MultiValueBase
     return isinstance(value, _MultiValue)
+
+
+cdef object _PersonName = None
+
+
+cdef object _person_name(object value):
+    """One PersonName (with no character sets of its own) or str as latin-1 bytes, as
+    filewriter._pn gives them in the default character set (and, as there, the encoded
+    bytes kept as the PersonName's original); None where the Python path decides."""
+    global _PersonName
+    if type(value) is str:
+        return _latin1(value)
+    if _PersonName is None:
+        from dcmfast.valuerep import PersonName
+        _PersonName = PersonName
+    if type(value) is not _PersonName or value.encodings is not None:
+        return None
+    original = value._original
+    if original is not None:
+        return original if type(original) is bytes else None
+    data = _latin1("=".join(value.components))
+    if data is not None:
+        value._original = data
+    return data
 
 
 cdef object _latin1(object text):
@@ -268,11 +344,17 @@ def element_fast(bytearray out, object elem, bint little, bint implicit, bint te
     cdef uint8_t header[12]
     if type(vr) is not str or len(<str>vr) != 2 or elem.is_undefined_length:
         return False
-    if vr == "SQ" or vr == "PN" or vr == "AT":
+    if vr == "SQ" or vr == "AT" or (vr == "PN" and not text_default):
         return False
     value = elem.value
     if value is None or (type(value) is str and not value) or (type(value) is bytes and not value):
         data = b""
+    elif vr == "PN":
+        data = _person_name(value)
+        if data is None:
+            return False
+        if len(data) & 1:
+            data += b" "
     elif vr in _STRING_VRS or vr == "UI":
         if vr in ("DA", "DT", "TM") and not isinstance(value, str) and not _is_list(value):
             return False
@@ -372,13 +454,6 @@ def min_tag(Index index, Py_ssize_t first, Py_ssize_t stop):
             break
         i = index.entries[i].end
     return low
-
-
-cdef int _flush_run(bytearray out, const uint8_t* buf, int64_t* run) except -1:
-    if run[1] > run[0]:
-        _append(out, buf + run[0], run[1] - run[0])
-    run[0] = run[1] = -1
-    return 0
 
 
 def level_splice(bytearray out not None, Index index not None, Py_ssize_t first, Py_ssize_t stop,

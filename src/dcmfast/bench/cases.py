@@ -44,7 +44,7 @@ class Impl:
 @dataclass
 class Case:
     key: str  # stable id, "group/name"
-    group: str  # parse, values, sequences, pixels, rle, ingest, import
+    group: str  # parse, values, sequences, pixels, rle, ingest, import, write, json
     title: str
     impls: list[Impl]
     unit_bytes: int = 0  # bytes of input (or output for pixels) the floors move
@@ -616,6 +616,115 @@ def _compile_package(folder: Path) -> None:
             pass
 
 
+# -- writing and DICOM JSON (dcmfast against pydicom, outputs compared) ------------------
+
+_IMPLICIT_LE = "1.2.840.10008.1.2"
+
+
+def _edit5(ds: Any) -> None:
+    """The five edits of the read-modify-write cases (benchmarks/scripts/write_bench.py)."""
+    ds.PatientName = "A^B"
+    ds.PatientID = "x"
+    ds.StudyDescription = "d"
+    ds.Rows = ds.Rows
+    ds.SliceThickness = "1.0"
+
+
+def case_write(path: Path, kind: str, title: str, key: str) -> Case:
+    """Read `path`, then (`kind`) nothing, five edits or a change of the Transfer Syntax
+    to Implicit VR Little Endian, and write the file to bytes. dcmfast's bytes must be
+    pydicom's."""
+    import io
+
+    import pydicom
+
+    import dcmfast
+
+    def change(ds: Any) -> None:
+        if kind == "edit":
+            _edit5(ds)
+        elif kind == "implicit":
+            ds.file_meta.TransferSyntaxUID = _IMPLICIT_LE
+
+    def run_pydicom() -> bytes:
+        ds = pydicom.dcmread(path)
+        change(ds)
+        out = io.BytesIO()
+        ds.save_as(out)
+        return out.getvalue()
+
+    def run_dcmfast() -> bytes:
+        ds = dcmfast.dcmread(path)
+        change(ds)
+        return dcmfast.dcmwrite_bytes(ds)  # type: ignore[no-any-return]
+
+    ref = _Lazy(_quiet(run_pydicom))
+    return Case(key, "write", title, [
+        Impl("dcmfast", _quiet(run_dcmfast), lambda got: got == ref()),
+        _peer("pydicom", run_pydicom, lambda got: got == ref()),
+        *_floors([path]),
+    ], path.stat().st_size)
+
+
+def case_to_json(path: Path, title: str, key: str) -> Case:
+    """Read `path` and write its DICOM JSON text: pydicom's ``to_json`` text exactly."""
+    import pydicom
+
+    import dcmfast
+
+    def run_pydicom() -> str:
+        return pydicom.dcmread(path).to_json()  # type: ignore[no-any-return]
+
+    def run_dcmfast() -> str:
+        return dcmfast.dcmread(path).to_json()  # type: ignore[no-any-return]
+
+    ref = _Lazy(_quiet(run_pydicom))
+    return Case(key, "json", title, [
+        Impl("dcmfast", _quiet(run_dcmfast), lambda got: got == ref()),
+        _peer("pydicom", run_pydicom, lambda got: got == ref()),
+        *_floors([path]),
+    ], path.stat().st_size)
+
+
+def case_from_json(path: Path, title: str, key: str) -> Case:
+    """Make a dataset from pydicom's DICOM JSON text of `path` (made once, untimed); the
+    check: the dataset's JSON text is the input again in both libraries."""
+    import pydicom
+
+    import dcmfast
+
+    text = _quiet(lambda: pydicom.dcmread(path).to_json())()
+
+    def run_pydicom() -> Any:
+        return pydicom.Dataset.from_json(text)
+
+    def run_dcmfast() -> Any:
+        return dcmfast.Dataset.from_json(text)
+
+    def check(ds: Any) -> bool:
+        return _quiet(ds.to_json)() == text  # type: ignore[no-any-return]
+
+    return Case(key, "json", title, [
+        Impl("dcmfast", _quiet(run_dcmfast), check),
+        _peer("pydicom", run_pydicom, check),
+        *_floors([path], len(text)),
+    ], len(text))
+
+
+def write_cases(ct: Path, quick: bool = False) -> list[Case]:
+    cases = [case_write(ct, "unchanged", "CT_small.dcm: read + write to bytes (unchanged)",
+                        "write/CT_small")]
+    if quick:
+        return cases
+    return cases + [
+        case_write(ct, "edit", "CT_small.dcm: read + 5 edits + write to bytes", "write/CT_small-edit"),
+        case_write(ct, "implicit", "CT_small.dcm: read + transcode to Implicit VR Little Endian",
+                   "write/CT_small-implicit"),
+        case_to_json(ct, "CT_small.dcm: read + to_json", "json/CT_small-to"),
+        case_from_json(ct, "CT_small.dcm: from_json (pydicom's text)", "json/CT_small-from"),
+    ]
+
+
 # -- the two case lists ----------------------------------------------------------------
 
 
@@ -638,7 +747,8 @@ def bundled_cases(quick: bool = False) -> list[Case]:
                     group="rle"),
     ]
     if quick:
-        return cases
+        return cases + write_cases(ct, quick=True)
+    cases += write_cases(ct)
     files = _readable_by_peers(_plain_bundled_files(folder))
     cases += [
         case_pixels(folder / "SC_rgb_rle_2frame.dcm",
