@@ -1037,13 +1037,13 @@ class _Source:
             start = os.lseek(fd, 0, os.SEEK_CUR)
             pending: list[Any] = []
             for at, chunk in enumerate(chunks):
-                offset = self.ranges.get(at)
-                if offset is None:
+                source_at = self.ranges.get(at)
+                if source_at is None:
                     pending.append(chunk)
                     continue
                 _write_all(fd, pending)
                 pending = []
-                if not _kernel_copy(src, fd, offset, len(chunk)):
+                if not _kernel_copy(src, fd, source_at, len(chunk)):
                     _write_all(fd, [chunk])
             _write_all(fd, pending)
             if not self._same(os.fstat(src)):  # changed while copying: write the buffer
@@ -1076,7 +1076,7 @@ def _kernel_copy(src: int, dst: int, offset: int, length: int) -> bool:
 
 
 def _copy_file_range(src: int, dst: int, offset: int, count: int) -> int:
-    return os.copy_file_range(src, dst, count, offset_src=offset)  # type: ignore[attr-defined,no-any-return]
+    return os.copy_file_range(src, dst, count, offset_src=offset)
 
 
 def _sendfile(src: int, dst: int, offset: int, count: int) -> int:

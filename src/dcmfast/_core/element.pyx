@@ -396,13 +396,42 @@ cdef class DataElement:
 
     # -- DICOM JSON (pydicom's DataElement methods; the work is in dcmfast.jsonrep) --
     def to_json_dict(self, bulk_data_element_handler, bulk_data_threshold):
-        """The element as a DICOM JSON model dict (pydicom's ``to_json_dict``)."""
+        """The element as a DICOM JSON model dict (pydicom's ``to_json_dict``).
+
+        Parameters
+        ----------
+        bulk_data_element_handler : callable or None
+            Called with the element for binary values longer than
+            `bulk_data_threshold`; returns the ``BulkDataURI`` (else ``InlineBinary``).
+        bulk_data_threshold : int
+            The length above which `bulk_data_element_handler` is used.
+
+        Returns
+        -------
+        dict
+            ``{"vr": ..., "Value" | "InlineBinary" | "BulkDataURI": ...}`` as pydicom's.
+        """
         from dcmfast.jsonrep import element_to_json_dict
         return element_to_json_dict(self, bulk_data_element_handler, bulk_data_threshold)
 
     def to_json(self, bulk_data_threshold=1024, bulk_data_element_handler=None,
                 dump_handler=None):
-        """The element as DICOM JSON text (pydicom's ``to_json``)."""
+        """The element as DICOM JSON text (pydicom's ``to_json``).
+
+        Parameters
+        ----------
+        bulk_data_threshold : int
+            The length above which `bulk_data_element_handler` is used.
+        bulk_data_element_handler : callable, optional
+            Called with the element for long binary values; returns the ``BulkDataURI``.
+        dump_handler : callable, optional
+            Turns the dict into text (default: ``json.dumps(d, sort_keys=True)``).
+
+        Returns
+        -------
+        str
+            What `dump_handler` returns.
+        """
         d = self.to_json_dict(bulk_data_element_handler, bulk_data_threshold)
         if dump_handler is None:
             import json
@@ -411,7 +440,28 @@ cdef class DataElement:
 
     @classmethod
     def from_json(cls, dataset_class, tag, vr, value, value_key, bulk_data_uri_handler=None):
-        """An element from one DICOM JSON model attribute (pydicom's ``from_json``)."""
+        """An element from one DICOM JSON model attribute (pydicom's ``from_json``).
+
+        Parameters
+        ----------
+        dataset_class : type
+            The class of the datasets made for sequence items.
+        tag : str
+            The tag as 8 hexadecimal digits.
+        vr : str
+            The attribute's VR.
+        value : object
+            The value under `value_key`.
+        value_key : str or None
+            ``"Value"``, ``"InlineBinary"``, ``"BulkDataURI"`` or None (empty).
+        bulk_data_uri_handler : callable, optional
+            Called with the URI (or tag, VR and URI) of a ``BulkDataURI``; returns the
+            bytes.
+
+        Returns
+        -------
+        DataElement
+        """
         from dcmfast.jsonrep import element_from_json
         return element_from_json(dataset_class, tag, vr, value, value_key, bulk_data_uri_handler)
 
