@@ -156,15 +156,17 @@ def _pn(elem: Any, value: Any, encodings: tuple[str, ...]) -> bytes:
     return _pad(b"\\".join(parts), b" ")
 
 
-def _number_string(value: Any) -> bytes:
+def _number_string(value: Any, encodings: tuple[str, ...]) -> bytes:
     def one(x: Any) -> str:
         original = getattr(x, "original_string", None)
         return original if isinstance(original, str) else str(x)
 
     text = "\\".join(one(x) for x in value) if _is_multi(value) else one(value)
-    if len(text) % 2:
-        text += " "
-    return text.encode("latin-1")
+    try:
+        data = text.encode("latin-1")
+    except UnicodeEncodeError:  # an invalid value read with its character set: written back with it
+        data = _encode_text(text, encodings)
+    return _pad(data, b" ")
 
 
 def _format_date(value: Any, fmt_plain: str, fmt_micro: str | None) -> str:
@@ -420,7 +422,7 @@ class _Writer:
         if vr == "UI":
             return _string(value, "\0")
         if vr in ("DS", "IS"):
-            return _number_string(value)
+            return _number_string(value, encodings)
         if vr in _DATE_FORMATS:
             return _date(vr, value)
         fmt = _NUMBER_FORMATS.get(vr)
@@ -613,6 +615,11 @@ def _file_meta_bytes(file_meta: Any, enforce_standard: bool) -> bytes:
     if 0x00020000 in file_meta:
         # the group length: from the end of its own element to the end of the group
         # (its element is 12 bytes: tag, VR, 2-byte length, UL value)
+        if bytes(out[:8]) != b"\x02\x00\x00\x00UL\x04\x00":
+            raise DicomWriteError(
+                "(0002,0000) File Meta Information Group Length must be a UL of one value to be "
+                "written (it is recomputed): correct or delete it"
+            )
         out[8:12] = struct.pack("<L", len(out) - 12)
     return bytes(out)
 

@@ -324,6 +324,8 @@ def element_fast(bytearray out, object elem, bint little, bint implicit, bint te
         _store(header + 4, n, 4, little)
         _append(out, header, 8)
     else:
+        if len(<str>vr) != 2 or not (<str>vr).isascii():
+            return False  # a damaged VR read as it is: the Python path writes it as pydicom does
         vr_bytes = (<str>vr).encode("ascii")
         header[4] = (<bytes>vr_bytes)[0]
         header[5] = (<bytes>vr_bytes)[1]
