@@ -17,7 +17,6 @@ character set encodes every element from its value, as pydicom does.
 from __future__ import annotations
 
 import datetime
-import itertools
 import logging
 import os
 import struct
@@ -25,6 +24,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any, BinaryIO
 
+from ._atomic import atomic_file
 from ._core import writer as _cw
 from .charset import convert_encodings
 from .dataset import FileMetaDataset
@@ -861,48 +861,12 @@ def dcmwrite(
         write(chunk)
 
 
-_TMP_COUNTER = itertools.count()
-
-
 def _write_atomic(path: str, chunks: list[Any], overwrite: bool, fsync: bool) -> None:
-    """Write to a new file beside `path`, then rename it over `path` (or link it to a
-    new name when `overwrite` is False): a crash at any point leaves the old file whole,
-    and the temporary file is removed on any error."""
-    if not overwrite and os.path.lexists(path):
-        raise FileExistsError(f"[Errno 17] File exists: '{path}'")
-    folder, name = os.path.split(os.path.abspath(path))
-    try:
-        mode = os.stat(path).st_mode & 0o7777  # keep an existing file's mode, as open() does
-    except OSError:
-        mode = -1
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
-    while True:
-        tmp = os.path.join(folder, f".{name}.{os.getpid()}.{next(_TMP_COUNTER)}.dcmfast-tmp")
-        try:
-            fd = os.open(tmp, flags, 0o666)  # the umask applies, as with open()
-            break
-        except FileExistsError:
-            continue
-    try:
-        with os.fdopen(fd, "wb") as f:
-            if mode >= 0:
-                os.fchmod(fd, mode)
-            for chunk in chunks:
-                f.write(chunk)
-            if fsync:
-                f.flush()
-                os.fsync(fd)
-        if overwrite:
-            os.replace(tmp, path)
-        else:
-            os.link(tmp, path)  # fails if the target appeared meanwhile
-            os.unlink(tmp)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    """Write `chunks` to `path` atomically (:func:`dcmfast._atomic.atomic_file`): a crash
+    at any point leaves the old file whole, and the temporary file is removed on any error."""
+    with atomic_file(path, overwrite=overwrite, fsync=fsync) as (f, _):
+        for chunk in chunks:
+            f.write(chunk)
 
 
 # keep flake-style linters quiet about names used only in annotations
