@@ -74,6 +74,25 @@ def test_damaged_meta_group_length_is_a_write_error():
         dcmfast.dcmwrite_bytes(ds)
 
 
+@pytest.mark.parametrize("edit", [False, True])
+def test_nonzero_reserved_bytes_are_written_as_pydicom_writes_them(edit):
+    """Explicit VR OB/UT/SQ headers whose 2 reserved bytes are not zero: the raw copy
+    wrote them as they were; pydicom writes zeros (the oracle), edited dataset or not."""
+    import io
+
+    import pydicom
+
+    import dcmfast
+
+    data = (HERE / "regressions" / "roundtrip-nonzero-reserved-bytes.dcm").read_bytes()
+    ours, theirs = dcmfast.dcmread(data), pydicom.dcmread(io.BytesIO(data))
+    if edit:
+        ours.PatientName = theirs.PatientName = "Edited^Name"
+    buf = io.BytesIO()
+    pydicom.dcmwrite(buf, theirs)
+    assert dcmfast.dcmwrite_bytes(ours) == buf.getvalue()
+
+
 # -- hypothesis: mutated corpus bytes ---------------------------------------------------
 
 hypothesis = pytest.importorskip("hypothesis")

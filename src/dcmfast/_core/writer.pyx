@@ -76,6 +76,12 @@ cdef int _copy(bytearray out, Index index, Py_ssize_t i) except -1:
     cdef Py_ssize_t header = e.value_offset - e.offset
     cdef uint8_t* p
     _append(out, buf + e.offset, stop - e.offset)
+    if header == 12 and not (index.implicit_vr or e.flags & F_IMPLICIT):
+        # explicit VR with a 4-byte length: pydicom writes the 2 reserved bytes as zeros
+        # whatever the file held there
+        p = <uint8_t*>PyByteArray_AS_STRING(out) + at
+        p[6] = 0
+        p[7] = 0
     if e.flags & F_TRUNCATED and not e.flags & F_UNDEF:
         # pydicom's raw element holds the bytes that were there: its length is theirs
         p = <uint8_t*>PyByteArray_AS_STRING(out) + at
