@@ -93,6 +93,25 @@ def test_nonzero_reserved_bytes_are_written_as_pydicom_writes_them(edit):
     assert dcmfast.dcmwrite_bytes(ours) == buf.getvalue()
 
 
+@pytest.mark.parametrize("vr", ["M\x02", "U\xa3", 'A"', "X\\"])
+def test_a_damaged_vr_is_escaped_in_dicom_json_as_pydicom_does(vr):
+    """The compiled JSON writer copied a 2-character VR as raw bytes: a control character
+    made text json.loads refuses (fuzz_roundtrip: JSONDecodeError in from_json)."""
+    import json
+
+    import pydicom
+
+    import dcmfast
+
+    texts = []
+    for module in (dcmfast, pydicom):
+        ds = module.Dataset()
+        ds.add(module.DataElement(0x00091001, vr, None))
+        texts.append(ds.to_json())
+    assert texts[0] == texts[1]
+    assert json.loads(texts[0])["00091001"]["vr"] == vr
+
+
 # -- hypothesis: mutated corpus bytes ---------------------------------------------------
 
 hypothesis = pytest.importorskip("hypothesis")
