@@ -4,6 +4,9 @@
 #   tools/fuzz.sh [SECONDS] [extra libFuzzer flags...]     (default: 3600 s)
 #   e.g. a night:  tools/fuzz.sh 28800 -jobs=2 -workers=2
 #   TARGET=scan tools/fuzz.sh 3600    the scanner alone (tests/fuzz/fuzz_scan.py), ~10x faster
+#   TARGET=roundtrip tools/fuzz.sh 3600    the write side (tests/fuzz/fuzz_roundtrip.py): read,
+#     write, read, equal; JSON; transcode and back; edits against pydicom's writer. Its
+#     failures go to $DCMFAST_FUZZ_FINDINGS and the run goes on (DCMFAST_FUZZ_STOP=1: stop)
 #
 # Needs: clang (apt-get install clang) and atheris built from source against it so
 # its sanitizer runtimes exist (CLANG_BIN=/usr/bin/clang pip install --no-binary

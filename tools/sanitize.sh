@@ -18,7 +18,7 @@ start=$(date +%s)
 
 rm -rf "$SAN_DIR"
 mkdir -p "$SAN_DIR"
-cp -r "$ROOT/src" "$ROOT/tests" "$ROOT/setup.py" "$ROOT/pyproject.toml" "$SAN_DIR/"
+cp -r "$ROOT/src" "$ROOT/tests" "$ROOT/tools" "$ROOT/setup.py" "$ROOT/pyproject.toml" "$SAN_DIR/"  # tools: tests run its scripts
 find "$SAN_DIR" \( -name '*.so' -o -name '__pycache__' -o -name '*.c' \) -prune -exec rm -rf {} +
 ( cd "$SAN_DIR" && CC="$CC" DCMFAST_SANITIZE=1 "$PY" setup.py build_ext --inplace > build.log 2>&1 ) \
   || { tail -40 "$SAN_DIR/build.log"; exit 1; }

@@ -17,7 +17,6 @@ character set encodes every element from its value, as pydicom does.
 from __future__ import annotations
 
 import datetime
-import itertools
 import logging
 import os
 import struct
@@ -25,6 +24,7 @@ import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from ._atomic import atomic_file
 from ._core import writer as _cw
 from .charset import convert_encodings
 from .dataset import FileMetaDataset
@@ -159,15 +159,17 @@ def _pn(elem: Any, value: Any, encodings: tuple[str, ...]) -> bytes:
     return _pad(b"\\".join(parts), b" ")
 
 
-def _number_string(value: Any) -> bytes:
+def _number_string(value: Any, encodings: tuple[str, ...]) -> bytes:
     def one(x: Any) -> str:
         original = getattr(x, "original_string", None)
         return original if isinstance(original, str) else str(x)
 
     text = "\\".join(one(x) for x in value) if _is_multi(value) else one(value)
-    if len(text) % 2:
-        text += " "
-    return text.encode("latin-1")
+    try:
+        data = text.encode("latin-1")
+    except UnicodeEncodeError:  # an invalid value read with its character set: written back with it
+        data = _encode_text(text, encodings)
+    return _pad(data, b" ")
 
 
 def _format_date(value: Any, fmt_plain: str, fmt_micro: str | None) -> str:
@@ -427,7 +429,7 @@ class _Writer:
         if vr == "UI":
             return _string(value, "\0")
         if vr in ("DS", "IS"):
-            return _number_string(value)
+            return _number_string(value, encodings)
         if vr in _DATE_FORMATS:
             return _date(vr, value)
         fmt = _NUMBER_FORMATS.get(vr)
@@ -620,6 +622,11 @@ def _file_meta_bytes(file_meta: Any, enforce_standard: bool) -> bytes:
     if 0x00020000 in file_meta:
         # the group length: from the end of its own element to the end of the group
         # (its element is 12 bytes: tag, VR, 2-byte length, UL value)
+        if bytes(out[:8]) != b"\x02\x00\x00\x00UL\x04\x00":
+            raise DicomWriteError(
+                "(0002,0000) File Meta Information Group Length must be a UL of one value to be "
+                "written (it is recomputed): correct or delete it"
+            )
         out[8:12] = struct.pack("<L", len(out) - 12)
     return bytes(out)
 
@@ -928,52 +935,18 @@ def dcmwrite(
         write(chunk)
 
 
-_TMP_COUNTER = itertools.count()
-
-
 def _write_atomic(
     path: str, chunks: list[Any], overwrite: bool, fsync: bool, source: _Source | None = None
 ) -> None:
-    """Write to a new file beside `path`, then rename it over `path` (or link it to a
-    new name when `overwrite` is False): a crash at any point leaves the old file whole,
-    and the temporary file is removed on any error. `source`: chunks that are also
-    ranges of an unchanged source file, copied by the kernel (see _Source)."""
-    if not overwrite and os.path.lexists(path):
-        raise FileExistsError(f"[Errno 17] File exists: '{path}'")
-    folder, name = os.path.split(os.path.abspath(path))
-    try:
-        mode = os.stat(path).st_mode & 0o7777  # keep an existing file's mode, as open() does
-    except OSError:
-        mode = -1
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
-    while True:
-        tmp = os.path.join(folder, f".{name}.{os.getpid()}.{next(_TMP_COUNTER)}.dcmfast-tmp")
-        try:
-            fd = os.open(tmp, flags, 0o666)  # the umask applies, as with open()
-            break
-        except FileExistsError:
-            continue
-    try:
-        try:
-            if mode >= 0:
-                os.fchmod(fd, mode)
-            if source is None or not source.write(fd, chunks):
-                _write_all(fd, chunks)
-            if fsync:
-                os.fsync(fd)
-        finally:
-            os.close(fd)
-        if overwrite:
-            os.replace(tmp, path)
-        else:
-            os.link(tmp, path)  # fails if the target appeared meanwhile
-            os.unlink(tmp)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    """Write `chunks` to `path` atomically (:func:`dcmfast._atomic.atomic_file`): a crash
+    at any point leaves the old file whole, and the temporary file is removed on any error.
+    `source`: chunks that are also ranges of an unchanged source file, copied by the
+    kernel (see _Source). The chunks go straight to the descriptor (``writev``), never
+    through the file object's buffer."""
+    with atomic_file(path, overwrite=overwrite, fsync=fsync) as (f, _):
+        fd = f.fileno()
+        if source is None or not source.write(fd, chunks):
+            _write_all(fd, chunks)
 
 
 def _write_all(fd: int, chunks: list[Any]) -> None:

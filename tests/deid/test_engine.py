@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import os
 import subprocess
 import sys
 import warnings
@@ -47,7 +48,9 @@ def test_same_key_same_uids_across_instances_and_processes():
     )
     src = str(Path(dcmfast.__file__).resolve().parents[1])
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env={"PYTHONPATH": src, "PATH": "/usr/bin:/bin"})
+                         env={"PYTHONPATH": src, "PATH": "/usr/bin:/bin",  # + tools/sanitize.sh's runtime
+                              **{k: v for k, v in os.environ.items()
+                                 if k in ("LD_PRELOAD", "ASAN_OPTIONS", "UBSAN_OPTIONS", "PYTHONMALLOC")}})
     assert out.stdout.split() == [str(a.SOPInstanceUID), str(a.StudyInstanceUID)]
 
 

@@ -76,7 +76,7 @@ def test_written_nifti_reads_back(tmp_path: Path, dcm2niix) -> None:
     b, ba = _canonical(nib.load(theirs))
     assert np.array_equal(a, b)
     np.testing.assert_allclose(aa, ba, atol=1e-4)
-    assert not list(tmp_path.glob(".dcmfast-*"))  # no temporary left behind
+    assert not list(tmp_path.glob(".*.dcmfast-tmp*"))  # no temporary left behind (dcmfast._atomic)
 
 
 def _tilt_of(text: str) -> float:

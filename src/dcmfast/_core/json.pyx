@@ -205,6 +205,11 @@ cdef inline Py_ssize_t _escape(char* out, uint32_t ch) noexcept:
     return 6
 
 
+cdef inline bint _json_safe(unsigned int c) noexcept nogil:
+    """A byte json.dumps writes as it is inside a string (printable ASCII, not quote or backslash)."""
+    return 0x20 <= c < 0x7F and c != 0x22 and c != 0x5C
+
+
 cdef class _Writer:
     """A growing ASCII buffer and the options of one to_json call."""
     cdef char* buf
@@ -273,8 +278,9 @@ cdef class _Writer:
     cdef int put_vr(self, object vr) except -1:
         """'"vr": <vr>}' for a VR object (normally a str)."""
         cdef unsigned int code = vr_code(vr)
-        if code:
+        if code and _json_safe(code >> 8) and _json_safe(code & 0xFF):
             return self.put_vr_code(code)
+        # a damaged VR (control, non-ASCII, quote characters): escaped as json.dumps does
         self.put(b'"vr": ', 6)
         self.put_any(vr)
         return self.putc(b'}')

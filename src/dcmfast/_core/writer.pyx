@@ -77,6 +77,12 @@ cdef int _copy(bytearray out, Index index, Py_ssize_t i) except -1:
     cdef Py_ssize_t header = e.value_offset - e.offset
     cdef uint8_t* p
     _append(out, buf + e.offset, stop - e.offset)
+    if header == 12 and not (index.implicit_vr or e.flags & F_IMPLICIT):
+        # explicit VR with a 4-byte length: pydicom writes the 2 reserved bytes as zeros
+        # whatever the file held there
+        p = <uint8_t*>PyByteArray_AS_STRING(out) + at
+        p[6] = 0
+        p[7] = 0
     if e.flags & F_TRUNCATED and not e.flags & F_UNDEF:
         # pydicom's raw element holds the bytes that were there: its length is theirs
         p = <uint8_t*>PyByteArray_AS_STRING(out) + at
@@ -406,6 +412,8 @@ def element_fast(bytearray out, object elem, bint little, bint implicit, bint te
         _store(header + 4, n, 4, little)
         _append(out, header, 8)
     else:
+        if len(<str>vr) != 2 or not (<str>vr).isascii():
+            return False  # a damaged VR read as it is: the Python path writes it as pydicom does
         vr_bytes = (<str>vr).encode("ascii")
         header[4] = (<bytes>vr_bytes)[0]
         header[5] = (<bytes>vr_bytes)[1]

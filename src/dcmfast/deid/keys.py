@@ -81,7 +81,7 @@ def save_key(path: str | os.PathLike[str], key: bytes) -> None:
         `key` is not bytes of at least 16 bytes.
     """
     key = check_key(key)
-    p = Path(path)
-    fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as f:
-        f.write(key.hex() + "\n")
+    from .._atomic import atomic_file
+
+    with atomic_file(path, mode=0o600) as (f, _):  # a crash never leaves a truncated key file
+        f.write((key.hex() + "\n").encode("ascii"))

@@ -5,6 +5,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from .._atomic import atomic_file
 from .columns import _N_FIXED, DEFAULT_TAGS, RECORD_FIELDS, Column, resolve_tags
 from .reader import _Reader
 from .stats import IndexStats
@@ -227,23 +228,23 @@ def write_parquet(
     reader = _Reader(tags, stop_before_pixels=stop_before_pixels, force=force)
     schema = arrow_schema(tags)
     stats = IndexStats()
-    tmp = os.fspath(out) + ".partial"
     batch: list[tuple[Any, ...]] = []
-    with pq.ParquetWriter(tmp, schema, compression=compression) as writer:
-        for row in reader.rows(paths, workers):
-            batch.append(row)
-            stats.read += 1
-            if row[4] is not None:
-                stats.errors += 1
-            if len(batch) >= batch_size:
+    # written atomically (dcmfast._atomic): a failed or killed run never leaves a partial `out`
+    with atomic_file(out, suffix=".parquet") as (_, tmp):
+        with pq.ParquetWriter(tmp, schema, compression=compression) as writer:
+            for row in reader.rows(paths, workers):
+                batch.append(row)
+                stats.read += 1
+                if row[4] is not None:
+                    stats.errors += 1
+                if len(batch) >= batch_size:
+                    writer.write_table(_rows_to_table(batch, reader.columns, schema))
+                    batch = []
+                    stats._tick()
+                    if progress is not None:
+                        progress(stats)
+            if batch:
                 writer.write_table(_rows_to_table(batch, reader.columns, schema))
-                batch = []
-                stats._tick()
-                if progress is not None:
-                    progress(stats)
-        if batch:
-            writer.write_table(_rows_to_table(batch, reader.columns, schema))
-    os.replace(tmp, out)
     stats._tick()
     stats.done = True
     if progress is not None:

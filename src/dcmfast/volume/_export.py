@@ -6,7 +6,6 @@ ones once ``dcmfast.pixels.lut`` lands: a one-line change there).
 from __future__ import annotations
 
 import os
-import tempfile
 from typing import Any
 
 import numpy as np
@@ -38,19 +37,12 @@ def nifti_affine(affine: np.ndarray) -> np.ndarray:
 
 
 def _atomic_save(path: str | os.PathLike[str], save: Any, suffix: str) -> None:
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".dcmfast-", suffix=suffix)
-    os.close(fd)
-    try:
+    """`save(tmp)` writes the file at a temporary path ending in `suffix` (the writers
+    choose the format by the name), renamed to `path` when done (dcmfast._atomic)."""
+    from dcmfast._atomic import atomic_file
+
+    with atomic_file(path, suffix=suffix) as (_, tmp):
         save(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def _nifti_suffix(path: str) -> str:
