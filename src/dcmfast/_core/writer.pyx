@@ -127,6 +127,13 @@ cdef inline int _splice(bytearray out, Index index, Py_ssize_t i, int64_t* run) 
         return 0
     if e.offset < 0 or stop > index.view.shape[0] or e.value_offset < e.offset:
         raise IndexError(f"entry {i} lies outside the buffer")
+    cdef const uint8_t* buf = _buf(index)
+    if (e.value_offset - e.offset == 12 and not (index.implicit_vr or e.flags & F_IMPLICIT)
+            and (buf[e.offset + 6] or buf[e.offset + 7])):
+        # non-zero reserved bytes: _copy writes them as zeros, as pydicom does
+        _flush_run(out, buf, run)
+        _copy(out, index, i)
+        return 0
     if run[1] == e.offset and run[1] >= 0:
         run[1] = stop
     else:
