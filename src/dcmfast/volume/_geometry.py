@@ -84,32 +84,35 @@ def check_consistent(slices: list[SliceInfo]) -> None:
     if abs(np.linalg.norm(r) - 1) > 1e-3 or abs(np.linalg.norm(c) - 1) > 1e-3 or abs(r @ c) > 1e-3:
         raise VolumeError(f"{_where(first)}: (0020,0037) Image Orientation (Patient) "
                           f"{list(first.orientation)} is not two orthogonal unit vectors")  # type: ignore[arg-type]
-    # (what, same as the first slice?, the value shown)
-    checks: list[tuple[str, Callable[[Any], Any], Callable[[Any], object]]] = [  # (SliceInfo, checked)
-        ("(0020,0037) Image Orientation (Patient)",
-         lambda s: np.max(np.abs(_vec(s.orientation) - _vec(first.orientation))) <= ORIENTATION_TOLERANCE,
+    # the two float checks for every slice at once (per slice: the largest difference)
+    orient = np.asarray([s.orientation for s in slices], dtype=np.float64)
+    spacing = np.asarray([s.pixel_spacing for s in slices], dtype=np.float64)
+    orient_ok = np.max(np.abs(orient - orient[0]), axis=1) <= ORIENTATION_TOLERANCE
+    spacing_ok = np.max(np.abs(spacing - spacing[0]) / spacing[0], axis=1) <= PIXEL_SPACING_TOLERANCE
+    # (what, same as the first slice? (by index and slice), the value shown)
+    checks: list[tuple[str, Callable[[int, Any], Any], Callable[[Any], object]]] = [
+        ("(0020,0037) Image Orientation (Patient)", lambda i, s: orient_ok[i],
          lambda s: list(s.orientation)),
-        ("(0028,0030) Pixel Spacing",
-         lambda s: np.max(np.abs(_vec(s.pixel_spacing) - _vec(first.pixel_spacing))
-                          / _vec(first.pixel_spacing)) <= PIXEL_SPACING_TOLERANCE,
-         lambda s: list(s.pixel_spacing)),
-        ("size (Rows x Columns)", lambda s: (s.rows, s.columns) == (first.rows, first.columns),
+        ("(0028,0030) Pixel Spacing", lambda i, s: spacing_ok[i], lambda s: list(s.pixel_spacing)),
+        ("size (Rows x Columns)", lambda i, s: (s.rows, s.columns) == (first.rows, first.columns),
          lambda s: f"{s.rows} x {s.columns}"),
-        ("(0028,0002) Samples per Pixel", lambda s: s.samples_per_pixel == first.samples_per_pixel,
+        ("(0028,0002) Samples per Pixel", lambda i, s: s.samples_per_pixel == first.samples_per_pixel,
          lambda s: s.samples_per_pixel),
-        ("(0028,0100) Bits Allocated", lambda s: s.bits_allocated == first.bits_allocated,
+        ("(0028,0100) Bits Allocated", lambda i, s: s.bits_allocated == first.bits_allocated,
          lambda s: s.bits_allocated),
         ("(0028,0103) Pixel Representation",
-         lambda s: s.pixel_representation == first.pixel_representation,
+         lambda i, s: s.pixel_representation == first.pixel_representation,
          lambda s: s.pixel_representation),
-        ("(0028,0004) Photometric Interpretation", lambda s: s.photometric == first.photometric,
+        ("(0028,0004) Photometric Interpretation", lambda i, s: s.photometric == first.photometric,
          lambda s: s.photometric),
         ("(0020,0052) Frame of Reference UID",
-         lambda s: s.frame_of_reference == first.frame_of_reference, lambda s: s.frame_of_reference),
+         lambda i, s: s.frame_of_reference == first.frame_of_reference,
+         lambda s: s.frame_of_reference),
     ]
     for what, same, show in checks:
-        for s in slices[1:]:
-            if not same(s):
+        for i in range(1, len(slices)):
+            s = slices[i]
+            if not same(i, s):
                 raise VolumeError(f"inconsistent series: {what} is {show(s)} in {_where(s)} but "
                                   f"{show(first)} in {_where(first)}")
 

@@ -61,13 +61,15 @@ def _floats(value: Any, count: int, what: str, name: str) -> tuple[float, ...] |
     if value is None or value == "":
         return None
     try:
-        items = [value] if isinstance(value, (int, float, str)) else list(value)
-        numbers = tuple(float(v) for v in items)
+        if isinstance(value, (int, float, str)):
+            numbers: tuple[float, ...] = (float(value),)
+        else:
+            numbers = tuple(map(float, value))
     except (TypeError, ValueError) as exc:
         raise VolumeError(f"{name}: {what} {value!r} is not numeric ({exc})") from None
     if len(numbers) != count:
         raise VolumeError(f"{name}: {what} has {len(numbers)} values, {count} expected")
-    if not all(math.isfinite(v) for v in numbers):
+    if not all(map(math.isfinite, numbers)):
         raise VolumeError(f"{name}: {what} {list(numbers)} is not finite")
     return numbers
 
@@ -130,33 +132,35 @@ def _lut_dtype(ds: Any, name: str) -> str | None:
 
 def slices_of(ds: Any, source: Any, name: str) -> list[SliceInfo]:
     """The slices of one dataset (read up to its pixel data)."""
+    # an ingest record: its dict directly (missing and None both give None, as _Record.get)
+    get = ds.values.get if isinstance(ds, _Record) else ds.get
     has_pixels = any(t in ds for t in (0x7FE00010, 0x7FE00008, 0x7FE00009))
-    frames = _int(ds.get("NumberOfFrames")) or 1
+    frames = _int(get("NumberOfFrames")) or 1
     common = dict(
         source=source, name=name,
-        series_uid=_str(ds.get("SeriesInstanceUID")),
-        frame_of_reference=_str(ds.get("FrameOfReferenceUID")),
-        rows=_int(ds.get("Rows")), columns=_int(ds.get("Columns")),
-        samples_per_pixel=_int(ds.get("SamplesPerPixel")) or 1,
-        bits_allocated=_int(ds.get("BitsAllocated")), bits_stored=_int(ds.get("BitsStored")),
-        pixel_representation=_int(ds.get("PixelRepresentation")) or 0,
-        photometric=str(ds.get("PhotometricInterpretation") or "").strip(),
-        modality_lut=bool(ds.get("ModalityLUTSequence")),
+        series_uid=_str(get("SeriesInstanceUID")),
+        frame_of_reference=_str(get("FrameOfReferenceUID")),
+        rows=_int(get("Rows")), columns=_int(get("Columns")),
+        samples_per_pixel=_int(get("SamplesPerPixel")) or 1,
+        bits_allocated=_int(get("BitsAllocated")), bits_stored=_int(get("BitsStored")),
+        pixel_representation=_int(get("PixelRepresentation")) or 0,
+        photometric=str(get("PhotometricInterpretation") or "").strip(),
+        modality_lut=bool(get("ModalityLUTSequence")),
         lut_dtype=_lut_dtype(ds, name), lut_known=not isinstance(ds, _Record),
-        instance_number=_int(ds.get("InstanceNumber")),
+        instance_number=_int(get("InstanceNumber")),
         number_of_frames=frames, has_pixels=has_pixels, window=_window(ds),
     )
-    per_frame = ds.get("PerFrameFunctionalGroupsSequence")
+    per_frame: Any = get("PerFrameFunctionalGroupsSequence")
     shared = _first_item(ds, "SharedFunctionalGroupsSequence")
     if per_frame is None and shared is None:
-        slope, intercept = _rescale(ds.get("RescaleSlope"), ds.get("RescaleIntercept"), name)
+        slope, intercept = _rescale(get("RescaleSlope"), get("RescaleIntercept"), name)
         info = SliceInfo(
             frame=None if frames == 1 else 0,
-            position=_floats(ds.get("ImagePositionPatient"), 3, "(0020,0032) Image Position (Patient)",
+            position=_floats(get("ImagePositionPatient"), 3, "(0020,0032) Image Position (Patient)",
                              name),  # type: ignore[arg-type]
-            orientation=_floats(ds.get("ImageOrientationPatient"), 6,
+            orientation=_floats(get("ImageOrientationPatient"), 6,
                                 "(0020,0037) Image Orientation (Patient)", name),
-            pixel_spacing=_floats(ds.get("PixelSpacing"), 2, "(0028,0030) Pixel Spacing",
+            pixel_spacing=_floats(get("PixelSpacing"), 2, "(0028,0030) Pixel Spacing",
                                   name),  # type: ignore[arg-type]
             slope=slope, intercept=intercept, **common)
         if frames == 1:
@@ -176,7 +180,7 @@ def slices_of(ds: Any, source: Any, name: str) -> list[SliceInfo]:
             _group_value(item, shared, "PixelValueTransformationSequence", "RescaleSlope"),
             _group_value(item, shared, "PixelValueTransformationSequence", "RescaleIntercept"), where)
         if slope is None:  # the top-level pair when the functional groups have none
-            slope, intercept = _rescale(ds.get("RescaleSlope"), ds.get("RescaleIntercept"), where)
+            slope, intercept = _rescale(get("RescaleSlope"), get("RescaleIntercept"), where)
         out.append(SliceInfo(
             frame=f,
             position=_floats(_group_value(item, shared, "PlanePositionSequence", "ImagePositionPatient"),
