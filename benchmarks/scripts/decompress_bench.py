@@ -11,14 +11,12 @@ any other encapsulated file may be given instead.
 from __future__ import annotations
 
 import argparse
-import gc
 import os
-import statistics
-import time
 import warnings
 from pathlib import Path
 
 import numpy as np
+from _alternate import alternate  # benchmarks/scripts/_alternate.py
 
 import dcmfast
 import dcmfast.pixels as dp
@@ -64,21 +62,7 @@ def main() -> None:
     got = np.frombuffer(ds.PixelData, dtype=ref.dtype, count=ref.size).reshape(ref.shape)
     assert np.array_equal(got, ref)
     del ds, ref, got
-    for fn in impls.values():  # warm: page cache, imports, the thread pool
-        fn()
-
-    times: dict[str, list[float]] = {k: [] for k in impls}
-    cpu0, wall0 = os.times(), time.perf_counter()
-    for _ in range(args.rounds):
-        for name, fn in impls.items():
-            gc.collect()
-            t = time.perf_counter()
-            out = fn()
-            times[name].append(time.perf_counter() - t)
-            del out
-    cpu1, wall1 = os.times(), time.perf_counter()
-    got_cpus = (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / (wall1 - wall0)
-    med = {k: statistics.median(v) for k, v in times.items()}
+    med, got_cpus = alternate(impls, args.rounds)
     base = med["dcmfast pixel_array"]
     print(f"{Path(path).name}: {os.path.getsize(path) / 1e6:.1f} MB, {args.rounds} rounds, "
           f"threads={args.threads}")

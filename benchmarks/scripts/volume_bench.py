@@ -23,14 +23,13 @@ import os
 import random
 import resource
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
+from _alternate import alternate  # benchmarks/scripts/_alternate.py
 
 CACHE = Path.home() / ".cache/dcmfast-bench/v1"
 
@@ -213,20 +212,7 @@ def main() -> None:
     # decoded into the slots only: what the rescale fused into the decoding costs on top
     impls["RLE threads=1 rescale=False"] = lambda: dcmfast_series(rle_files, threads=1,
                                                                   rescale=False)
-    for f in impls.values():  # warm: page cache, imports, pools
-        f()
-    cpu0, wall0 = os.times(), time.perf_counter()
-    times: dict[str, list[float]] = {k: [] for k in impls}
-    for _ in range(args.rounds):
-        for name, fn in impls.items():
-            gc.collect()
-            t = time.perf_counter()
-            out = fn()
-            times[name].append(time.perf_counter() - t)
-            del out
-    cpu1, wall1 = os.times(), time.perf_counter()
-    got = (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / (wall1 - wall0)
-    med = {k: statistics.median(v) for k, v in times.items()}
+    med, got = alternate(impls, args.rounds)
     floor = med["read bytes (floor)"]
     ours = med["dcmfast read_series"]
     print(f"{'':26s} {'median':>9s} {'/ floor':>8s} {'/ dcmfast':>9s}")
